@@ -1,0 +1,79 @@
+/**
+ * Every setting of the worker, read once from the environment, with embedded defaults that run the
+ * local stack (dev LiveKit keys, local Redis, the local Realtime peer when there is no OpenAI key).
+ */
+
+/** Dev credentials of the local livekit-server (livekit.yaml). Never valid against a real deployment. */
+export const DEV_API_KEY = 'parleydev';
+export const DEV_API_SECRET = 'parley-dev-secret-0123456789abcdef0123456789';
+
+export type VadMode = 'local' | 'server_vad' | 'semantic_vad';
+
+export interface ParleyConfig {
+  agentName: string;
+  livekit: { url: string; apiKey: string; apiSecret: string };
+  openai: {
+    apiKey: string;
+    /** Base URL of the Realtime API (https://api.openai.com/v1, or the local peer's). */
+    baseURL: string;
+    realtimeModel: string;
+    voice: string;
+    /** True when no OPENAI_API_KEY is set and the local peer answers instead. */
+    local: boolean;
+  };
+  redisUrl: string;
+  /** local: our TEN VAD gate ends turns; server_vad/semantic_vad: OpenAI does, our gate only observes. */
+  vadMode: VadMode;
+  instructions: string;
+  /** Max time a response.create caller waits for the active response to finish. */
+  responseWaitTimeoutMs: number;
+  idle: { nudgeAfterMs: number; goodbyeAfterMs: number };
+}
+
+const DEFAULT_INSTRUCTIONS =
+  'You are Parley, a friendly voice assistant on a call. Answer in one or two short spoken sentences. ' +
+  'Never read out lists or markup.';
+
+function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
+  return v;
+}
+
+function vadMode(raw: string | undefined): VadMode {
+  const v = raw ?? 'local';
+  if (v === 'local' || v === 'server_vad' || v === 'semantic_vad') return v;
+  throw new Error(`PARLEY_VAD_MODE must be local, server_vad or semantic_vad, got "${v}"`);
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
+  const key = env.OPENAI_API_KEY ?? '';
+  const local = key === '';
+  const peer = env.PARLEY_PEER_URL ?? 'http://127.0.0.1:8089/v1';
+  return {
+    agentName: env.PARLEY_AGENT_NAME ?? 'parley',
+    livekit: {
+      url: env.LIVEKIT_URL ?? 'ws://127.0.0.1:7880',
+      apiKey: env.LIVEKIT_API_KEY ?? DEV_API_KEY,
+      apiSecret: env.LIVEKIT_API_SECRET ?? DEV_API_SECRET,
+    },
+    openai: {
+      // The local peer accepts any bearer token but, like the real API, refuses none at all.
+      apiKey: local ? 'local-peer' : key,
+      baseURL: env.OPENAI_BASE_URL ?? (local ? peer : 'https://api.openai.com/v1'),
+      realtimeModel: env.PARLEY_REALTIME_MODEL ?? 'gpt-realtime',
+      voice: env.PARLEY_VOICE ?? 'alloy',
+      local,
+    },
+    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    vadMode: vadMode(env.PARLEY_VAD_MODE),
+    instructions: env.PARLEY_INSTRUCTIONS ?? DEFAULT_INSTRUCTIONS,
+    responseWaitTimeoutMs: int('PARLEY_RESPONSE_WAIT_MS', 8000, env),
+    idle: {
+      nudgeAfterMs: int('PARLEY_IDLE_NUDGE_MS', 12_000, env),
+      goodbyeAfterMs: int('PARLEY_IDLE_GOODBYE_MS', 45_000, env),
+    },
+  };
+}

@@ -1,0 +1,228 @@
+import { EventEmitter } from 'node:events';
+import type { llm } from '@livekit/agents';
+import * as openai from '@livekit/agents-plugin-openai';
+import type { AudioFrame } from '@livekit/rtc-node';
+import type { ParleyConfig } from '../config.js';
+import { log } from '../log.js';
+import { ResponseActivity } from './activity.js';
+import { RealtimeInput } from './input-audio.js';
+import { ResponseLock, type ResponseOutcome, type ResponseRequest } from './response-lock.js';
+
+/** Server-side moments of a turn, as wall-clock ms (Date.now()), for the latency record. */
+export interface ResponderEvents {
+  /** The server acknowledged our commit (input_audio_buffer.committed). */
+  committed: [at: number, itemId: string];
+  /** response.created for a response (ours or the server's own in server-VAD mode). */
+  'response-created': [responseId: string, at: number];
+  /** First audio delta of a response. */
+  'first-delta': [responseId: string, at: number];
+  /** One chunk of the response's audio (24 kHz mono), in order, never for a dropped response. */
+  audio: [responseId: string, messageId: string, frame: AudioFrame];
+  /** The response's audio is complete. */
+  'audio-end': [responseId: string];
+  /** response.done: status completed | cancelled | failed | incomplete. */
+  'response-done': [responseId: string, status: string, at: number];
+  /** Server VAD (when it is on) heard the caller start / stop. */
+  'server-speech-started': [at: number];
+  'server-speech-stopped': [at: number];
+  /** A transcript line (caller's or agent's). */
+  transcript: [role: 'user' | 'agent', text: string];
+  /** The socket dropped and the plugin reconnected: whatever was generating is gone. */
+  reconnected: [lostResponseId: string | null];
+  /** The model called a tool (thinkers hang off this). */
+  'function-call': [responseId: string, call: llm.FunctionCall];
+  /** A Realtime error the session survived. */
+  error: [error: Error];
+}
+
+/** Minimal view of the server's JSON events that we read (the plugin parses the rest). */
+interface ServerEvent {
+  type: string;
+  item_id?: string;
+  item?: { id?: string };
+  response?: { id?: string; status?: string };
+  transcript?: string;
+}
+
+/**
+ * The Responder: one OpenAI Realtime session in manual turn mode, driven by our turn controller.
+ * It owns the plugin's RealtimeSession and exposes only what the pipeline needs: caller audio in,
+ * commit, serialized response requests, cancel/truncate, and the response's audio out.
+ */
+export class ResponderSession extends EventEmitter<ResponderEvents> {
+  readonly activity = new ResponseActivity();
+  readonly #model: openai.realtime.RealtimeModel;
+  readonly #session: openai.realtime.RealtimeSession;
+  readonly #input: RealtimeInput;
+  readonly #lock: ResponseLock;
+  /** Responses whose audio we no longer want (barge-in, stale turn): late deltas are dropped. */
+  readonly #dropped = new Set<string>();
+  readonly #firstDeltaSeen = new Set<string>();
+  /** When each recent response was created (server event time), for the turn record. */
+  readonly #createdAt = new Map<string, number>();
+  #closed = false;
+
+  constructor(cfg: ParleyConfig, tools?: llm.ToolContext) {
+    super();
+    const serverVad = cfg.vadMode !== 'local';
+    this.#model = new openai.realtime.RealtimeModel({
+      model: cfg.openai.realtimeModel,
+      voice: cfg.openai.voice,
+      baseURL: cfg.openai.baseURL,
+      apiKey: cfg.openai.apiKey,
+      // Explicit null: leaving turn_detection out keeps the server's VAD on.
+      turnDetection: serverVad
+        ? cfg.vadMode === 'semantic_vad'
+          ? { type: 'semantic_vad', eagerness: 'auto', create_response: true, interrupt_response: true }
+          : { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true }
+        : null,
+      inputAudioTranscription: { model: 'gpt-4o-mini-transcribe' },
+    });
+    this.#session = this.#model.session();
+    this.#input = new RealtimeInput(this.#session);
+    this.#lock = new ResponseLock(this.#session, this.activity, cfg.responseWaitTimeoutMs);
+
+    // An unhandled 'error' on an EventEmitter throws and would kill the job.
+    this.#session.on('error', (ev: llm.RealtimeModelError) => {
+      log.warn({ err: ev.error?.message, recoverable: ev.recoverable }, 'realtime error');
+      this.emit('error', ev.error ?? new Error('realtime error'));
+    });
+    this.#session.on('openai_server_event_received', (ev: ServerEvent) => this.#onServerEvent(ev));
+    this.#session.on('generation_created', (ev: llm.GenerationCreatedEvent) => void this.#consume(ev));
+    this.#session.on('session_reconnected', () => {
+      const lost = this.activity.activeId;
+      this.activity.reset();
+      this.emit('reconnected', lost);
+    });
+    void this.#session.updateInstructions(cfg.instructions);
+    if (tools) void this.#session.updateTools(tools);
+  }
+
+  /** Caller audio (16 kHz mono) from the gate, pre-roll first. */
+  pushAudio(samples: Int16Array): void {
+    if (!this.#closed) this.#input.push(samples);
+  }
+
+  /**
+   * Ends the caller's turn: every sample so far goes into the buffer, then `input_audio_buffer.commit`.
+   * Returns false when there was too little audio to commit (the API refuses < 100 ms).
+   */
+  async commit(): Promise<boolean> {
+    const ms = this.#input.sealUtterance();
+    if (ms <= 100) {
+      await this.#session.clearAudio();
+      return false;
+    }
+    await this.#session.commitAudio();
+    return true;
+  }
+
+  /** Asks for a response through the one lock every `response.create` caller shares. */
+  requestResponse(req: ResponseRequest): Promise<ResponseOutcome> {
+    return this.#lock.request(req);
+  }
+
+  /** Stops a response: no more of its audio reaches the pacer, and the server cancels it. */
+  async cancel(responseId: string | null): Promise<void> {
+    if (responseId) this.#dropped.add(responseId);
+    if (this.activity.active) await this.#session.interrupt();
+  }
+
+  /** Tells the server how much of an answer the caller actually heard. */
+  async truncate(messageId: string, playedMs: number): Promise<void> {
+    await this.#session.truncate({ messageId, audioEndMs: playedMs, modalities: ['audio', 'text'] });
+  }
+
+  /** Wall time of a response's response.created, if it was seen. */
+  createdAt(responseId: string): number | undefined {
+    return this.#createdAt.get(responseId);
+  }
+
+  async updateInstructions(instructions: string): Promise<void> {
+    await this.#session.updateInstructions(instructions);
+  }
+
+  get realtime(): openai.realtime.RealtimeSession {
+    return this.#session;
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#input.close();
+    await this.#session.close().catch(() => {});
+    await this.#model.close().catch(() => {});
+    this.removeAllListeners();
+  }
+
+  #onServerEvent(ev: ServerEvent): void {
+    const now = Date.now();
+    switch (ev.type) {
+      case 'input_audio_buffer.committed':
+        this.emit('committed', now, ev.item_id ?? '');
+        break;
+      case 'response.created':
+        if (ev.response?.id) {
+          this.activity.onCreated(ev.response.id);
+          this.#createdAt.set(ev.response.id, now);
+          if (this.#createdAt.size > 64) this.#createdAt.delete(this.#createdAt.keys().next().value!);
+          this.emit('response-created', ev.response.id, now);
+        }
+        break;
+      case 'response.output_audio.delta':
+      case 'response.audio.delta': {
+        const id = (ev as { response_id?: string }).response_id;
+        if (id && !this.#firstDeltaSeen.has(id)) {
+          this.#firstDeltaSeen.add(id);
+          this.emit('first-delta', id, now);
+        }
+        break;
+      }
+      case 'response.done':
+        if (ev.response?.id) {
+          this.activity.onDone(ev.response.id);
+          this.#firstDeltaSeen.delete(ev.response.id);
+          this.emit('response-done', ev.response.id, ev.response.status ?? 'completed', now);
+        }
+        break;
+      case 'input_audio_buffer.speech_started':
+        this.emit('server-speech-started', now);
+        break;
+      case 'input_audio_buffer.speech_stopped':
+        this.emit('server-speech-stopped', now);
+        break;
+      case 'conversation.item.input_audio_transcription.completed':
+        if (ev.transcript) this.emit('transcript', 'user', ev.transcript);
+        break;
+      case 'response.output_audio_transcript.done':
+      case 'response.audio_transcript.done':
+        if (ev.transcript) this.emit('transcript', 'agent', ev.transcript);
+        break;
+    }
+  }
+
+  /** Moves a generation's audio to our listeners, dropping everything of a dropped response. */
+  async #consume(ev: llm.GenerationCreatedEvent): Promise<void> {
+    const responseId = ev.responseId ?? '';
+    try {
+      void (async () => {
+        for await (const call of ev.functionStream) this.emit('function-call', responseId, call);
+      })().catch(() => {});
+      for await (const message of ev.messageStream) {
+        // transcripts arrive as server events; the text stream is drained so its channel never backs up
+        void (async () => {
+          for await (const _ of message.textStream) void _;
+        })().catch(() => {});
+        for await (const frame of message.audioStream) {
+          if (this.#dropped.has(responseId) || this.#closed) continue;
+          this.emit('audio', responseId, message.messageId, frame);
+        }
+      }
+    } catch (e) {
+      log.warn({ err: (e as Error).message, responseId }, 'generation stream ended with an error');
+    } finally {
+      if (!this.#dropped.has(responseId)) this.emit('audio-end', responseId);
+      this.#dropped.delete(responseId);
+    }
+  }
+}

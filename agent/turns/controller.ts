@@ -1,0 +1,319 @@
+import { EventEmitter } from 'node:events';
+import type { VadMode } from '../config.js';
+import { log } from '../log.js';
+import type { ResponseOutcome, ResponseRequest } from '../responder/response-lock.js';
+import type { ResponderSession } from '../responder/session.js';
+import type { GateEvent } from '../vad/types.js';
+import type { LoopDelayMonitor } from './loop-delay.js';
+import { newTurn, type TurnRecord, type Transport, type TurnStatus } from './record.js';
+import type { TurnSink } from './recorder.js';
+
+/** What the controller needs of the pacer (agent/pacer) that plays the answer into the room. */
+export interface Playback {
+  push(responseId: string, pcm: Int16Array): void;
+  /** The response's audio is complete: play the tail, then report it drained. */
+  end(responseId: string): void;
+  /** Stop at once: drop everything queued, here and in the room's AudioSource. */
+  flush(): void;
+  /** Ms of this response the caller has actually heard. */
+  playedMs(responseId: string): number;
+  /** Anything queued or still playing. */
+  readonly busy: boolean;
+  on(ev: 'first-frame', fn: (responseId: string, at: number) => void): unknown;
+  on(ev: 'drained', fn: (responseId: string) => void): unknown;
+  on(ev: 'underrun', fn: (responseId: string) => void): unknown;
+}
+
+/** The Responder as the controller sees it (ResponderSession implements it). */
+export type Responder = Pick<
+  ResponderSession,
+  'pushAudio' | 'commit' | 'requestResponse' | 'cancel' | 'truncate' | 'activity' | 'on' | 'createdAt'
+>;
+
+export interface TurnControllerOptions {
+  responder: Responder;
+  playback: Playback;
+  recorder: TurnSink;
+  loopDelay: LoopDelayMonitor;
+  vadMode: VadMode;
+  transport: Transport;
+  callId: string;
+  room: string;
+}
+
+export interface TurnControllerEvents {
+  /** A turn record was finished (also sent to the recorder). */
+  turn: [record: TurnRecord];
+  /** The caller started speaking over the agent. */
+  'barge-in': [responseId: string, playedMs: number];
+  /** Caller started / stopped an utterance (for UI state and idle timers). */
+  'user-speaking': [speaking: boolean];
+  'agent-speaking': [speaking: boolean];
+}
+
+/**
+ * Turns gate events into Realtime actions and turn records:
+ *  speech-start → (barge-in if the agent is answering) → the utterance's audio, pre-roll first
+ *  speech-end   → commit at once → response.create through the shared lock (local VAD mode)
+ * In server-VAD mode the gate is a passive observer: it only timestamps the caller's speech end,
+ * so both modes are measured from the same anchor.
+ */
+export class TurnController extends EventEmitter<TurnControllerEvents> {
+  /** Bumped at every utterance onset: a response requested for an older turn is stale. */
+  #generation = 0;
+  #turnCount = 0;
+  /** The utterance being spoken now (or last spoken, until the next onset). */
+  #speaking: TurnRecord | null = null;
+  /** Records waiting for their response to finish, by response id. */
+  readonly #byResponse = new Map<string, TurnRecord>();
+  /** The response whose audio the caller hears (or is about to), with its conversation item. */
+  #playing: { responseId: string; messageId: string } | null = null;
+  /** Responses we cancelled: their audio is dropped if any still arrives. */
+  readonly #cancelled = new Set<string>();
+  /** Turns that ended but have no response yet (waiting for the lock, or for server VAD). */
+  readonly #awaitingResponse: TurnRecord[] = [];
+  /** The turn whose commit is on its way (local mode). */
+  #committing: TurnRecord | null = null;
+  #closed = false;
+
+  constructor(private readonly o: TurnControllerOptions) {
+    super();
+    const r = o.responder;
+    r.on('committed', (at) => {
+      // local mode: the commit we sent; server mode: the server's own commit of the turn that ended
+      const t = o.vadMode === 'local' ? this.#committing : this.#awaitingResponse.at(-1);
+      if (t && t.commitAckAt === null) t.commitAckAt = at;
+    });
+    // In local mode a turn learns its response id from its own request (the lock's outcome), so a
+    // nudge or apology created meanwhile is never mistaken for it. In server-VAD mode the server
+    // creates the turn's response itself: the oldest turn still waiting gets it.
+    r.on('response-created', (id, at) => {
+      const t = this.#awaitingResponse[0];
+      if (o.vadMode !== 'local' && t) this.#attach(t, id, at);
+    });
+    r.on('first-delta', (id, at) => {
+      const t = this.#byResponse.get(id);
+      if (t && t.firstDeltaAt === null) t.firstDeltaAt = at;
+    });
+    r.on('audio', (id, messageId, frame) => {
+      if (this.#cancelled.has(id) || this.#closed) return;
+      if (this.#playing?.responseId !== id) {
+        this.#playing = { responseId: id, messageId };
+        this.emit('agent-speaking', true);
+      }
+      o.playback.push(id, frame.data);
+    });
+    r.on('audio-end', (id) => {
+      if (!this.#cancelled.has(id)) o.playback.end(id);
+    });
+    r.on('response-done', (id, status, at) => this.#onResponseDone(id, status, at));
+    r.on('reconnected', (lost) => this.#onReconnected(lost));
+    r.on('server-speech-stopped', (at) => {
+      if (o.vadMode === 'local') return;
+      const t = this.#speaking;
+      if (t && t.endDetectedAt === null) t.endDetectedAt = at;
+    });
+    o.playback.on('first-frame', (id, at) => {
+      const t = this.#byResponse.get(id);
+      if (t && t.firstFrameAt === null) t.firstFrameAt = at;
+    });
+    o.playback.on('underrun', (id) => {
+      const t = this.#byResponse.get(id);
+      if (t) t.underruns++;
+    });
+    o.playback.on('drained', (id) => this.#onDrained(id));
+  }
+
+  /**
+   * Feed one gate event. `wallOf` maps the gate's stream time to wall-clock ms (the pipeline knows
+   * when each hop arrived).
+   */
+  onGateEvent(ev: GateEvent, wallOf: (streamMs: number) => number): void {
+    if (this.#closed) return;
+    switch (ev.type) {
+      case 'speech-start':
+        this.#onSpeechStart(wallOf(ev.onsetMs));
+        if (this.o.vadMode === 'local') this.o.responder.pushAudio(ev.preRoll);
+        break;
+      case 'speech-audio':
+        if (this.o.vadMode === 'local') this.o.responder.pushAudio(ev.samples);
+        break;
+      case 'speech-end':
+        void this.#onSpeechEnd(wallOf(ev.lastVoicedMs));
+        break;
+      case 'probability':
+        break;
+    }
+  }
+
+  /**
+   * Server-VAD mode: every hop of caller audio goes to the server (its VAD needs the silences too).
+   * In local mode only the gate's utterances are sent, so silence is never streamed.
+   */
+  onRawAudio(samples: Int16Array): void {
+    if (this.o.vadMode !== 'local' && !this.#closed) this.o.responder.pushAudio(samples);
+  }
+
+  /** Asks for a response outside a caller turn (nudge, goodbye, apology, thinker result). */
+  async say(req: ResponseRequest): Promise<ResponseOutcome> {
+    return this.o.responder.requestResponse(req);
+  }
+
+  get agentBusy(): boolean {
+    return this.o.playback.busy || this.o.responder.activity.active;
+  }
+
+  /** Current turn generation; thinkers capture it to detect staleness. */
+  get generation(): number {
+    return this.#generation;
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const t of new Set([...this.#byResponse.values(), ...this.#awaitingResponse])) {
+      this.#finish(t, t.status === 'completed' ? 'cancelled' : t.status);
+    }
+    this.#byResponse.clear();
+    this.#awaitingResponse.length = 0;
+  }
+
+  #onSpeechStart(at: number): void {
+    this.#generation++;
+    this.emit('user-speaking', true);
+    // Speech while the agent answers, or while an answer is on its way: that answer is obsolete.
+    if (this.agentBusy) this.#interruptAgent();
+    const t = newTurn({
+      callId: this.o.callId,
+      room: this.o.room,
+      turn: ++this.#turnCount,
+      transport: this.o.transport,
+      vadMode: this.o.vadMode,
+    });
+    t.speechStartAt = at;
+    this.#speaking = t;
+  }
+
+  /** Barge-in: silence the agent first (what the caller hears), then tell the server. */
+  #interruptAgent(): void {
+    const playing = this.#playing;
+    const active = this.o.responder.activity.activeId;
+    let heard = 0;
+    if (playing) {
+      heard = this.o.playback.playedMs(playing.responseId);
+      this.#cancelled.add(playing.responseId);
+    }
+    this.o.playback.flush();
+    if (active) this.#cancelled.add(active);
+    void this.o.responder.cancel(active ?? playing?.responseId ?? null).catch(() => {});
+    if (playing) {
+      const t = this.#byResponse.get(playing.responseId);
+      if (t) t.bargeIn = true;
+      if (heard > 0) void this.o.responder.truncate(playing.messageId, heard).catch(() => {});
+      this.emit('barge-in', playing.responseId, heard);
+      // a cancelled response that already finished server-side gets no response.done: finish it now
+      if (t && !this.o.responder.activity.active) this.#finishResponse(playing.responseId, 'cancelled');
+    }
+    this.#playing = null;
+    this.emit('agent-speaking', false);
+  }
+
+  async #onSpeechEnd(speechEndAt: number): Promise<void> {
+    const t = this.#speaking;
+    this.emit('user-speaking', false);
+    if (!t) return;
+    t.speechEndAt = speechEndAt;
+    if (this.o.vadMode !== 'local') {
+      // passive observer: the server decides the turn; we only anchor the measurement
+      this.#awaitingResponse.push(t);
+      return;
+    }
+    t.endDetectedAt = Date.now();
+    t.commitSentAt = Date.now();
+    this.#committing = t;
+    const committed = await this.o.responder.commit();
+    if (!committed) {
+      this.#finish(t, 'empty');
+      return;
+    }
+    const gen = this.#generation;
+    this.#awaitingResponse.push(t);
+    t.responseRequestedAt = Date.now();
+    const outcome = await this.o.responder.requestResponse({ reason: 'turn', isStale: () => this.#generation !== gen });
+    if (outcome.status !== 'created') {
+      this.#removeAwaiting(t);
+      this.#finish(t, outcome.status);
+      if (outcome.status === 'refused') log.warn({ err: outcome.error.message, turn: t.turn }, 'response refused');
+      return;
+    }
+    const created = this.o.responder.createdAt(outcome.responseId) ?? Date.now();
+    this.#attach(t, outcome.responseId, created);
+    // spoke again while the response was being created: it is already stale
+    if (this.#generation !== gen) {
+      this.#cancelled.add(outcome.responseId);
+      void this.o.responder.cancel(outcome.responseId).catch(() => {});
+    }
+  }
+
+  #attach(t: TurnRecord, responseId: string, at: number): void {
+    this.#removeAwaiting(t);
+    t.responseId = responseId;
+    t.responseCreatedAt ??= at;
+    this.#byResponse.set(responseId, t);
+  }
+
+  #onResponseDone(responseId: string, status: string, at: number): void {
+    const t = this.#byResponse.get(responseId);
+    if (t) t.responseDoneAt = at;
+    if (this.#cancelled.has(responseId) || status === 'cancelled') {
+      this.#finishResponse(responseId, 'cancelled');
+    } else if (status === 'failed' || status === 'incomplete') {
+      this.#finishResponse(responseId, 'failed');
+    } else if (!t || t.firstDeltaAt === null) {
+      // a completed response without audio (e.g. only a tool call): nothing will drain
+      this.#finishResponse(responseId, 'completed');
+    }
+    // completed with audio: finished when the pacer has played the tail (#onDrained)
+  }
+
+  #onDrained(responseId: string): void {
+    if (this.#playing?.responseId === responseId) {
+      this.#playing = null;
+      this.emit('agent-speaking', false);
+    }
+    this.#finishResponse(responseId, this.#cancelled.has(responseId) ? 'cancelled' : 'completed');
+  }
+
+  #onReconnected(lost: string | null): void {
+    // The socket dropped mid-answer: what was generating is gone. Stop it, and say so briefly.
+    if (this.#playing) this.o.playback.flush();
+    this.#playing = null;
+    if (lost) this.#finishResponse(lost, 'failed');
+    for (const t of this.#awaitingResponse.splice(0)) this.#finish(t, 'failed');
+    void this.say({
+      reason: 'apology',
+      instructions: 'The line dropped for a moment. Apologise in one short sentence and ask the caller to repeat.',
+    });
+  }
+
+  #finishResponse(responseId: string, status: TurnStatus): void {
+    const t = this.#byResponse.get(responseId);
+    this.#byResponse.delete(responseId);
+    this.#cancelled.delete(responseId);
+    if (t) this.#finish(t, status);
+  }
+
+  #finish(t: TurnRecord, status: TurnStatus): void {
+    t.status = status;
+    const d = this.o.loopDelay.take();
+    t.eventLoopP99Ms = Math.round(d.p99Ms * 100) / 100;
+    t.eventLoopMaxMs = Math.round(d.maxMs * 100) / 100;
+    this.o.recorder.record(t);
+    this.emit('turn', t);
+  }
+
+  #removeAwaiting(t: TurnRecord): void {
+    const i = this.#awaitingResponse.indexOf(t);
+    if (i >= 0) this.#awaitingResponse.splice(i, 1);
+  }
+}

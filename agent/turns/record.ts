@@ -1,0 +1,72 @@
+import type { VadMode } from '../config.js';
+
+export type Transport = 'webrtc' | 'sip';
+
+/** How a turn ended. */
+export type TurnStatus =
+  | 'completed' // the answer played out
+  | 'cancelled' // the caller barged in, or spoke again before the answer started
+  | 'stale' // superseded before its response.create was sent
+  | 'refused' // the Realtime API refused the response
+  | 'timeout' // the active response did not finish in time to send ours
+  | 'failed' // the response failed or the socket dropped
+  | 'empty'; // too little audio to commit
+
+/**
+ * One caller turn, every moment as wall-clock ms (Date.now()) or null when it did not happen.
+ * Perceived latency = firstFrameAt − speechEndAt: from the caller's true end of speech (the last
+ * voiced hop, from the local VAD in every mode) to the first frame of the answer handed to the room.
+ */
+export interface TurnRecord {
+  callId: string;
+  room: string;
+  turn: number;
+  transport: Transport;
+  vadMode: VadMode;
+  speechStartAt: number | null;
+  /** End of the last voiced hop (local VAD): the true speech end. */
+  speechEndAt: number | null;
+  /** When the turn end was decided (local gate after its hangover, or the server's speech_stopped). */
+  endDetectedAt: number | null;
+  commitSentAt: number | null;
+  commitAckAt: number | null;
+  responseRequestedAt: number | null;
+  responseCreatedAt: number | null;
+  firstDeltaAt: number | null;
+  firstFrameAt: number | null;
+  responseDoneAt: number | null;
+  responseId: string | null;
+  status: TurnStatus;
+  bargeIn: boolean;
+  underruns: number;
+  /** Event-loop delay of the job process since the previous turn. */
+  eventLoopP99Ms: number;
+  eventLoopMaxMs: number;
+}
+
+export function newTurn(base: Pick<TurnRecord, 'callId' | 'room' | 'turn' | 'transport' | 'vadMode'>): TurnRecord {
+  return {
+    ...base,
+    speechStartAt: null,
+    speechEndAt: null,
+    endDetectedAt: null,
+    commitSentAt: null,
+    commitAckAt: null,
+    responseRequestedAt: null,
+    responseCreatedAt: null,
+    firstDeltaAt: null,
+    firstFrameAt: null,
+    responseDoneAt: null,
+    responseId: null,
+    status: 'completed',
+    bargeIn: false,
+    underruns: 0,
+    eventLoopP99Ms: 0,
+    eventLoopMaxMs: 0,
+  };
+}
+
+/** Derived figures, as the report computes them. */
+export function perceivedMs(t: TurnRecord): number | null {
+  return t.firstFrameAt !== null && t.speechEndAt !== null ? t.firstFrameAt - t.speechEndAt : null;
+}

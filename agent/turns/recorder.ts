@@ -1,0 +1,44 @@
+import { Redis } from 'ioredis';
+import { log } from '../log.js';
+import type { TurnRecord } from './record.js';
+
+/** Redis stream the turn records go to; the report reads it. */
+export const TURN_STREAM = 'parley:turns';
+/** Keep the stream bounded (approximate trimming is O(1)). */
+const STREAM_MAXLEN = 200_000;
+
+export interface TurnSink {
+  record(turn: TurnRecord): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Emits each finished turn as one pino line and appends it to a Redis stream. Nothing here blocks
+ * the audio path: the XADD is queued by ioredis, which keeps commands while Redis is unreachable
+ * and sends them when it is back (maxRetriesPerRequest: null), so a Redis outage loses no records.
+ */
+export class TurnRecorder implements TurnSink {
+  readonly #redis: Redis;
+  #pending = new Set<Promise<unknown>>();
+
+  constructor(redisUrl: string) {
+    this.#redis = new Redis(redisUrl, { maxRetriesPerRequest: null, enableOfflineQueue: true, lazyConnect: false });
+    this.#redis.on('error', (e) => log.debug({ err: e.message }, 'turn recorder: redis unavailable, records queued'));
+  }
+
+  record(turn: TurnRecord): void {
+    log.info({ turn }, 'turn');
+    const p = this.#redis
+      .xadd(TURN_STREAM, 'MAXLEN', '~', String(STREAM_MAXLEN), '*', 'json', JSON.stringify(turn))
+      .catch((e: Error) => log.warn({ err: e.message }, 'turn record not stored'))
+      .finally(() => this.#pending.delete(p));
+    this.#pending.add(p);
+  }
+
+  /** Waits (bounded) for queued records to reach Redis, then disconnects. */
+  async close(timeoutMs = 3000): Promise<void> {
+    const all = Promise.allSettled([...this.#pending]);
+    await Promise.race([all, new Promise((r) => setTimeout(r, timeoutMs))]);
+    this.#redis.disconnect();
+  }
+}

@@ -1,0 +1,55 @@
+import { loadConfig } from '../agent/config.js';
+import { startLivekit } from './stack/livekit.js';
+import { startRedis } from './stack/redis.js';
+import { startService, type Service } from './stack/service.js';
+import { startWorker } from './stack/worker.js';
+
+/**
+ * Runs Redis, livekit-server, the local Realtime peer (when there is no OPENAI_API_KEY) and the
+ * worker until Ctrl-C. In --isolated mode (inside the namespace made by in-netns.sh) livekit-server
+ * advertises the namespace's veth address.
+ */
+const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
+const isolated = process.argv.includes('--isolated');
+const nodeIp = isolated ? process.env.PARLEY_NODE_IP : undefined;
+if (isolated && !nodeIp) throw new Error('--isolated must run through scripts/in-netns.sh');
+
+const cfg = loadConfig();
+const services: Service[] = [];
+const stopAll = async () => {
+  for (const s of services.reverse()) await s.stop().catch(() => {});
+};
+process.on('SIGINT', () => void stopAll().then(() => process.exit(0)));
+process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+
+try {
+  const redisPort = Number(new URL(cfg.redisUrl).port || 6379);
+  const redis = await startRedis(redisPort, { reuse: true });
+  if (redis) services.push(redis);
+  const lk = await startLivekit(root, { nodeIp, redisPort });
+  services.push(lk);
+  const env: NodeJS.ProcessEnv = { LIVEKIT_URL: lk.url, REDIS_URL: cfg.redisUrl };
+  if (cfg.openai.local) {
+    const port = Number(new URL(cfg.openai.baseURL).port || 8089);
+    services.push(
+      await startService('realtime-peer', process.execPath, ['--import', 'tsx', `${root}/peer/main.ts`, '--port', String(port)], {
+        readyWhen: (t) => t.includes('listening'),
+      }),
+    );
+    console.log(`\nNo OPENAI_API_KEY: answers come from the LOCAL Realtime peer (${cfg.openai.baseURL}), not OpenAI.`);
+  }
+  services.push(await startWorker(root, env));
+  console.log(`
+Parley is running.
+  LiveKit      ${lk.url}   (key ${cfg.livekit.apiKey}; dev keys from livekit.yaml)
+  Redis        ${cfg.redisUrl}
+  Agent        "${cfg.agentName}" (explicit dispatch), VAD mode ${cfg.vadMode}
+  Logs         out/logs/
+Dispatch the agent into a room, e.g.:
+  lk dispatch create --room test --agent-name ${cfg.agentName} --url ${lk.url.replace('ws', 'http')} --api-key ${cfg.livekit.apiKey} --api-secret <secret>
+Ctrl-C stops everything.`);
+} catch (e) {
+  console.error((e as Error).message);
+  await stopAll();
+  process.exit(1);
+}

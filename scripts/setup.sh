@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs everything the stack and the tests need, skipping what is already there:
+# Debian packages, npm packages, the pinned LiveKit Go tools, and the TEN VAD model.
+source "$(dirname "$0")/lib.sh"
+cd "$ROOT"
+
+bash scripts/install-system.sh
+
+command -v node >/dev/null || die "Node.js 20 is needed"
+# npm ci only when node_modules is missing or older than the lockfile
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  say "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+bash scripts/install-tools.sh
+bash scripts/fetch-model.sh

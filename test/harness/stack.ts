@@ -1,0 +1,71 @@
+import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
+import { DEV_API_KEY, DEV_API_SECRET } from '../../agent/config.js';
+import { startLivekit } from '../../scripts/stack/livekit.js';
+import { startRedis } from '../../scripts/stack/redis.js';
+import type { Service } from '../../scripts/stack/service.js';
+import { startWorker } from '../../scripts/stack/worker.js';
+
+export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+
+export interface TestStack {
+  /** ws:// URL of livekit-server, on the namespace's veth address. */
+  url: string;
+  httpUrl: string;
+  redisPort: number;
+  redisUrl: string;
+  apiKey: string;
+  apiSecret: string;
+  dispatch: AgentDispatchClient;
+  rooms: RoomServiceClient;
+  stop(): Promise<void>;
+}
+
+/**
+ * Real Redis and livekit-server for one test file. Must run inside the test namespace
+ * (scripts/test.sh puts the whole test run there and sets PARLEY_NODE_IP).
+ */
+export async function startTestStack(): Promise<TestStack> {
+  const nodeIp = process.env.PARLEY_NODE_IP;
+  if (!nodeIp) {
+    throw new Error('PARLEY_NODE_IP is not set: integration tests run inside the test namespace (npm test).');
+  }
+  const redisPort = Number(process.env.PARLEY_TEST_REDIS_PORT ?? 6390);
+  const redis = await startRedis(redisPort);
+  let lk: Service | null = null;
+  try {
+    const started = await startLivekit(ROOT, { nodeIp, redisPort });
+    lk = started;
+    const httpUrl = started.url.replace(/^ws/, 'http');
+    return {
+      url: started.url,
+      httpUrl,
+      redisPort,
+      redisUrl: `redis://127.0.0.1:${redisPort}`,
+      apiKey: DEV_API_KEY,
+      apiSecret: DEV_API_SECRET,
+      dispatch: new AgentDispatchClient(httpUrl, DEV_API_KEY, DEV_API_SECRET),
+      rooms: new RoomServiceClient(httpUrl, DEV_API_KEY, DEV_API_SECRET),
+      stop: async () => {
+        await started.stop();
+        await redis?.stop();
+      },
+    };
+  } catch (e) {
+    await lk?.stop();
+    await redis?.stop();
+    throw e;
+  }
+}
+
+/** The worker, pointed at this stack and at a Realtime peer. */
+export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS.ProcessEnv = {}): Promise<Service> {
+  return startWorker(ROOT, {
+    LIVEKIT_URL: stack.url,
+    LIVEKIT_API_KEY: stack.apiKey,
+    LIVEKIT_API_SECRET: stack.apiSecret,
+    REDIS_URL: stack.redisUrl,
+    PARLEY_PEER_URL: peerUrl,
+    OPENAI_API_KEY: '',
+    ...extra,
+  });
+}
