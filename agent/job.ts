@@ -1,0 +1,104 @@
+import { type JobContext, type JobProcess, AutoSubscribe, defineAgent } from '@livekit/agents';
+import {
+  AudioSource,
+  LocalAudioTrack,
+  ParticipantKind,
+  type RemoteParticipant,
+  type RemoteTrack,
+  RoomEvent,
+  TrackKind,
+  TrackPublishOptions,
+  TrackSource,
+} from '@livekit/rtc-node';
+import { CallerInput } from './audio/caller-input.js';
+import { loadConfig } from './config.js';
+import { log } from './log.js';
+import { createPlayback, PACER_SAMPLE_RATE, SOURCE_QUEUE_MS } from './pacer/playback.js';
+import { ResponderSession } from './responder/session.js';
+import { TurnController } from './turns/controller.js';
+import { IdleTimer } from './turns/idle.js';
+import { LoopDelayMonitor } from './turns/loop-delay.js';
+import type { Transport } from './turns/record.js';
+import { TurnRecorder } from './turns/recorder.js';
+import { createVad, preloadVadModel, type VadModel } from './vad/load.js';
+
+/**
+ * One call. This file only wires the stages together:
+ *   caller track → CallerInput (16 kHz hops → TEN VAD → gate) → TurnController → ResponderSession
+ *   ResponderSession audio → pacer → AudioSource → room
+ */
+export default defineAgent({
+  // Idle job processes load the VAD model before a call arrives, so a call does not pay for it.
+  prewarm: async (proc: JobProcess) => {
+    proc.userData.vadModel = await preloadVadModel();
+  },
+
+  entry: async (ctx: JobContext) => {
+    const cfg = loadConfig();
+    await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
+    const caller = await ctx.waitForParticipant();
+    const transport = transportOf(caller);
+    const callId = caller.attributes['sip.callID'] ?? ctx.job.id;
+    const jlog = log.child({ room: ctx.room.name, caller: caller.identity, transport, callId });
+    jlog.info({ vadMode: cfg.vadMode, localPeer: cfg.openai.local }, 'call started');
+
+    // Output: the agent's voice, metered by the pacer into a small AudioSource queue.
+    const source = new AudioSource(PACER_SAMPLE_RATE, 1, SOURCE_QUEUE_MS);
+    const track = LocalAudioTrack.createAudioTrack('parley-voice', source);
+    const publishOptions = new TrackPublishOptions();
+    publishOptions.source = TrackSource.SOURCE_MICROPHONE;
+    await ctx.room.localParticipant!.publishTrack(track, publishOptions);
+    const playback = createPlayback(source);
+
+    const responder = new ResponderSession(cfg);
+    const recorder = new TurnRecorder(cfg.redisUrl);
+    const loopDelay = new LoopDelayMonitor();
+    const controller = new TurnController({
+      responder,
+      playback,
+      recorder,
+      loopDelay,
+      vadMode: cfg.vadMode,
+      transport,
+      callId,
+      room: ctx.room.name ?? '',
+    });
+    const idle = new IdleTimer(cfg.idle, controller, () => ctx.shutdown('idle goodbye'));
+
+    const vad = await createVad(ctx.proc.userData.vadModel as VadModel | undefined);
+    let input: CallerInput | null = null;
+    const attach = (t: RemoteTrack, p: RemoteParticipant) => {
+      if (p.identity !== caller.identity || t.kind !== TrackKind.KIND_AUDIO || input) return;
+      input = new CallerInput(t, vad.detector, vad.gate, {
+        onGateEvent: (ev, wallOf) => controller.onGateEvent(ev, wallOf),
+        onHop: (hop) => controller.onRawAudio(hop),
+      });
+    };
+    ctx.room.on(RoomEvent.TrackSubscribed, attach);
+    for (const pub of caller.trackPublications.values()) {
+      if (pub.track) attach(pub.track as RemoteTrack, caller);
+    }
+
+    // The caller hung up (BYE for SIP, tab closed for WebRTC): end the job, cancelling everything.
+    ctx.room.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
+      if (p.identity === caller.identity) ctx.shutdown('caller hung up');
+    });
+
+    ctx.addShutdownCallback(async () => {
+      idle.close();
+      await input?.stop();
+      controller.close();
+      playback.flush();
+      await responder.close();
+      await recorder.close();
+      loopDelay.close();
+      await vad.close();
+      await source.close();
+      jlog.info('call ended');
+    });
+  },
+});
+
+function transportOf(p: RemoteParticipant): Transport {
+  return p.kind === ParticipantKind.SIP ? 'sip' : 'webrtc';
+}

@@ -1,0 +1,187 @@
+import { EventEmitter } from 'node:events';
+import type { llm } from '@livekit/agents';
+import { AudioFrame } from '@livekit/rtc-node';
+import { describe, expect, it } from 'vitest';
+import { ResponseActivity } from '../responder/activity.js';
+import type { ResponseOutcome, ResponseRequest } from '../responder/response-lock.js';
+import type { GateEvent } from '../vad/types.js';
+import { TurnController, type Playback, type Responder } from './controller.js';
+import { LoopDelayMonitor } from './loop-delay.js';
+import type { TurnRecord } from './record.js';
+
+/** Records what the controller asks of the Realtime session; the test plays the server. */
+class FakeResponder extends EventEmitter {
+  readonly activity = new ResponseActivity();
+  readonly pushed: number[] = [];
+  readonly calls: string[] = [];
+  readonly truncates: { messageId: string; ms: number }[] = [];
+  nextId = 1;
+  async commit() {
+    this.calls.push('commit');
+    return true;
+  }
+  pushAudio(s: Int16Array) {
+    this.pushed.push(s.length);
+  }
+  async requestResponse(req: ResponseRequest): Promise<ResponseOutcome> {
+    this.calls.push(`response:${req.reason}`);
+    if (req.isStale?.()) return { status: 'stale', waitedMs: 0 };
+    const id = `resp_${this.nextId++}`;
+    this.activity.onCreated(id);
+    this.emit('response-created', id, Date.now());
+    return { status: 'created', responseId: id, generation: {} as llm.GenerationCreatedEvent, waitedMs: 0 };
+  }
+  async cancel(id: string | null) {
+    this.calls.push(`cancel:${id}`);
+  }
+  async truncate(messageId: string, ms: number) {
+    this.truncates.push({ messageId, ms });
+  }
+  createdAt() {
+    return Date.now();
+  }
+  /** The server streams a response's audio and finishes it. */
+  answer(id: string, frames = 3) {
+    this.emit('first-delta', id, Date.now());
+    for (let i = 0; i < frames; i++) this.emit('audio', id, `item_${id}`, new AudioFrame(new Int16Array(480), 24000, 1, 480));
+  }
+  finish(id: string, status = 'completed') {
+    this.emit('audio-end', id);
+    this.activity.onDone(id);
+    this.emit('response-done', id, status, Date.now());
+  }
+}
+
+class FakePlayback extends EventEmitter implements Playback {
+  readonly pushed = new Map<string, number>();
+  flushes = 0;
+  ended: string[] = [];
+  played = 0;
+  get busy() {
+    return [...this.pushed.values()].some((n) => n > 0);
+  }
+  push(id: string, pcm: Int16Array) {
+    if (!this.pushed.has(id)) this.emit('first-frame', id, Date.now());
+    this.pushed.set(id, (this.pushed.get(id) ?? 0) + pcm.length);
+  }
+  end(id: string) {
+    this.ended.push(id);
+  }
+  flush() {
+    this.flushes++;
+    this.pushed.clear();
+  }
+  playedMs() {
+    return this.played;
+  }
+  drain(id: string) {
+    this.pushed.set(id, 0);
+    this.emit('drained', id);
+  }
+}
+
+function setup(vadMode: 'local' | 'server_vad' = 'local') {
+  const responder = new FakeResponder();
+  const playback = new FakePlayback();
+  const records: TurnRecord[] = [];
+  const controller = new TurnController({
+    responder: responder as unknown as Responder,
+    playback,
+    recorder: { record: (t) => records.push(t), close: async () => {} },
+    loopDelay: new LoopDelayMonitor(),
+    vadMode,
+    transport: 'webrtc',
+    callId: 'call-1',
+    room: 'room-1',
+  });
+  const wall = (ms: number) => 1_000_000 + ms;
+  const gate = (ev: GateEvent) => controller.onGateEvent(ev, wall);
+  const start = (at = 0) => gate({ type: 'speech-start', atMs: at + 100, onsetMs: at, preRoll: new Int16Array(4800) });
+  const end = (last: number) => gate({ type: 'speech-end', atMs: last + 300, lastVoicedMs: last });
+  return { responder, playback, records, controller, gate, start, end, wall };
+}
+
+const tick = () => new Promise((r) => setImmediate(r));
+
+describe('TurnController', () => {
+  it('commits at speech end, asks for a response, and records the whole turn', async () => {
+    const { responder, playback, records, start, end, gate, wall } = setup();
+    start(0);
+    gate({ type: 'speech-audio', atMs: 110, samples: new Int16Array(160) });
+    expect(responder.pushed).toEqual([4800, 160]); // pre-roll first, then the utterance
+    end(900);
+    await tick();
+    expect(responder.calls).toEqual(['commit', 'response:turn']);
+    responder.answer('resp_1');
+    responder.finish('resp_1');
+    expect(playback.ended).toEqual(['resp_1']);
+    expect(records).toHaveLength(0); // not until the tail has played
+    playback.drain('resp_1');
+    expect(records).toHaveLength(1);
+    const t = records[0]!;
+    expect(t.status).toBe('completed');
+    expect(t.speechEndAt).toBe(wall(900));
+    expect(t.responseId).toBe('resp_1');
+    for (const k of ['commitSentAt', 'responseCreatedAt', 'firstDeltaAt', 'firstFrameAt', 'responseDoneAt'] as const) {
+      expect(t[k], k).not.toBeNull();
+    }
+    expect(t.transport).toBe('webrtc');
+  });
+
+  it('barge-in: flushes playback, cancels, truncates at the heard position, drops late audio', async () => {
+    const { responder, playback, records, start, end } = setup();
+    start(0);
+    end(900);
+    await tick();
+    responder.answer('resp_1', 5);
+    playback.played = 260;
+    start(2000); // the caller talks over the answer
+    expect(playback.flushes).toBe(1);
+    expect(responder.calls).toContain('cancel:resp_1');
+    expect(responder.truncates).toEqual([{ messageId: 'item_resp_1', ms: 260 }]);
+    responder.answer('resp_1', 2); // late deltas of the cancelled response
+    expect(playback.pushed.get('resp_1') ?? 0).toBe(0);
+    responder.finish('resp_1', 'cancelled');
+    expect(records.map((r) => [r.turn, r.status, r.bargeIn])).toEqual([[1, 'cancelled', true]]);
+  });
+
+  it('speech before the answer starts cancels it without a truncate (no stale audio)', async () => {
+    const { responder, playback, records, start, end } = setup();
+    start(0);
+    end(900);
+    await tick();
+    start(1500); // the answer was created, no audio yet
+    expect(responder.calls).toContain('cancel:resp_1');
+    expect(responder.truncates).toEqual([]);
+    responder.answer('resp_1', 3); // arrives anyway
+    expect(playback.pushed.get('resp_1') ?? 0).toBe(0);
+    responder.finish('resp_1', 'cancelled');
+    expect(records[0]!.status).toBe('cancelled');
+  });
+
+  it('onset while the agent is silent is not a barge-in', () => {
+    const { responder, playback, start } = setup();
+    start(0);
+    expect(playback.flushes).toBe(0);
+    expect(responder.calls.filter((c) => c.startsWith('cancel'))).toEqual([]);
+  });
+
+  it('server-VAD mode: streams all audio, the gate only timestamps speech end', async () => {
+    const { responder, controller, records, start, end, playback, wall } = setup('server_vad');
+    start(0);
+    expect(responder.pushed).toEqual([]); // the gate does not forward in this mode
+    controller.onRawAudio(new Int16Array(160));
+    expect(responder.pushed).toEqual([160]);
+    end(700);
+    await tick();
+    expect(responder.calls).toEqual([]); // the server commits and responds by itself
+    responder.activity.onCreated('resp_srv');
+    responder.emit('response-created', 'resp_srv', Date.now());
+    responder.answer('resp_srv');
+    responder.finish('resp_srv');
+    playback.drain('resp_srv');
+    expect(records[0]!.responseId).toBe('resp_srv');
+    expect(records[0]!.speechEndAt).toBe(wall(700));
+    expect(records[0]!.vadMode).toBe('server_vad');
+  });
+});

@@ -1,0 +1,94 @@
+import { log } from '../log.js';
+import type { ResponseOutcome, ResponseRequest } from '../responder/response-lock.js';
+
+/** What the idle timer needs of the turn controller. */
+export interface IdleSubject {
+  say(req: ResponseRequest): Promise<ResponseOutcome>;
+  readonly agentBusy: boolean;
+  on(ev: 'user-speaking' | 'agent-speaking', fn: (speaking: boolean) => void): unknown;
+}
+
+export interface IdleConfig {
+  /** Silence (nobody speaking, nothing playing) before one short nudge. 0 disables. */
+  nudgeAfterMs: number;
+  /** Silence before a goodbye and the end of the call. 0 disables. */
+  goodbyeAfterMs: number;
+}
+
+/**
+ * Keeps a silent call from hanging forever: after `nudgeAfterMs` of silence the agent checks in
+ * once; after `goodbyeAfterMs` it says goodbye and `onGoodbye` ends the call once that has played.
+ * The caller's speech restarts the clock; one nudge per silence.
+ */
+export class IdleTimer {
+  #nudge: NodeJS.Timeout | null = null;
+  #goodbye: NodeJS.Timeout | null = null;
+  #leaving = false;
+  #nudged = false;
+  #closed = false;
+
+  constructor(
+    private readonly cfg: IdleConfig,
+    private readonly subject: IdleSubject,
+    private readonly onGoodbye: () => void,
+  ) {
+    // Only the caller's speech restarts the clock: the agent's own nudge must not postpone the goodbye.
+    subject.on('user-speaking', (speaking) => (speaking ? this.#stop() : this.#restart()));
+    subject.on('agent-speaking', (speaking) => {
+      if (speaking) return;
+      if (this.#leaving) return this.#end();
+      // the answer just finished: the caller's silence starts now, for the nudge
+      if (!this.#nudged) this.#armNudge();
+    });
+    this.#restart();
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#stop();
+  }
+
+  #stop(): void {
+    if (this.#nudge) clearTimeout(this.#nudge);
+    if (this.#goodbye) clearTimeout(this.#goodbye);
+    this.#nudge = this.#goodbye = null;
+  }
+
+  #armNudge(): void {
+    if (this.#nudge) clearTimeout(this.#nudge);
+    this.#nudge = null;
+    if (this.#closed || this.#leaving || this.cfg.nudgeAfterMs <= 0) return;
+    this.#nudge = setTimeout(() => {
+      if (this.subject.agentBusy) return; // it is talking: the nudge re-arms when it stops
+      this.#nudged = true;
+      void this.subject.say({
+        reason: 'nudge',
+        instructions: 'The caller has been quiet for a while. In a few words, check whether they are still there.',
+      });
+    }, this.cfg.nudgeAfterMs);
+  }
+
+  #restart(): void {
+    this.#stop();
+    this.#nudged = false;
+    if (this.#closed || this.#leaving) return;
+    this.#armNudge();
+    if (this.cfg.goodbyeAfterMs > 0) {
+      this.#goodbye = setTimeout(() => void this.#sayGoodbye(), this.cfg.goodbyeAfterMs);
+    }
+  }
+
+  async #sayGoodbye(): Promise<void> {
+    this.#leaving = true;
+    log.info('idle: saying goodbye');
+    const out = await this.subject.say({ reason: 'goodbye', instructions: 'Say a short, friendly goodbye.' });
+    // nothing will play: end now rather than wait for audio that is not coming
+    if (out.status !== 'created') this.#end();
+  }
+
+  #end(): void {
+    if (this.#closed) return;
+    this.close();
+    this.onGoodbye();
+  }
+}
