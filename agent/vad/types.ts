@@ -15,10 +15,15 @@ export type HopSize = 160 | 256;
 export interface FrameResult {
   /** Index of the hop since the last reset; hop i covers samples [i·hop, (i+1)·hop). */
   index: number;
-  /** Speech probability in [0, 1]. */
+  /** Speech probability in [0, 1] (0 during warm-up). */
   probability: number;
-  /** probability ≥ threshold (the reference library's flag). */
+  /** probability > threshold, strictly, as the reference library decides it. */
   flag: boolean;
+  /**
+   * True while the detector has not yet seen a full 256-sample model frame (the first hop at hop
+   * size 160): the reference library reports probability −1 and flag −1 there.
+   */
+  warmup?: boolean;
 }
 
 /**

@@ -1,0 +1,26 @@
+/**
+ * Where the TEN VAD model lives: `TEN_VAD_MODEL` if set, else `models/ten-vad.onnx` at the project
+ * root (put there by scripts/fetch-model.sh). Resolved from this file's location, not the working
+ * directory, so tools work from anywhere in the tree.
+ */
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/** Project root: this file is agent/vad/model-path.(ts|js) in the source tree. */
+export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+export const DEFAULT_MODEL_PATH = resolve(PROJECT_ROOT, 'models', 'ten-vad.onnx');
+
+export function resolveModelPath(env: NodeJS.ProcessEnv = process.env): string {
+  const override = env['TEN_VAD_MODEL'];
+  const path = override !== undefined && override !== '' ? resolve(override) : DEFAULT_MODEL_PATH;
+  if (!existsSync(path)) {
+    throw new Error(
+      override
+        ? `TEN_VAD_MODEL points to ${path}, which does not exist`
+        : `TEN VAD model not found at ${path}; run scripts/fetch-model.sh`,
+    );
+  }
+  return path;
+}
