@@ -15,6 +15,7 @@ import { loadConfig } from './config.js';
 import { log } from './log.js';
 import { createPlayback, PACER_SAMPLE_RATE, SOURCE_QUEUE_MS } from './pacer/playback.js';
 import { ResponderSession } from './responder/session.js';
+import { RoomStatus } from './room-status.js';
 import { TurnController } from './turns/controller.js';
 import { IdleTimer } from './turns/idle.js';
 import { LoopDelayMonitor } from './turns/loop-delay.js';
@@ -63,6 +64,12 @@ export default defineAgent({
       callId,
       room: ctx.room.name ?? '',
     });
+    const status = new RoomStatus(ctx.room.localParticipant!);
+    status.setState('listening');
+    controller.on('user-speaking', (on) => status.setState(on ? 'user_speaking' : 'thinking'));
+    controller.on('agent-speaking', (on) => status.setState(on ? 'speaking' : 'listening'));
+    controller.on('turn', (t) => status.turn(t));
+    responder.on('transcript', (role, text) => status.transcript(role, text, controller.turnCount));
     const idle = new IdleTimer(cfg.idle, controller, () => ctx.shutdown('idle goodbye'));
 
     const vad = await createVad(ctx.proc.userData.vadModel as VadModel | undefined);

@@ -7,6 +7,8 @@ PKGS=(
   espeak-ng sox  # speech for the local Realtime peer and test callers; audio conversion
   iproute2       # network namespaces for the isolated stack
   procps         # pgrep/ps for the shutdown checks
+  # LiveKit SIP is built with cgo against these; sipp is the test phone caller
+  pkg-config libopus-dev libopusfile-dev libsoxr-dev sip-tester
 )
 [ "${PARLEY_WITH_BROWSER:-0}" = 1 ] && PKGS+=(chromium)
 

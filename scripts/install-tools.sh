@@ -4,6 +4,8 @@
 source "$(dirname "$0")/lib.sh"
 
 LIVEKIT_SERVER_VERSION=1.13.5
+# The newest livekit/sip tag this machine's Go module proxy serves (v1.9+ are refused here).
+LIVEKIT_SIP_VERSION=1.8.0
 
 # have_version BIN VERSION: true when BIN on PATH prints VERSION in its --version output.
 have_version() { command -v "$1" >/dev/null 2>&1 && "$1" --version 2>/dev/null | grep -q "$2"; }
@@ -19,7 +21,31 @@ go_install() { # go_install MODULE@VERSION BINARY_NAME_BUILT INSTALL_AS [CGO]
   rm -rf "$tmp"
 }
 
+# go_build_dep MODULE VERSION PACKAGE INSTALL_AS CGO: builds PACKAGE as a dependency of a throw-away
+# module. Used where `go install pkg@version` cannot run: it looks up the module's deprecation in
+# the version list, which some proxies refuse even when they serve the version itself.
+go_build_dep() {
+  local mod=$1 ver=$2 pkg=$3 as=$4 cgo=$5 tmp
+  command -v go >/dev/null || die "Go is needed to build $as (https://go.dev/dl/)."
+  tmp=$(mktemp -d)
+  say "building $as $ver from $mod (one-time, several minutes)"
+  (
+    cd "$tmp" && go mod init parley-tool-build >/dev/null 2>&1 &&
+      GOFLAGS=-mod=mod go get "$pkg@v$ver" &&
+      CGO_ENABLED=$cgo go build -o "$TOOLS_DIR/$as" "$pkg"
+  ) || die "building $as failed"
+  echo "$ver" >"$TOOLS_DIR/$as.version"
+  rm -rf "$tmp"
+}
+
 if ! have_version livekit-server "$LIVEKIT_SERVER_VERSION"; then
   go_install "github.com/livekit/livekit-server/cmd/server@v$LIVEKIT_SERVER_VERSION" server livekit-server
 fi
 have_version livekit-server "$LIVEKIT_SERVER_VERSION" || die "livekit-server $LIVEKIT_SERVER_VERSION not usable"
+
+# LiveKit SIP (cgo: Opus and SoX resampler from Debian's packages). Its binary does not carry its
+# version, so the cache keeps it in a file beside the binary.
+if [ "${PARLEY_WITH_SIP:-1}" = 1 ] && [ "$(cat "$TOOLS_DIR/livekit-sip.version" 2>/dev/null)" != "$LIVEKIT_SIP_VERSION" ]; then
+  mkdir -p "$TOOLS_DIR"
+  go_build_dep github.com/livekit/sip "$LIVEKIT_SIP_VERSION" github.com/livekit/sip/cmd/livekit-sip livekit-sip 1
+fi

@@ -163,6 +163,11 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     return this.o.playback.busy || this.o.responder.activity.active;
   }
 
+  /** Caller turns so far. */
+  get turnCount(): number {
+    return this.#turnCount;
+  }
+
   /** Current turn generation; thinkers capture it to detect staleness. */
   get generation(): number {
     return this.#generation;
