@@ -24,3 +24,10 @@ function run(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
     p.stdin.end(input);
   });
 }
+
+/** Speech as a G.711 μ-law WAV at 8 kHz (what a phone caller sends), followed by `silenceMs` of silence. */
+export async function speakPhoneWav(text: string, path: string, silenceMs = 0, voice = 'en-us'): Promise<void> {
+  const wav = await run('espeak-ng', ['-v', voice, '-s', '165', '--stdout', text]);
+  const pad = silenceMs > 0 ? ['pad', '0', `${silenceMs / 1000}`] : [];
+  await run('sox', ['-t', 'wav', '-', '-r', '8000', '-c', '1', '-e', 'u-law', path, ...pad], wav);
+}
