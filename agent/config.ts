@@ -28,6 +28,12 @@ export interface ParleyConfig {
   /** Max time a response.create caller waits for the active response to finish. */
   responseWaitTimeoutMs: number;
   idle: { nudgeAfterMs: number; goodbyeAfterMs: number };
+  /** Calls one worker takes at most (each call is a job process). */
+  maxJobs: number;
+  /** CPU share of the machine at which the worker reports itself full; 0 = jobs only. */
+  cpuFullAt: number;
+  /** Job processes kept started and warm (VAD model loaded) ahead of calls. */
+  idleProcesses: number;
 }
 
 const DEFAULT_INSTRUCTIONS =
@@ -75,5 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
       nudgeAfterMs: int('PARLEY_IDLE_NUDGE_MS', 12_000, env),
       goodbyeAfterMs: int('PARLEY_IDLE_GOODBYE_MS', 45_000, env),
     },
+    maxJobs: Math.max(1, int('PARLEY_MAX_JOBS', 25, env)),
+    idleProcesses: int('PARLEY_IDLE_PROCESSES', 2, env),
+    cpuFullAt: int('PARLEY_CPU_FULL_AT', 0.95, env),
   };
 }

@@ -81,7 +81,7 @@ export default defineAgent({
         onHop: (hop) => controller.onRawAudio(hop),
       });
     };
-    ctx.room.on(RoomEvent.TrackSubscribed, attach);
+    ctx.room.on(RoomEvent.TrackSubscribed, (t, _pub, p) => attach(t, p));
     for (const pub of caller.trackPublications.values()) {
       if (pub.track) attach(pub.track as RemoteTrack, caller);
     }

@@ -1,0 +1,165 @@
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { firstChannel, readWav } from '../audio/wav.js';
+import { TenVadDetector } from './detector.js';
+import { SpeechGate } from './gate.js';
+import { PROJECT_ROOT } from './model-path.js';
+import type { GateEvent } from './types.js';
+
+const HOP = 160; // 10 ms
+const hop = (v = 0) => new Int16Array(HOP).fill(v);
+
+/** Runs a probability sequence (one per 10 ms hop) through a gate; hop i's samples are all i. */
+function run(gate: SpeechGate, probs: number[]): GateEvent[] {
+  return probs.flatMap((p, i) => gate.push(hop(i), p)).filter((e) => e.type !== 'probability');
+}
+const seq = (...parts: [number, number][]) => parts.flatMap(([p, n]) => Array<number>(n).fill(p));
+
+describe('SpeechGate on synthetic probabilities', () => {
+  it('fires speech-start after minSpeechMs of voiced audio, with the pre-roll before it', () => {
+    const gate = new SpeechGate({ minSpeechMs: 80, hangoverMs: 300, preRollMs: 300 });
+    const ev = run(gate, seq([0.1, 50], [0.9, 8]));
+    expect(ev).toHaveLength(1);
+    const start = ev[0]!;
+    if (start.type !== 'speech-start') throw new Error('expected speech-start');
+    expect(start.onsetMs).toBe(500); // first voiced hop began at 500 ms
+    expect(start.atMs).toBe(580); // 8 voiced hops = 80 ms later
+    // 300 ms of pre-roll: hops 28..57, oldest first, ending with the onset hops
+    expect(start.preRoll.length).toBe(30 * HOP);
+    expect(start.preRoll[0]).toBe(28);
+    expect(start.preRoll[start.preRoll.length - 1]).toBe(57);
+  });
+
+  it('forwards every hop of the utterance after the pre-roll, and none before or after', () => {
+    const gate = new SpeechGate({ minSpeechMs: 50, hangoverMs: 100, preRollMs: 100 });
+    const ev = run(gate, seq([0, 20], [1, 30], [0, 30]));
+    const audio = ev.filter((e) => e.type === 'speech-audio');
+    // speech-start at hop 24; hops 25..49 voiced, then 10 hangover hops (50..59) until speech-end
+    expect(audio.map((e) => (e.type === 'speech-audio' ? e.samples[0] : -1))).toEqual(Array.from({ length: 35 }, (_, i) => 25 + i));
+  });
+
+  it('fires speech-end exactly hangoverMs after the last voiced hop, carrying its end time', () => {
+    for (const hangoverMs of [100, 250, 500]) {
+      const gate = new SpeechGate({ hangoverMs, minSpeechMs: 50, preRollMs: 100 });
+      const ev = run(gate, seq([0, 10], [1, 40], [0, 100]));
+      const end = ev.find((e) => e.type === 'speech-end');
+      if (end?.type !== 'speech-end') throw new Error('no speech-end');
+      expect(end.lastVoicedMs).toBe(500);
+      expect(end.atMs - end.lastVoicedMs).toBe(hangoverMs);
+    }
+  });
+
+  it('hangover counts milliseconds, not hops: 16 ms hops give the same timing', () => {
+    const gate = new SpeechGate({ hangoverMs: 320, minSpeechMs: 48, preRollMs: 96 });
+    const events: GateEvent[] = [];
+    const probs = seq([0, 10], [1, 20], [0, 40]);
+    probs.forEach((p) => events.push(...gate.push(new Int16Array(256), p)));
+    const end = events.find((e) => e.type === 'speech-end');
+    if (end?.type !== 'speech-end') throw new Error('no speech-end');
+    expect(end.lastVoicedMs).toBe(30 * 16);
+    expect(end.atMs - end.lastVoicedMs).toBe(320);
+  });
+
+  it('a click (a few voiced hops) never starts speech', () => {
+    const gate = new SpeechGate({ minSpeechMs: 80 });
+    expect(run(gate, seq([0, 30], [0.99, 3], [0, 30], [0.99, 2], [0.2, 1], [0.99, 2], [0, 40]))).toEqual([]);
+  });
+
+  it('a one-hop dip inside an onset does not restart it; two do', () => {
+    const g1 = new SpeechGate({ minSpeechMs: 80 });
+    expect(run(g1, seq([0, 5], [1, 4], [0, 1], [1, 4])).map((e) => e.type)).toEqual(['speech-start']);
+    const g2 = new SpeechGate({ minSpeechMs: 80 });
+    expect(run(g2, seq([0, 5], [1, 4], [0, 2], [1, 4]))).toEqual([]);
+  });
+
+  it('speech resumed during hangover continues the same utterance', () => {
+    const gate = new SpeechGate({ minSpeechMs: 50, hangoverMs: 300 });
+    const ev = run(gate, seq([1, 20], [0, 20], [1, 20], [0, 40]));
+    expect(ev.filter((e) => e.type === 'speech-start')).toHaveLength(1);
+    const ends = ev.filter((e) => e.type === 'speech-end');
+    expect(ends).toHaveLength(1);
+    if (ends[0]!.type === 'speech-end') expect(ends[0]!.lastVoicedMs).toBe(600);
+  });
+
+  it('rejects a configuration that would lose the onset or makes no sense', () => {
+    expect(() => new SpeechGate({ preRollMs: 50, minSpeechMs: 100 })).toThrow(/preRollMs/);
+    expect(() => new SpeechGate({ threshold: 1.5 })).toThrow(/threshold/);
+    expect(() => new SpeechGate({ hangoverMs: -1 })).toThrow(/hangoverMs/);
+  });
+});
+
+/** Labelled real speech: `.scv` = name,start,end,label,... (seconds, label 1 = speech). */
+const SHARED = join(PROJECT_ROOT, '..', 'shared', 'ten-vad', 'testset');
+
+function labels(file: string): { start: number; end: number }[] {
+  const parts = readFileSync(file, 'utf8').trim().split(',').slice(1);
+  const out: { start: number; end: number }[] = [];
+  for (let i = 0; i + 2 < parts.length; i += 3) {
+    if (Number(parts[i + 2]) === 1) out.push({ start: Number(parts[i]) * 1000, end: Number(parts[i + 1]) * 1000 });
+  }
+  return out;
+}
+
+describe.skipIf(!existsSync(SHARED) && process.env.PARLEY_SKIP_SHARED === '1')('SpeechGate on labelled speech (TEN VAD)', () => {
+  let detector: TenVadDetector;
+  beforeAll(async () => {
+    if (!existsSync(SHARED)) throw new Error(`${SHARED} is missing: the shared TEN VAD test set is needed (PARLEY_SKIP_SHARED=1 skips)`);
+    detector = await TenVadDetector.create({ hopSize: HOP });
+  });
+  afterAll(async () => detector?.close());
+
+  async function gateEvents(samples: Int16Array, gate: SpeechGate): Promise<GateEvent[]> {
+    detector.reset();
+    const events: GateEvent[] = [];
+    for (let o = 0; o + HOP <= samples.length; o += HOP) {
+      const h = samples.slice(o, o + HOP);
+      const { probability } = await detector.process(h);
+      events.push(...gate.push(h, probability));
+    }
+    return events.filter((e) => e.type !== 'probability');
+  }
+
+  it('finds the labelled utterances: onsets and speech ends close to the labels across the set', async () => {
+    const files = readdirSync(SHARED).filter((f) => f.endsWith('.wav') && existsSync(join(SHARED, f.replace('.wav', '.scv'))));
+    expect(files.length).toBeGreaterThan(10);
+    const onsetErr: number[] = [];
+    const endErr: number[] = [];
+    for (const f of files) {
+      const lab = labels(join(SHARED, f.replace('.wav', '.scv')));
+      if (lab.length === 0) continue;
+      // 2 s of silence appended so the last utterance can end inside the file
+      const audio = firstChannel(readWav(join(SHARED, f)));
+      const samples = new Int16Array(audio.length + 32_000);
+      samples.set(audio);
+      const ev = await gateEvents(samples, new SpeechGate());
+      const starts = ev.filter((e) => e.type === 'speech-start');
+      const ends = ev.filter((e) => e.type === 'speech-end');
+      expect(starts.length, f).toBeGreaterThan(0);
+      expect(ends.length, f).toBe(starts.length); // every utterance that starts also ends
+      const first = starts[0]!;
+      const last = ends.at(-1)!;
+      if (first.type !== 'speech-start' || last.type !== 'speech-end') throw new Error('event types');
+      onsetErr.push(Math.abs(first.onsetMs - lab[0]!.start));
+      endErr.push(Math.abs(last.lastVoicedMs - lab.at(-1)!.end));
+      // the pre-roll reaches back to the labelled onset: nothing of the utterance start is lost
+      expect(first.onsetMs - first.preRoll.length / 16, `${f} pre-roll`).toBeLessThanOrEqual(lab[0]!.start + 20);
+    }
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+    const share = (a: number[], ms: number) => a.filter((e) => e <= ms).length / a.length;
+    console.log(`gate vs labels over ${onsetErr.length} files: onset |err| median ${median(onsetErr)} ms, ` +
+      `speech end |err| median ${median(endErr)} ms`);
+    // hand labels and the model disagree on soft starts: judge the set, not single files
+    expect(median(onsetErr)).toBeLessThanOrEqual(100);
+    expect(share(onsetErr, 300)).toBeGreaterThanOrEqual(0.85);
+    expect(median(endErr)).toBeLessThanOrEqual(100);
+    expect(share(endErr, 300)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('a loud click in silence does not start speech', async () => {
+    const samples = new Int16Array(16_000 * 2);
+    for (let i = 16_000; i < 16_000 + 48; i++) samples[i] = i % 2 ? 30_000 : -30_000; // 3 ms impulse train
+    const ev = await gateEvents(samples, new SpeechGate());
+    expect(ev.filter((e) => e.type === 'speech-start')).toEqual([]);
+  });
+});
