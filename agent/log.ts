@@ -6,7 +6,7 @@ import pino from 'pino';
  */
 export const log = pino(
   { level: process.env.LOG_LEVEL ?? 'info', base: { svc: 'parley' } },
-  pino.destination({ dest: 2, sync: false, minLength: 4096 }),
+  pino.destination({ dest: 2, sync: false }),
 );
 
 export type Logger = typeof log;

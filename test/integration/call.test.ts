@@ -28,8 +28,9 @@ beforeAll(async () => {
   worker = await startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' });
   redis = new Redis(stack.redisUrl);
   [utterance, question] = await Promise.all([
-    speak('Hello there. Can you tell me something nice about the weather today?'),
-    speak('Actually, never mind. What time is it?'),
+    // no sentence breaks inside: each is one turn, which the stale-answer test's timing relies on
+    speak('Can you tell me something nice about the weather today'),
+    speak('What time is it right now'),
   ]);
 });
 
@@ -87,9 +88,11 @@ describe('a call over WebRTC', () => {
     const session = events.find((e) => e.type === 'session.update');
     expect(session?.payload).toMatchObject({ session: { audio: { input: { turn_detection: null } } } });
 
-    const [turn] = await until('the turn record', () => turnsOfSync(room), 10_000);
-    expect(turn!.transport).toBe('webrtc');
-    expect(turn!.status).toBe('completed');
+    // a pause inside the utterance may end an early turn that the rest of it cancels (as with
+    // real callers); the answer the caller heard belongs to a completed turn
+    const turn = await until('a completed turn record', () => turnsOfSync(room).find((t) => t.status === 'completed'), 10_000);
+    expect(turn.transport).toBe('webrtc');
+    expect(turnsOfSync(room).every((t) => t.status === 'completed' || t.status === 'cancelled')).toBe(true);
     // perceived latency from the caller's true speech end to the first frame out is recorded
     expect(turn!.firstFrameAt! - turn!.speechEndAt!).toBeGreaterThan(0);
     await bot.leave();
@@ -126,11 +129,18 @@ describe('a call over WebRTC', () => {
     await bot.leave();
     await new Promise((r) => setTimeout(r, 1500));
     const pgid = worker.pid;
-    await worker.stop(10_000);
-    // nothing of the worker's process group is left (job processes included)
-    expect(() => process.kill(-pgid, 0)).toThrow();
-    const left = execFileSync('ps', ['-eo', 'pid,pgid,args']).toString().split('\n').filter((l) => l.includes('job_proc_lazy_main'));
-    expect(left).toEqual([]);
+    const t0 = Date.now();
+    await worker.stop(15_000);
+    // it exited on SIGTERM by itself (drained), well before the SIGKILL fallback
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    // nothing of the worker's process group is left running (job processes included); zombies
+    // waiting for this sandbox's init to reap them are gone already, so they do not count
+    const live = execFileSync('ps', ['-eo', 'pid=,pgid=,stat=,args='])
+      .toString()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/))
+      .filter(([, g, stat]) => Number(g) === pgid && !stat?.startsWith('Z'));
+    expect(live).toEqual([]);
   });
 });
 

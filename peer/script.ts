@@ -1,0 +1,104 @@
+/**
+ * What the local peer's "model" does, per run or per test: how long it thinks, what it says, when
+ * it calls a tool, and which faults it injects. Everything optional; defaults give a plausible,
+ * quick conversation.
+ */
+export type LatencySpec =
+  | number
+  /** Per response in order; the last value repeats. */
+  | number[]
+  /** Log-normal around a median (the shape of real model latency). */
+  | { kind: 'lognormal'; medianMs: number; sigma: number };
+
+export interface ToolCallSpec {
+  name: string;
+  /** Sent as-is: malformed JSON on purpose is allowed. */
+  arguments: string;
+}
+
+export interface PeerScript {
+  /** From response.create to the first audio delta. Default 250 ms. */
+  modelLatencyMs?: LatencySpec;
+  /** Share of responses that are quick fillers ("Mm, let me think."). */
+  fillerShare?: number;
+  fillerLatencyMs?: number;
+  /** Answer text for the n-th response (0-based) of a session. */
+  reply?: (n: number, instructions: string | undefined) => string;
+  /** Responses (0-based index) that answer with a tool call instead of speech. */
+  toolCalls?: Record<number, ToolCallSpec>;
+  /** Refuse this many upcoming response.create with a server error (nothing generated). */
+  refuseNext?: number;
+  /** Drop the WebSocket after this many audio deltas of the next response (once). */
+  dropAfterDeltas?: number;
+  /** How fast audio is delivered relative to real time, and in what chunk sizes (ms). */
+  delivery?: { speed: number; minChunkMs: number; maxChunkMs: number };
+  /** Transcript the peer reports for committed user audio (it does no ASR). */
+  userTranscript?: (n: number, audioMs: number) => string;
+  /** Seed for the latency and chunk randomness, so runs repeat. */
+  seed?: number;
+}
+
+const DEFAULT_REPLIES = [
+  'Sure. It looks mild and sunny today, with a light breeze in the afternoon.',
+  'Good question. It is a little after three in the afternoon right now.',
+  'I can help with that. Tell me a bit more about what you need.',
+  'Of course. Here is the short version: it should stay dry until the evening.',
+];
+const FILLERS = ['Mm, let me think about that.', 'Right, one moment.', 'Okay, let me see.'];
+
+/** A small deterministic PRNG (mulberry32), so scripted runs are repeatable. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** What the peer decides for one response. */
+export interface ResponsePlan {
+  kind: 'speech' | 'tool';
+  latencyMs: number;
+  filler: boolean;
+  text: string;
+  tool?: ToolCallSpec;
+}
+
+export class ScriptRunner {
+  readonly #random: () => number;
+  #n = 0;
+
+  constructor(readonly script: PeerScript = {}) {
+    this.#random = rng(script.seed ?? 7);
+  }
+
+  random(): number {
+    return this.#random();
+  }
+
+  plan(instructions: string | undefined): ResponsePlan {
+    const n = this.#n++;
+    const s = this.script;
+    const tool = s.toolCalls?.[n];
+    if (tool) return { kind: 'tool', latencyMs: this.#latency(n), filler: false, text: '', tool };
+    if (s.fillerShare && this.#random() < s.fillerShare) {
+      return { kind: 'speech', latencyMs: s.fillerLatencyMs ?? 150, filler: true, text: FILLERS[n % FILLERS.length]! };
+    }
+    const text = s.reply?.(n, instructions) ?? DEFAULT_REPLIES[n % DEFAULT_REPLIES.length]!;
+    return { kind: 'speech', latencyMs: this.#latency(n), filler: false, text };
+  }
+
+  #latency(n: number): number {
+    const l = this.script.modelLatencyMs ?? 250;
+    if (typeof l === 'number') return l;
+    if (Array.isArray(l)) return l[Math.min(n, l.length - 1)] ?? 250;
+    // Box–Muller normal → log-normal around the median
+    const u = Math.max(1e-9, this.#random());
+    const v = this.#random();
+    const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
+    return Math.round(l.medianMs * Math.exp(l.sigma * z));
+  }
+}

@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { log } from '../agent/log.js';
+import { ScriptRunner, type PeerScript } from './script.js';
+import { PeerSession, type ClientEvent, type PeerResponse } from './session.js';
+import { Speech } from './tts.js';
+
+export interface PeerOptions {
+  host?: string;
+  port?: number;
+  script?: PeerScript;
+}
+
+/** A client event as the peer received it, with its session. */
+export interface ObservedEvent {
+  session: string;
+  at: number;
+  type: string;
+  payload: ClientEvent;
+}
+
+/** Extra HTTP routes (e.g. a chat-completions endpoint), mounted beside the Realtime socket. */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => void;
+
+export interface RealtimePeer {
+  /** http://host:port — the Realtime base URL is `${url}/v1`. */
+  url: string;
+  port: number;
+  /** Replaces the script for sessions (and responses) from now on. */
+  setScript(script: PeerScript): void;
+  clientEvents(): ObservedEvent[];
+  responses(): PeerResponse[];
+  sessions(): string[];
+  route(path: string, handler: HttpRoute): void;
+  close(): Promise<void>;
+}
+
+/**
+ * The local stand-in for the OpenAI Realtime API (tests, and `npm start` without a key): the same
+ * WebSocket protocol at /v1/realtime, real speech from espeak-ng, scripted latency and faults.
+ */
+export async function startRealtimePeer(opts: PeerOptions = {}): Promise<RealtimePeer> {
+  const speech = new Speech();
+  let runner = new ScriptRunner(opts.script ?? {});
+  const events: ObservedEvent[] = [];
+  const responses: PeerResponse[] = [];
+  const sessions = new Map<string, PeerSession>();
+  const routes = new Map<string, HttpRoute>();
+
+  const http = createServer((req, res) => {
+    const path = (req.url ?? '/').split('?')[0]!;
+    const route = routes.get(path);
+    if (route) return route(req, res);
+    res.writeHead(path === '/' ? 200 : 404, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(path === '/' ? { service: 'parley local realtime peer' } : { error: { message: 'not found' } }));
+  });
+  const wss = new WebSocketServer({ noServer: true });
+  http.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://peer');
+    if (url.pathname !== '/v1/realtime') {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    // like the real API: no credentials, no session
+    if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
+      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n\r\n{"error":{"message":"Missing bearer authentication in header","type":"invalid_request_error","code":null}}');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      const s = new PeerSession(ws, runner, speech, {
+        onClientEvent: (sess, e) => {
+          // audio appends are many and large: keep the event, not its audio
+          const payload = e.type === 'input_audio_buffer.append' ? { type: e.type } : e;
+          events.push({ session: sess.id, at: Date.now(), type: e.type, payload });
+          if (events.length > 20_000) events.splice(0, events.length - 20_000);
+        },
+        onResponse: (r) => {
+          responses.push(r);
+          if (responses.length > 10_000) responses.shift();
+        },
+      });
+      sessions.set(s.id, s);
+      ws.on('close', () => sessions.delete(s.id));
+      log.debug({ session: s.id, model: url.searchParams.get('model') }, 'peer: session opened');
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    http.once('error', reject);
+    http.listen(opts.port ?? 0, opts.host ?? '127.0.0.1', () => resolve());
+  });
+  const addr = http.address() as AddressInfo;
+  const host = addr.family === 'IPv6' ? `[${addr.address}]` : addr.address;
+  const seen: string[] = [];
+  return {
+    url: `http://${host}:${addr.port}`,
+    port: addr.port,
+    setScript: (script) => (runner = new ScriptRunner(script)),
+    clientEvents: () => events.slice(),
+    responses: () => responses.slice(),
+    sessions: () => {
+      for (const e of events) if (!seen.includes(e.session)) seen.push(e.session);
+      return seen.slice();
+    },
+    route: (path, handler) => void routes.set(path, handler),
+    close: async () => {
+      for (const s of sessions.values()) s.close();
+      wss.close();
+      await new Promise<void>((r) => http.close(() => r()));
+    },
+  };
+}
