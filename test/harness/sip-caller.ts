@@ -24,6 +24,8 @@ export interface SipCallOptions {
   holdMs: number;
   auth?: { username: string; password: string };
   mediaPort?: number;
+  /** Give up (kill sipp) after this long; default holdMs + 45 s. */
+  maxCallMs?: number;
 }
 
 export interface SipCallResult {
@@ -91,7 +93,7 @@ export async function placeSipCall(o: SipCallOptions): Promise<SipCallResult> {
   const exitCode = await new Promise<number>((resolve) => {
     const p = spawn('sipp', args, { cwd: dir, stdio: ['ignore', 'ignore', 'ignore'] });
     // sipp's own -timeout does not cover every wait (a call left ringing): bound it here too
-    const kill = setTimeout(() => p.kill('SIGKILL'), o.holdMs + 45_000);
+    const kill = setTimeout(() => p.kill('SIGKILL'), o.maxCallMs ?? o.holdMs + 45_000);
     p.on('exit', (c) => {
       clearTimeout(kill);
       resolve(c ?? -1);
