@@ -70,7 +70,14 @@ export default defineAgent({
     controller.on('agent-speaking', (on) => status.setState(on ? 'speaking' : 'listening'));
     controller.on('turn', (t) => status.turn(t));
     responder.on('transcript', (role, text) => status.transcript(role, text, controller.turnCount));
-    const idle = new IdleTimer(cfg.idle, controller, () => ctx.shutdown('idle goodbye'));
+    // After the goodbye has played, end the call for everyone: deleting the room hangs up a phone
+    // caller too (LiveKit SIP sends BYE when its participant is removed).
+    const idle = new IdleTimer(cfg.idle, controller, () => {
+      void ctx
+        .deleteRoom()
+        .catch((e: Error) => jlog.warn({ err: e.message }, 'could not delete the room after goodbye'))
+        .finally(() => ctx.shutdown('idle goodbye'));
+    });
 
     const vad = await createVad(ctx.proc.userData.vadModel as VadModel | undefined);
     let input: CallerInput | null = null;

@@ -1,7 +1,7 @@
 import { cli, ServerOptions } from '@livekit/agents';
-import { availableParallelism, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { JobCapacity } from './capacity.js';
+import { cpuBusyMeter } from './cpu.js';
 import { loadConfig } from './config.js';
 
 // The worker process: registers with LiveKit under the agent name (explicit dispatch only) and
@@ -9,10 +9,11 @@ import { loadConfig } from './config.js';
 const cfg = loadConfig();
 const jobFile = fileURLToPath(new URL(`./job${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
-// The machine's CPU share (1-minute load average over cores): the jobs are separate processes, so
-// the whole machine's load is what decides whether one more call still sounds smooth.
-// Scaled so that reaching cfg.cpuFullAt reads as a load of 1 (full); 0 leaves CPU out.
-const cpuShare = async () => (cfg.cpuFullAt > 0 ? loadavg()[0]! / availableParallelism() / cfg.cpuFullAt : 0);
+// The machine's CPU share over each report interval: the jobs are separate processes, so the whole
+// machine's load decides whether one more call still sounds smooth. Scaled so that reaching
+// cfg.cpuFullAt reads as a load of 1 (full); 0 leaves CPU out.
+const busy = cpuBusyMeter();
+const cpuShare = async () => (cfg.cpuFullAt > 0 ? busy() / cfg.cpuFullAt : 0);
 const capacity = new JobCapacity(cfg.maxJobs, cpuShare);
 
 cli.runApp(

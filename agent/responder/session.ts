@@ -90,6 +90,11 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
     this.#session.on('openai_server_event_received', (ev: ServerEvent) => this.#onServerEvent(ev));
     this.#session.on('generation_created', (ev: llm.GenerationCreatedEvent) => void this.#consume(ev));
     this.#session.on('session_reconnected', () => {
+      // Plugin 1.9 quirk: the dropped socket's send loop leaves a pending read on the outgoing queue,
+      // which swallows the first event queued after the reconnect (a response.create sent then
+      // would never leave, and time out). Feed that stale reader a harmless event first: clearing
+      // the new session's input buffer, which is empty anyway.
+      this.#session.sendEvent({ type: 'input_audio_buffer.clear' });
       const lost = this.activity.activeId;
       this.activity.reset();
       this.emit('reconnected', lost);

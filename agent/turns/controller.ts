@@ -213,7 +213,11 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     void this.o.responder.cancel(active ?? playing?.responseId ?? null).catch(() => {});
     if (playing) {
       const t = this.#byResponse.get(playing.responseId);
-      if (t) t.bargeIn = true;
+      if (t) {
+        t.bargeIn = true;
+        t.bargeInAt = Date.now();
+        t.heardMs = heard;
+      }
       if (heard > 0) void this.o.responder.truncate(playing.messageId, heard).catch(() => {});
       this.emit('barge-in', playing.responseId, heard);
       // a cancelled response that already finished server-side gets no response.done: finish it now
@@ -298,7 +302,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     void this.say({
       reason: 'apology',
       instructions: 'The line dropped for a moment. Apologise in one short sentence and ask the caller to repeat.',
-    });
+    }).then((o) => log.info({ outcome: o.status, err: o.status === 'refused' ? o.error.message : undefined }, 'apology after a dropped Realtime socket'));
   }
 
   #finishResponse(responseId: string, status: TurnStatus): void {

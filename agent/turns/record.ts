@@ -38,6 +38,10 @@ export interface TurnRecord {
   responseId: string | null;
   status: TurnStatus;
   bargeIn: boolean;
+  /** When the caller's speech stopped this turn's answer (the pacer was flushed), if it did. */
+  bargeInAt: number | null;
+  /** What the caller had heard of the answer at that moment (the truncate position), ms. */
+  heardMs: number | null;
   underruns: number;
   /** Event-loop delay of the job process since the previous turn. */
   eventLoopP99Ms: number;
@@ -60,6 +64,8 @@ export function newTurn(base: Pick<TurnRecord, 'callId' | 'room' | 'turn' | 'tra
     responseId: null,
     status: 'completed',
     bargeIn: false,
+    bargeInAt: null,
+    heardMs: null,
     underruns: 0,
     eventLoopP99Ms: 0,
     eventLoopMaxMs: 0,

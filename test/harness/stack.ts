@@ -66,6 +66,8 @@ export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS
     REDIS_URL: stack.redisUrl,
     PARLEY_PEER_URL: peerUrl,
     OPENAI_API_KEY: '',
+    // the tests themselves saturate two cores; capacity by job count only, or calls get refused
+    PARLEY_CPU_FULL_AT: '0',
     ...extra,
   });
 }

@@ -1,0 +1,122 @@
+import { dispose } from '@livekit/rtc-node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startRealtimePeer, type RealtimePeer } from '../../peer/server.js';
+import type { Service } from '../../scripts/stack/service.js';
+import { Calls, SPEECH_RMS, sleep, until, voicedWindows } from '../harness/call-fixture.js';
+import { rmsOf } from '../harness/caller.js';
+import { speak } from '../harness/speech.js';
+import { startTestStack, startTestWorker, type TestStack } from '../harness/stack.js';
+
+/**
+ * The Responder's hot path under real callers' behaviour, on the real stack: barge-in, a refused
+ * response.create, and the Realtime socket dropping mid-answer.
+ */
+let stack: TestStack;
+let peer: RealtimePeer;
+let worker: Service;
+let calls: Calls;
+let question: Int16Array;
+let interruption: Int16Array;
+
+const LONG_ANSWER =
+  'Well, there is quite a lot to say about that. The morning starts cool and grey, then the clouds ' +
+  'break up around noon, and by the afternoon it should be bright and pleasantly warm everywhere.';
+
+beforeAll(async () => {
+  stack = await startTestStack();
+  peer = await startRealtimePeer({ host: '127.0.0.1', port: 0 });
+  worker = await startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' });
+  calls = new Calls(stack, 'hotpath');
+  [question, interruption] = await Promise.all([
+    speak('Tell me about the weather today'),
+    speak('Wait, stop, I have another question'),
+  ]);
+});
+
+afterAll(async () => {
+  calls?.close();
+  await worker?.stop();
+  await peer?.close();
+  await stack?.stop();
+  await dispose();
+});
+
+describe('the hot path', () => {
+  it('barge-in: the old answer stops within ~60 ms, truncate carries what was heard, late audio is dropped', async () => {
+    // delivered at real-time speed, so deltas of the old answer are still arriving at the barge-in
+    peer.setScript({ reply: (n) => (n === 0 ? LONG_ANSWER : 'Sure, go ahead.'), delivery: { speed: 1, minChunkMs: 60, maxChunkMs: 120 } });
+    const { bot, room } = await calls.call();
+    const asked = await bot.say(question);
+    const answerStart = await until('the answer', () => bot.firstSoundAfter(asked, SPEECH_RMS), 20_000);
+    await sleep(1500); // well into the answer
+    const saidAt = Date.now();
+    const interruptedEnd = await bot.say(interruption);
+    const cancelled = await until('the barged-in turn', () => calls.turns(room).find((t) => t.bargeIn), 15_000);
+    const bargeInAt = cancelled.bargeInAt!;
+    expect(cancelled.status).toBe('cancelled');
+    expect(bargeInAt).toBeGreaterThan(saidAt); // detected after the caller began, as it must be
+
+    // what the caller still heard of the old answer after the worker stopped it: only what was
+    // already on its way (the AudioSource queue was cleared); counted in 20 ms windows of speech
+    const after = bot.heard.filter((c) => c.at > bargeInAt && c.at < bargeInAt + 500);
+    const tailMs = after.reduce((n, c) => n + (rmsOf(c.samples) > SPEECH_RMS ? (c.samples.length / bot.listenRate) * 1000 : 0), 0);
+    console.log(`barge-in: old answer heard for ${tailMs.toFixed(0)} ms after the flush; truncate at ${cancelled.heardMs} ms`);
+    expect(tailMs).toBeLessThanOrEqual(100);
+
+    // truncate carried the position the caller actually heard: the old answer had played from its
+    // first frame until the flush, within a couple of frames
+    const truncate = peer.clientEvents().find((e) => e.type === 'conversation.item.truncate' && e.at >= saidAt);
+    expect(truncate).toBeDefined();
+    const audioEnd = truncate!.payload.audio_end_ms as number;
+    expect(audioEnd).toBe(cancelled.heardMs);
+    const playedWall = bargeInAt - cancelled.firstFrameAt!;
+    expect(Math.abs(audioEnd - playedWall)).toBeLessThanOrEqual(80);
+    // and it is less than what the peer had sent: the rest was generated but never heard
+    const old = peer.responses().find((r) => r.id === cancelled.responseId)!;
+    expect(old.status).toBe('cancelled');
+    expect(audioEnd).toBeLessThan(old.audioMsSent);
+
+    // the interruption itself gets answered
+    await until('the answer to the interruption', () => bot.firstSoundAfter(interruptedEnd, SPEECH_RMS), 20_000);
+    expect(answerStart).toBeLessThan(bargeInAt);
+    peer.setScript({});
+    await bot.leave();
+  });
+
+  it('a refused response.create is recorded, and the next turn is answered', async () => {
+    peer.setScript({ refuseNext: 1 });
+    const { bot, room } = await calls.call();
+    const first = await bot.say(question);
+    const refused = await until('the refused turn', () => calls.turns(room).find((t) => t.status === 'refused'), 15_000);
+    expect(refused.responseId).toBeNull();
+    expect(bot.firstSoundAfter(first, SPEECH_RMS)).toBeNull(); // nothing was generated
+    const second = await bot.say(question);
+    await until('an answer after the refusal', () => bot.firstSoundAfter(second, SPEECH_RMS), 20_000);
+    await until('a completed turn', () => calls.turns(room).find((t) => t.status === 'completed'), 15_000);
+    peer.setScript({});
+    await bot.leave();
+  });
+
+  it('the Realtime socket drops mid-answer: the caller hears a short apology and the next turn is answered', async () => {
+    peer.setScript({
+      dropAfterDeltas: 3,
+      reply: (_n, instructions) => (instructions?.includes('dropped') ? 'Sorry, I lost you for a moment. Could you say that again?' : LONG_ANSWER),
+      delivery: { speed: 1, minChunkMs: 60, maxChunkMs: 120 },
+    });
+    const { bot, room } = await calls.call();
+    const asked = await bot.say(question);
+    await until('the answer to start', () => bot.firstSoundAfter(asked, SPEECH_RMS), 20_000);
+    const failed = await until('the failed turn', () => calls.turns(room).find((t) => t.status === 'failed'), 20_000);
+    expect(failed.responseId).not.toBeNull();
+    // after the drop: a new session on the peer, and speech again (the apology)
+    await until('a second peer session', () => peer.sessions().length >= 2, 15_000);
+    const apology = await until('the apology', () => peer.responses().find((r) => r.text.startsWith('Sorry')), 15_000);
+    await sleep(2500);
+    expect(voicedWindows(bot.heardSince(apology.createdAt), bot.listenRate) * 20).toBeGreaterThan(400);
+    // the call goes on: the next turn is answered
+    const again = await bot.say(question);
+    await until('an answer after the reconnect', () => bot.firstSoundAfter(again + 200, SPEECH_RMS), 20_000);
+    peer.setScript({});
+    await bot.leave();
+  });
+});
