@@ -1,10 +1,8 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { firstChannel, readWav } from '../audio/wav.js';
+import { labelledFiles, TESTSET as SHARED } from '../../test/harness/vad-labels.js';
 import { TenVadDetector } from './detector.js';
 import { SpeechGate } from './gate.js';
-import { PROJECT_ROOT } from './model-path.js';
 import type { GateEvent } from './types.js';
 
 const HOP = 160; // 10 ms
@@ -89,18 +87,6 @@ describe('SpeechGate on synthetic probabilities', () => {
   });
 });
 
-/** Labelled real speech: `.scv` = name,start,end,label,... (seconds, label 1 = speech). */
-const SHARED = join(PROJECT_ROOT, '..', 'shared', 'ten-vad', 'testset');
-
-function labels(file: string): { start: number; end: number }[] {
-  const parts = readFileSync(file, 'utf8').trim().split(',').slice(1);
-  const out: { start: number; end: number }[] = [];
-  for (let i = 0; i + 2 < parts.length; i += 3) {
-    if (Number(parts[i + 2]) === 1) out.push({ start: Number(parts[i]) * 1000, end: Number(parts[i + 1]) * 1000 });
-  }
-  return out;
-}
-
 describe.skipIf(!existsSync(SHARED) && process.env.PARLEY_SKIP_SHARED === '1')('SpeechGate on labelled speech (TEN VAD)', () => {
   let detector: TenVadDetector;
   beforeAll(async () => {
@@ -121,17 +107,11 @@ describe.skipIf(!existsSync(SHARED) && process.env.PARLEY_SKIP_SHARED === '1')('
   }
 
   it('finds the labelled utterances: onsets and speech ends close to the labels across the set', async () => {
-    const files = readdirSync(SHARED).filter((f) => f.endsWith('.wav') && existsSync(join(SHARED, f.replace('.wav', '.scv'))));
+    const files = labelledFiles(2000); // 2 s of silence appended so the last utterance can end inside
     expect(files.length).toBeGreaterThan(10);
     const onsetErr: number[] = [];
     const endErr: number[] = [];
-    for (const f of files) {
-      const lab = labels(join(SHARED, f.replace('.wav', '.scv')));
-      if (lab.length === 0) continue;
-      // 2 s of silence appended so the last utterance can end inside the file
-      const audio = firstChannel(readWav(join(SHARED, f)));
-      const samples = new Int16Array(audio.length + 32_000);
-      samples.set(audio);
+    for (const { name: f, samples, segments: lab } of files) {
       const ev = await gateEvents(samples, new SpeechGate());
       const starts = ev.filter((e) => e.type === 'speech-start');
       const ends = ev.filter((e) => e.type === 'speech-end');

@@ -2,14 +2,8 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ulawDecode } from '../../agent/audio/g711.js';
 import { ROOT } from './stack.js';
-
-/** μ-law (G.711) byte → linear PCM16, per ITU-T G.711. */
-function ulawToPcm(b: number): number {
-  const u = ~b & 0xff;
-  const t = (((u & 0x0f) << 3) + 0x84) << ((u & 0x70) >> 4);
-  return u & 0x80 ? 0x84 - t : t - 0x84;
-}
 
 export interface SipCallOptions {
   /** livekit-sip's address:port. */
@@ -112,7 +106,7 @@ export async function placeSipCall(o: SipCallOptions): Promise<SipCallResult> {
     if (!hex) continue;
     const bytes = Buffer.from(hex.replace(/:/g, ''), 'hex');
     const pcm = new Int16Array(bytes.length);
-    for (let i = 0; i < bytes.length; i++) pcm[i] = ulawToPcm(bytes[i]!);
+    for (let i = 0; i < bytes.length; i++) pcm[i] = ulawDecode(bytes[i]!);
     chunks.push(pcm);
     packetTimes.push(Number(t) * 1000);
   }
