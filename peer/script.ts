@@ -1,3 +1,5 @@
+import { rng } from '../agent/util/rng.js';
+
 /**
  * What the local peer's "model" does, per run or per test: how long it thinks, what it says, when
  * it calls a tool, and which faults it injects. Everything optional; defaults give a plausible,
@@ -45,18 +47,6 @@ const DEFAULT_REPLIES = [
   'Of course. Here is the short version: it should stay dry until the evening.',
 ];
 const FILLERS = ['Mm, let me think about that.', 'Right, one moment.', 'Okay, let me see.'];
-
-/** A small deterministic PRNG (mulberry32), so scripted runs are repeatable. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** What the peer decides for one response. */
 export interface ResponsePlan {

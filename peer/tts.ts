@@ -29,7 +29,8 @@ async function synthesize(text: string, voice: string): Promise<Int16Array> {
   return new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength >> 1).slice();
 }
 
-function run(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
+/** Runs a command with `input` on stdin and resolves with its stdout (rejects with its stderr). */
+export function run(cmd: string, args: string[], input?: Buffer): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const p = spawn(cmd, args, { stdio: ['pipe', 'pipe', 'pipe'] });
     const out: Buffer[] = [];

@@ -45,8 +45,8 @@ Parley is running.
   Redis        ${cfg.redisUrl}
   Agent        "${cfg.agentName}" (explicit dispatch), VAD mode ${cfg.vadMode}
   Logs         out/logs/
-Dispatch the agent into a room, e.g.:
-  lk dispatch create --room test --agent-name ${cfg.agentName} --url ${lk.url.replace('ws', 'http')} --api-key ${cfg.livekit.apiKey} --api-secret <secret>
+Talk to it: in another terminal, \`npm run call\` dispatches the agent into a fresh room and prints
+a join token and a LiveKit Meet link (browser + microphone on this machine).
 Ctrl-C stops everything.`);
 } catch (e) {
   console.error((e as Error).message);

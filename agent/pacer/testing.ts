@@ -97,17 +97,7 @@ export class FakeSink implements FrameSink {
   }
 }
 
-/** Deterministic PRNG (mulberry32) for repeatable random chunking. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { rng } from '../util/rng.js';
 
 /** A ramp of distinct non-zero samples, so lost, duplicated or reordered samples show. */
 export function ramp(n: number, start = 0): Int16Array {

@@ -1,19 +1,18 @@
 import { execFileSync } from 'node:child_process';
-import { dispose } from '@livekit/rtc-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRealtimePeer, type RealtimePeer } from '../../peer/server.js';
+import type { RealtimePeer } from '../../peer/server.js';
 import type { Service } from '../../scripts/stack/service.js';
 import { rmsOf } from '../harness/caller.js';
-import { Calls, SPEECH_RMS, sleep, until, voicedWindows } from '../harness/call-fixture.js';
+import { type Calls, SPEECH_RMS, sleep, until, voicedWindows } from '../harness/call-fixture.js';
 import { speak } from '../harness/speech.js';
-import { startTestStack, startTestWorker, type TestStack } from '../harness/stack.js';
+import { startCallStack, type CallStack } from '../harness/call-stack.js';
 
 /**
  * The walking skeleton on real parts: livekit-server and Redis in the test namespace, the worker
  * as its own process (job processes forked by @livekit/agents), the local Realtime peer, and a
  * caller over real WebRTC.
  */
-let stack: TestStack;
+let env: CallStack;
 let peer: RealtimePeer;
 let worker: Service;
 let calls: Calls;
@@ -21,10 +20,8 @@ let utterance: Int16Array;
 let question: Int16Array;
 
 beforeAll(async () => {
-  stack = await startTestStack();
-  peer = await startRealtimePeer({ host: '127.0.0.1', port: 0 });
-  worker = await startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' });
-  calls = new Calls(stack, 'skeleton');
+  env = await startCallStack('skeleton');
+  ({ peer, worker, calls } = env);
   [utterance, question] = await Promise.all([
     // no sentence breaks inside: each is one turn, which the stale-answer test's timing relies on
     speak('Can you tell me something nice about the weather today'),
@@ -32,13 +29,7 @@ beforeAll(async () => {
   ]);
 });
 
-afterAll(async () => {
-  calls?.close();
-  await worker?.stop();
-  await peer?.close();
-  await stack?.stop();
-  await dispose();
-});
+afterAll(async () => env?.stop());
 
 describe('a call over WebRTC', () => {
   it('answers a spoken utterance with speech the caller hears', async () => {

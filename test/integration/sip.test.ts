@@ -12,7 +12,7 @@ import { startSip } from '../../scripts/stack/sip.js';
 import type { Service } from '../../scripts/stack/service.js';
 import { provisionSip, type SipProvisionOptions } from '../../sip/provision.js';
 import { rmsOf } from '../harness/caller.js';
-import { placeSipCall } from '../harness/sip-caller.js';
+import { placeSipCall, type SipCallOptions } from '../harness/sip-caller.js';
 import { speakPhoneWav } from '../harness/speech.js';
 import { ROOT, startTestStack, startTestWorker, type TestStack } from '../harness/stack.js';
 
@@ -67,13 +67,8 @@ describe('a phone call through LiveKit SIP', () => {
     const again = await provisionSip(sipClient, trunk());
     expect(again).toMatchObject({ trunkId: ids.trunkId, ruleId: ids.ruleId, created: { trunk: false, rule: false } });
 
-    const res = await placeSipCall({
-      target: `${process.env.PARLEY_NODE_IP}:5060`,
-      from: CALLER_IP,
-      number: NUMBER,
-      utterance,
-      holdMs: 9000,
-    });
+    // long enough for the whole answer to play before the caller hangs up, even on a loaded machine
+    const res = await dial({ holdMs: 13_000 });
     expect(res.exitCode, res.messages.slice(-2000)).toBe(0);
     expect(res.responses).toContain(200);
     // speech came back: ≥ 600 ms of loud 20 ms packets
@@ -105,14 +100,7 @@ describe('a phone call through LiveKit SIP', () => {
   it('rejects a call from an address the trunk does not allow', async () => {
     await provisionSip(sipClient, trunk({ allowedAddresses: ['10.77.0.99/32'] }));
     const roomsBefore = new Set((await stack.rooms.listRooms()).map((r) => r.name));
-    const res = await placeSipCall({
-      target: `${process.env.PARLEY_NODE_IP}:5060`,
-      from: CALLER_IP,
-      number: NUMBER,
-      utterance,
-      holdMs: 1000,
-      maxCallMs: 8000,
-    });
+    const res = await dial({ holdMs: 1000, maxCallMs: 8000 });
     // LiveKit SIP answers a source no trunk allows with silence (or an error): never with a call
     expect(res.exitCode).not.toBe(0);
     expect(res.responses.filter((c) => c < 400)).toEqual([]);
@@ -123,19 +111,17 @@ describe('a phone call through LiveKit SIP', () => {
 
   it('rejects wrong digest credentials', async () => {
     await provisionSip(sipClient, trunk({ allowedAddresses: undefined, auth: { username: 'parley', password: 'right-secret' } }));
-    const res = await placeSipCall({
-      target: `${process.env.PARLEY_NODE_IP}:5060`,
-      from: CALLER_IP,
-      number: NUMBER,
-      utterance,
-      holdMs: 1000,
-      auth: { username: 'parley', password: 'wrong-secret' },
-    });
+    const res = await dial({ holdMs: 1000, auth: { username: 'parley', password: 'wrong-secret' } });
     expect(res.exitCode).not.toBe(0);
     expect(res.responses).not.toContain(200);
     expect(res.responses.some((c) => c === 401 || c === 403 || c === 407)).toBe(true);
   });
 });
+
+/** sipp calls the trunk's number from the namespace's second address, speaking the utterance. */
+function dial(o: Partial<SipCallOptions> & { holdMs: number }) {
+  return placeSipCall({ target: `${process.env.PARLEY_NODE_IP}:5060`, from: CALLER_IP, number: NUMBER, utterance, ...o });
+}
 
 function countLoudPackets(pcm8k: Int16Array): number {
   let n = 0;

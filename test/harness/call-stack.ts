@@ -1,0 +1,34 @@
+import { dispose } from '@livekit/rtc-node';
+import { startRealtimePeer, type RealtimePeer } from '../../peer/server.js';
+import type { Service } from '../../scripts/stack/service.js';
+import { Calls } from './call-fixture.js';
+import { startTestStack, startTestWorker, type TestStack } from './stack.js';
+
+export interface CallStack {
+  stack: TestStack;
+  peer: RealtimePeer;
+  worker: Service;
+  calls: Calls;
+  stop(): Promise<void>;
+}
+
+/** The whole stack for WebRTC call tests: livekit-server + Redis, the local peer, the worker (idle timers off). */
+export async function startCallStack(roomPrefix: string): Promise<CallStack> {
+  const stack = await startTestStack();
+  const peer = await startRealtimePeer({ host: '127.0.0.1', port: 0 });
+  const worker = await startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' });
+  const calls = new Calls(stack, roomPrefix);
+  return {
+    stack,
+    peer,
+    worker,
+    calls,
+    stop: async () => {
+      calls.close();
+      await worker.stop();
+      await peer.close();
+      await stack.stop();
+      await dispose();
+    },
+  };
+}
