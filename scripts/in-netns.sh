@@ -6,4 +6,4 @@ cd "$ROOT"
 NS="parley-$$"
 NODE_IP=$(bash scripts/netns.sh up "$NS")
 trap 'bash scripts/netns.sh down "$NS"' EXIT
-ip netns exec "$NS" env PARLEY_NODE_IP="$NODE_IP" PATH="$PATH" "$@"
+ip netns exec "$NS" env PARLEY_NODE_IP="$NODE_IP" PARLEY_NETNS="$NS" PATH="$PATH" "$@"

@@ -9,6 +9,7 @@ PKGS=(
   procps         # pgrep/ps for the shutdown checks
   # LiveKit SIP is built with cgo against these; sipp is the test phone caller
   pkg-config libopus-dev libopusfile-dev libsoxr-dev sip-tester
+  tshark         # captures what the phone caller heard, off the wire
 )
 [ "${PARLEY_WITH_BROWSER:-0}" = 1 ] && PKGS+=(chromium)
 

@@ -45,8 +45,8 @@ Parley is running.
   Redis        ${cfg.redisUrl}
   Agent        "${cfg.agentName}" (explicit dispatch), VAD mode ${cfg.vadMode}
   Logs         out/logs/
-Talk to it: in another terminal, \`npm run call\` dispatches the agent into a fresh room and prints
-a join token and a LiveKit Meet link (browser + microphone on this machine).
+Talk to it: in another terminal, \`${isolated ? `ip netns exec ${process.env.PARLEY_NETNS} env LIVEKIT_URL=${lk.url} ` : ''}npm run call\`
+dispatches the agent into a fresh room and prints a join token and a LiveKit Meet link.
 Ctrl-C stops everything.`);
 } catch (e) {
   console.error((e as Error).message);

@@ -13,10 +13,10 @@ export interface CallStack {
 }
 
 /** The whole stack for WebRTC call tests: livekit-server + Redis, the local peer, the worker (idle timers off). */
-export async function startCallStack(roomPrefix: string): Promise<CallStack> {
+export async function startCallStack(roomPrefix: string, workerEnv: NodeJS.ProcessEnv = {}): Promise<CallStack> {
   const stack = await startTestStack();
   const peer = await startRealtimePeer({ host: '127.0.0.1', port: 0 });
-  const worker = await startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' });
+  const worker = await startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0', ...workerEnv });
   const calls = new Calls(stack, roomPrefix);
   return {
     stack,
