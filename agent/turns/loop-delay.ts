@@ -7,14 +7,18 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 export class LoopDelayMonitor {
   readonly #h: IntervalHistogram;
 
-  constructor(resolutionMs = 5) {
+  constructor(private readonly resolutionMs = 5) {
     this.#h = monitorEventLoopDelay({ resolution: resolutionMs });
     this.#h.enable();
   }
 
+  /**
+   * Delay beyond schedule, in ms. The histogram records the whole interval between its timer's
+   * ticks (an idle process reads ≈ the resolution), so the resolution is taken off.
+   */
   take(): { p99Ms: number; maxMs: number; p50Ms: number } {
-    const ns = 1e6;
-    const r = { p50Ms: this.#h.percentile(50) / ns, p99Ms: this.#h.percentile(99) / ns, maxMs: this.#h.max / ns };
+    const ms = (ns: number) => Math.max(0, ns / 1e6 - this.resolutionMs);
+    const r = { p50Ms: ms(this.#h.percentile(50)), p99Ms: ms(this.#h.percentile(99)), maxMs: ms(this.#h.max) };
     this.#h.reset();
     return r;
   }
