@@ -7,11 +7,11 @@ import type { TestStack } from './stack.js';
 /** RMS (int16) above which a 20 ms window of received audio counts as speech. */
 export const SPEECH_RMS = 500;
 
-/** Polls `fn` until it returns something truthy. */
-export async function until<T>(what: string, fn: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
+/** Polls `fn` (sync or async) until it returns something truthy. */
+export async function until<T>(what: string, fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
   const end = Date.now() + timeoutMs;
   for (;;) {
-    const v = fn();
+    const v = await fn();
     if (v) return v;
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 50));

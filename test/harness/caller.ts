@@ -101,12 +101,14 @@ export class CallerBot {
     return LISTEN_RATE;
   }
 
+  /** Leaves the call; bounded, because a room the server already closed may never confirm. */
   async leave(): Promise<void> {
+    const bounded = (p: Promise<unknown>, ms: number) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, ms))]);
     this.#micRunning = false;
-    await this.#mic;
-    await this.#room.disconnect();
-    await Promise.allSettled(this.#listening);
-    await this.#source.close();
+    await bounded(this.#mic, 1000);
+    if (this.#room.isConnected) await bounded(this.#room.disconnect(), 3000);
+    await bounded(Promise.allSettled(this.#listening), 1000);
+    await bounded(this.#source.close(), 1000);
   }
 
   #queued(): number {
