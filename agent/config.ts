@@ -34,6 +34,32 @@ export interface ParleyConfig {
   cpuFullAt: number;
   /** Job processes kept started and warm (VAD model loaded) ahead of calls. */
   idleProcesses: number;
+  thinkers: ThinkerConfig;
+}
+
+/** The specialists' text models and their data providers. */
+export interface ThinkerConfig {
+  /** Chat-completions base URL (OpenAI's, or the local peer's). */
+  baseURL: string;
+  apiKey: string;
+  /** Cheap, fast tier (weather, stocks) and the stronger tier (news, knowledge, research). */
+  cheapModel: string;
+  strongModel: string;
+  /** How long the research thinker works (it exercises stalling and staleness). */
+  researchMs: number;
+  /** A "still working" line after this long, then every stillWorkingEveryMs while a thinker runs. */
+  stillWorkingAfterMs: number;
+  stillWorkingEveryMs: number;
+  /** Multiplies every thinker's own timeout (slow deployments, tests). */
+  timeoutScale: number;
+  providers: {
+    geocodingUrl: string;
+    forecastUrl: string;
+    stocksUrl: string;
+    stocksKey: string;
+    newsUrl: string;
+    newsKey: string;
+  };
 }
 
 const DEFAULT_INSTRUCTIONS =
@@ -84,5 +110,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
     maxJobs: Math.max(1, int('PARLEY_MAX_JOBS', 25, env)),
     idleProcesses: int('PARLEY_IDLE_PROCESSES', 2, env),
     cpuFullAt: int('PARLEY_CPU_FULL_AT', 0.95, env),
+    thinkers: {
+      baseURL: env.PARLEY_THINKER_BASE_URL ?? env.OPENAI_BASE_URL ?? (local ? peer : 'https://api.openai.com/v1'),
+      apiKey: local ? 'local-peer' : key,
+      cheapModel: env.PARLEY_THINKER_MODEL_CHEAP ?? 'gpt-4.1-mini',
+      strongModel: env.PARLEY_THINKER_MODEL_STRONG ?? 'gpt-4.1',
+      researchMs: int('PARLEY_RESEARCH_MS', 30_000, env),
+      stillWorkingAfterMs: int('PARLEY_STILL_WORKING_MS', 8_000, env),
+      stillWorkingEveryMs: int('PARLEY_STILL_WORKING_EVERY_MS', 15_000, env),
+      timeoutScale: int('PARLEY_THINKER_TIMEOUT_SCALE', 1, env) || 1,
+      providers: {
+        geocodingUrl: env.PARLEY_GEOCODING_URL ?? 'https://geocoding-api.open-meteo.com/v1/search',
+        forecastUrl: env.PARLEY_FORECAST_URL ?? 'https://api.open-meteo.com/v1/forecast',
+        stocksUrl: env.PARLEY_STOCKS_URL ?? 'https://finnhub.io/api/v1',
+        stocksKey: env.FINNHUB_API_KEY ?? '',
+        newsUrl: env.PARLEY_NEWS_URL ?? 'https://newsapi.org/v2',
+        newsKey: env.NEWSAPI_KEY ?? '',
+      },
+    },
   };
 }

@@ -12,10 +12,20 @@ import {
 } from '@livekit/rtc-node';
 import { CallerInput } from './audio/caller-input.js';
 import { loadConfig } from './config.js';
+import { ConversationLog } from './context/conversation-log.js';
+import { renderInstructions } from './context/instructions.js';
+import { failFastRedis } from './context/redis-client.js';
+import { ContextStore } from './context/store.js';
+import { PiiRedactor } from './guardrail/redactor.js';
 import { log } from './log.js';
 import { createPlayback, PACER_SAMPLE_RATE, SOURCE_QUEUE_MS } from './pacer/playback.js';
 import { ResponderSession } from './responder/session.js';
 import { RoomStatus } from './room-status.js';
+import { ResultCache } from './thinkers/cache.js';
+import { ThinkerDispatcher } from './thinkers/dispatcher.js';
+import { thinkerHost } from './thinkers/host.js';
+import { createThinkers } from './thinkers/registry.js';
+import { routeToolContext } from './thinkers/route-tool.js';
 import { TurnController } from './turns/controller.js';
 import { IdleTimer } from './turns/idle.js';
 import { LoopDelayMonitor } from './turns/loop-delay.js';
@@ -51,7 +61,20 @@ export default defineAgent({
     await ctx.room.localParticipant!.publishTrack(track, publishOptions);
     const playback = createPlayback(source);
 
-    const responder = new ResponderSession(cfg);
+    // Who the caller is, for their context: the phone number for SIP, a server-issued id otherwise.
+    const userId = userIdOf(caller, transport);
+    const redis = failFastRedis(cfg.redisUrl);
+    const context = new ContextStore(userId, redis);
+    await context.load();
+    context.update({ session: true });
+    const responder = new ResponderSession(cfg, {
+      instructions: renderInstructions(cfg.instructions, context.context),
+      tools: routeToolContext(),
+    });
+    // What a thinker learns about the caller reaches the Responder mid-call.
+    context.on('changed', (c) => void responder.updateInstructions(renderInstructions(cfg.instructions, c)).catch(() => {}));
+    const redactor = new PiiRedactor();
+    const conversation = new ConversationLog(redactor);
     const recorder = new TurnRecorder(cfg.redisUrl);
     const loopDelay = new LoopDelayMonitor();
     const controller = new TurnController({
@@ -69,7 +92,21 @@ export default defineAgent({
     controller.on('user-speaking', (on) => status.setState(on ? 'user_speaking' : 'thinking'));
     controller.on('agent-speaking', (on) => status.setState(on ? 'speaking' : 'listening'));
     controller.on('turn', (t) => status.turn(t));
-    responder.on('transcript', (role, text) => status.transcript(role, text, controller.turnCount));
+    responder.on('transcript', (role, text) => {
+      status.transcript(role, text, controller.turnCount);
+      conversation.add(role === 'user' ? 'caller' : 'agent', text);
+    });
+    const thinkers = new ThinkerDispatcher({
+      host: thinkerHost(responder, controller),
+      thinkers: createThinkers(cfg.thinkers),
+      context,
+      conversation,
+      cache: new ResultCache(redis),
+      redactor,
+      stillWorkingAfterMs: cfg.thinkers.stillWorkingAfterMs,
+      stillWorkingEveryMs: cfg.thinkers.stillWorkingEveryMs,
+    });
+    thinkers.on('running', (domains) => status.setThinker(domains.at(-1) ?? null));
     // After the goodbye has played, end the call for everyone: deleting the room hangs up a phone
     // caller too (LiveKit SIP sends BYE when its participant is removed).
     const idle = new IdleTimer(cfg.idle, controller, () => {
@@ -100,11 +137,17 @@ export default defineAgent({
 
     ctx.addShutdownCallback(async () => {
       idle.close();
+      thinkers.close();
       await input?.stop();
       controller.close();
       playback.flush();
       await responder.close();
       await recorder.close();
+      context.removeAllListeners('changed'); // the Responder is gone: nothing to refresh
+      context.update({ summary: await conversation.rollSummary(context.context.summary) });
+      await context.close();
+      redis.disconnect();
+      await redactor.close();
       loopDelay.close();
       await vad.close();
       await source.close();
@@ -112,6 +155,15 @@ export default defineAgent({
     });
   },
 });
+
+function userIdOf(p: RemoteParticipant, transport: Transport): string {
+  if (transport === 'sip') {
+    const number = p.attributes['sip.phoneNumber'];
+    if (number) return `tel:${number}`;
+  }
+  // set by our token server inside the signed token, so the browser cannot choose it
+  return p.attributes['parley.user_id'] || `lk:${p.identity}`;
+}
 
 function transportOf(p: RemoteParticipant): Transport {
   return p.kind === ParticipantKind.SIP ? 'sip' : 'webrtc';

@@ -24,8 +24,11 @@ export interface PeerScript {
   /** Share of responses that are quick fillers ("Mm, let me think."). */
   fillerShare?: number;
   fillerLatencyMs?: number;
-  /** Answer text for the n-th response (0-based) of a session. */
-  reply?: (n: number, instructions: string | undefined) => string;
+  /**
+   * Answer text for the n-th response (0-based) of a session. `toolOutput` is set when the latest
+   * conversation item is a tool result. Default: speak the result's answer, or a canned reply.
+   */
+  reply?: (n: number, instructions: string | undefined, toolOutput?: string) => string;
   /** Responses (0-based index) that answer with a tool call instead of speech. */
   toolCalls?: Record<number, ToolCallSpec>;
   /** Refuse this many upcoming response.create with a server error (nothing generated). */
@@ -69,7 +72,7 @@ export class ScriptRunner {
     return this.#random();
   }
 
-  plan(instructions: string | undefined): ResponsePlan {
+  plan(instructions: string | undefined, toolOutput?: string): ResponsePlan {
     const n = this.#n++;
     const s = this.script;
     const tool = s.toolCalls?.[n];
@@ -77,7 +80,7 @@ export class ScriptRunner {
     if (s.fillerShare && this.#random() < s.fillerShare) {
       return { kind: 'speech', latencyMs: s.fillerLatencyMs ?? 150, filler: true, text: FILLERS[n % FILLERS.length]! };
     }
-    const text = s.reply?.(n, instructions) ?? DEFAULT_REPLIES[n % DEFAULT_REPLIES.length]!;
+    const text = s.reply?.(n, instructions, toolOutput) ?? (toolOutput !== undefined ? speakToolOutput(toolOutput) : DEFAULT_REPLIES[n % DEFAULT_REPLIES.length]!);
     return { kind: 'speech', latencyMs: this.#latency(n), filler: false, text };
   }
 
@@ -91,4 +94,16 @@ export class ScriptRunner {
     const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     return Math.round(l.medianMs * Math.exp(l.sigma * z));
   }
+}
+
+/** What a model would say about a tool result: its answer (or error), in one breath. */
+function speakToolOutput(raw: string): string {
+  try {
+    const o = JSON.parse(raw) as { answer?: string; error?: string };
+    if (o.answer) return o.answer.slice(0, 400);
+    if (o.error) return `Sorry, ${o.error}.`;
+  } catch {
+    // not JSON: say it as it is
+  }
+  return raw.slice(0, 400) || 'I have the result now.';
 }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { log } from '../agent/log.js';
+import { createChatEndpoint, type ChatScript, type ObservedChat } from './chat.js';
 import { ScriptRunner, type PeerScript } from './script.js';
 import { PeerSession, type ClientEvent, type PeerResponse } from './session.js';
 import { Speech } from './tts.js';
@@ -10,6 +11,7 @@ export interface PeerOptions {
   host?: string;
   port?: number;
   script?: PeerScript;
+  chat?: ChatScript;
 }
 
 /** A client event as the peer received it, with its session. */
@@ -33,12 +35,15 @@ export interface RealtimePeer {
   responses(): PeerResponse[];
   sessions(): string[];
   route(path: string, handler: HttpRoute): void;
+  /** The chat-completions endpoint (thinkers) at `${url}/v1/chat/completions`. */
+  setChatScript(script: ChatScript): void;
+  chatRequests(): ObservedChat[];
   close(): Promise<void>;
 }
 
 /**
  * The local stand-in for the OpenAI Realtime API (tests, and `npm start` without a key): the same
- * WebSocket protocol at /v1/realtime, real speech from espeak-ng, scripted latency and faults.
+ * WebSocket protocol at /v1/realtime (and chat completions at /v1/chat/completions), real speech from espeak-ng, scripted latency and faults.
  */
 export async function startRealtimePeer(opts: PeerOptions = {}): Promise<RealtimePeer> {
   const speech = new Speech();
@@ -47,6 +52,8 @@ export async function startRealtimePeer(opts: PeerOptions = {}): Promise<Realtim
   const responses: PeerResponse[] = [];
   const sessions = new Map<string, PeerSession>();
   const routes = new Map<string, HttpRoute>();
+  const chat = createChatEndpoint(opts.chat);
+  routes.set('/v1/chat/completions', chat.handler);
 
   const http = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0]!;
@@ -104,6 +111,8 @@ export async function startRealtimePeer(opts: PeerOptions = {}): Promise<Realtim
       return seen.slice();
     },
     route: (path, handler) => void routes.set(path, handler),
+    setChatScript: (s) => chat.setScript(s),
+    chatRequests: () => chat.requests(),
     close: async () => {
       for (const s of sessions.values()) s.close();
       wss.close();

@@ -101,7 +101,11 @@ export class PeerSession {
     },
     'input_audio_buffer.commit': (e) => this.#commit(e.event_id),
     'conversation.item.create': (e) => {
-      const item = { ...(e.item as Item), id: (e.item as Item)?.id ?? id('item') };
+      const item: Item = { ...(e.item as Item), id: (e.item as Item)?.id ?? id('item') };
+      // like the API: a tool result must answer a function call that is in the conversation
+      if (item.type === 'function_call_output' && !this.#items.some((x) => x.type === 'function_call' && x.call_id === item.call_id)) {
+        return this.#error('invalid_request_error', 'invalid_value', `Tool call ID '${String(item.call_id)}' not found in conversation.`, e.event_id, 'item.call_id');
+      }
       const prev = this.#items.at(-1)?.id ?? null;
       this.#items.push(item);
       this.#send({ type: 'conversation.item.added', event_id: id('event'), previous_item_id: prev, item });
@@ -183,7 +187,10 @@ export class PeerSession {
       s.refuseNext--;
       return this.#error('server_error', 'server_error', 'The server had an error while processing your request. Sorry about that!', eventId);
     }
-    const plan = this.script.plan(instructions);
+    // a result the model has not spoken about yet: the latest item is a tool's output
+    const last = this.#items.at(-1);
+    const toolOutput = last?.type === 'function_call_output' ? String(last.output ?? '') : undefined;
+    const plan = this.script.plan(instructions, toolOutput);
     const res: PeerResponse = {
       id: id('resp'),
       session: this.id,

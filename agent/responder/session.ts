@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import type { llm } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
@@ -58,11 +59,13 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
   /** Responses whose audio we no longer want (barge-in, stale turn): late deltas are dropped. */
   readonly #dropped = new Set<string>();
   readonly #firstDeltaSeen = new Set<string>();
+  /** Recent responses that carried audio (bounded), so a tool call's own spoken acknowledgement is known. */
+  readonly #withAudio = new Set<string>();
   /** When each recent response was created (server event time), for the turn record. */
   readonly #createdAt = new Map<string, number>();
   #closed = false;
 
-  constructor(cfg: ParleyConfig, tools?: llm.ToolContext) {
+  constructor(cfg: ParleyConfig, opts: { instructions?: string; tools?: llm.ToolContext } = {}) {
     super();
     const serverVad = cfg.vadMode !== 'local';
     this.#model = new openai.realtime.RealtimeModel({
@@ -99,8 +102,8 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
       this.activity.reset();
       this.emit('reconnected', lost);
     });
-    void this.#session.updateInstructions(cfg.instructions);
-    if (tools) void this.#session.updateTools(tools);
+    void this.#session.updateInstructions(opts.instructions ?? cfg.instructions);
+    if (opts.tools) void this.#session.updateTools(opts.tools);
   }
 
   /** Caller audio (16 kHz mono) from the gate, pre-roll first. */
@@ -143,6 +146,20 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
     return this.#createdAt.get(responseId);
   }
 
+  /** True when the response produced audio (the model spoke, e.g. "let me check", with its tool call). */
+  responseHadAudio(responseId: string): boolean {
+    return this.#withAudio.has(responseId);
+  }
+
+  /**
+   * Puts a tool's result into the conversation (`function_call_output`). It does not ask for a
+   * response: speaking it is the caller's decision, under the response lock and its guards.
+   */
+  submitToolOutput(callId: string, output: string): void {
+    if (this.#closed) return;
+    this.#session.sendEvent({ type: 'conversation.item.create', item: { id: `fco_${randomBytes(12).toString('hex')}`, type: 'function_call_output', call_id: callId, output } });
+  }
+
   async updateInstructions(instructions: string): Promise<void> {
     await this.#session.updateInstructions(instructions);
   }
@@ -179,6 +196,8 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
         const id = (ev as { response_id?: string }).response_id;
         if (id && !this.#firstDeltaSeen.has(id)) {
           this.#firstDeltaSeen.add(id);
+          this.#withAudio.add(id);
+          if (this.#withAudio.size > 64) this.#withAudio.delete(this.#withAudio.values().next().value!);
           this.emit('first-delta', id, now);
         }
         break;

@@ -74,6 +74,9 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   readonly #awaitingResponse: TurnRecord[] = [];
   /** The turn whose commit is on its way (local mode). */
   #committing: TurnRecord | null = null;
+  /** Barge-ins so far: a thinker result requested before the latest one is stale. */
+  #interruptions = 0;
+  #userSpeaking = false;
   #closed = false;
 
   constructor(private readonly o: TurnControllerOptions) {
@@ -168,9 +171,22 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     return this.#turnCount;
   }
 
-  /** Current turn generation; thinkers capture it to detect staleness. */
+  /** Current turn generation (bumped at every utterance onset). */
   get generation(): number {
     return this.#generation;
+  }
+
+  /**
+   * Bumped at every barge-in. Thinkers capture it: a result asked for before the caller cut the
+   * agent off is stale (submitted to the conversation, not spoken). A caller who merely speaks
+   * again while a thinker works still wants the answer.
+   */
+  get interruptions(): number {
+    return this.#interruptions;
+  }
+
+  get userSpeaking(): boolean {
+    return this.#userSpeaking;
   }
 
   close(): void {
@@ -185,6 +201,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
 
   #onSpeechStart(at: number): void {
     this.#generation++;
+    this.#userSpeaking = true;
     this.emit('user-speaking', true);
     // Speech while the agent answers, or while an answer is on its way: that answer is obsolete.
     if (this.agentBusy) this.#interruptAgent();
@@ -201,6 +218,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
 
   /** Barge-in: silence the agent first (what the caller hears), then tell the server. */
   #interruptAgent(): void {
+    this.#interruptions++;
     const playing = this.#playing;
     const active = this.o.responder.activity.activeId;
     let heard = 0;
@@ -229,6 +247,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
 
   async #onSpeechEnd(speechEndAt: number): Promise<void> {
     const t = this.#speaking;
+    this.#userSpeaking = false;
     this.emit('user-speaking', false);
     if (!t) return;
     t.speechEndAt = speechEndAt;

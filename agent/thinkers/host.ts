@@ -1,0 +1,26 @@
+import type { ResponderSession } from '../responder/session.js';
+import type { TurnController } from '../turns/controller.js';
+import type { ThinkerHost } from './dispatcher.js';
+
+/** The call as thinkers see it: the Responder's tool calls and output, the turn controller's state. */
+export function thinkerHost(responder: ResponderSession, controller: TurnController): ThinkerHost {
+  return {
+    onFunctionCall: (fn) => void responder.on('function-call', (responseId, call) => fn(responseId, { callId: call.callId, name: call.name, args: call.args })),
+    submitToolOutput: (callId, output) => responder.submitToolOutput(callId, output),
+    responseHadAudio: (id) => responder.responseHadAudio(id),
+    say: (req) => controller.say(req),
+    get interruptions() {
+      return controller.interruptions;
+    },
+    get agentBusy() {
+      return controller.agentBusy;
+    },
+    get userSpeaking() {
+      return controller.userSpeaking;
+    },
+    onUserSpeaking: (fn) => {
+      controller.on('user-speaking', fn);
+      return () => void controller.off('user-speaking', fn);
+    },
+  };
+}
