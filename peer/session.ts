@@ -22,6 +22,8 @@ export interface PeerResponse {
   status: 'in_progress' | 'completed' | 'cancelled' | 'failed';
   audioMsSent: number;
   text: string;
+  /** When response.done was sent. */
+  doneAt?: number;
 }
 
 type Item = { id: string; type: string; role?: string; audioMs?: number; [k: string]: unknown };
@@ -286,6 +288,7 @@ export class PeerSession {
     a.done = true;
     for (const t of a.timers) clearTimeout(t);
     a.res.status = status;
+    a.res.doneAt = Date.now();
     const item = this.#items.find((x) => x.id === a.itemId);
     if (status !== 'completed' && item) item.audioMs = a.res.audioMsSent;
     this.#send({

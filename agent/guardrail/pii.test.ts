@@ -41,6 +41,7 @@ describe('PiiRedactor (worker thread)', () => {
     const texts = Array.from({ length: 50 }, (_, i) => `caller ${i} wrote to user${i}@mail.test from 10.0.0.${i}`);
     const out = await Promise.all(texts.map((t) => r.redact(t)));
     expect(out).toEqual(texts.map((t) => redactPii(t)));
+    expect(r.fallbacks).toBe(0); // they really went through the thread
     await r.close();
   });
 

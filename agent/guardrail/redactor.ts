@@ -12,6 +12,12 @@ export class PiiRedactor {
   #next = 0;
   readonly #pending = new Map<number, { text: string; resolve: (r: Redaction) => void }>();
   #closed = false;
+  #fallbacks = 0;
+
+  /** Texts scanned in-process because the thread was gone (should stay 0). */
+  get fallbacks(): number {
+    return this.#fallbacks;
+  }
 
   redact(text: string): Promise<Redaction> {
     if (!text) return Promise.resolve({ text, found: [] });
@@ -33,8 +39,8 @@ export class PiiRedactor {
 
   #thread(): Worker {
     if (this.#worker) return this.#worker;
-    // The worker is TypeScript like everything else: it gets the same tsx loader as this process.
-    const w = new Worker(new URL('./pii-worker.ts', import.meta.url), { execArgv: ['--import', 'tsx'] });
+    // The worker is TypeScript like everything else; its JavaScript entry registers tsx first.
+    const w = new Worker(new URL('./pii-worker-boot.mjs', import.meta.url));
     w.unref();
     w.on('message', (m: { id: number; result: Redaction }) => {
       const p = this.#pending.get(m.id);
@@ -57,6 +63,7 @@ export class PiiRedactor {
   #failPending(): void {
     for (const [id, p] of this.#pending) {
       this.#pending.delete(id);
+      this.#fallbacks++;
       p.resolve(redactPii(p.text));
     }
   }

@@ -1,0 +1,79 @@
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RedisContextRepo } from '../../agent/context/redis-store.js';
+import { TURN_STREAM } from '../../agent/turns/recorder.js';
+import type { RealtimePeer } from '../../peer/server.js';
+import { startRedis } from '../../scripts/stack/redis.js';
+import type { Service } from '../../scripts/stack/service.js';
+import { type Calls, SPEECH_RMS, sleep, until } from '../harness/call-fixture.js';
+import { startCallStack, type CallStack } from '../harness/call-stack.js';
+import { speak } from '../harness/speech.js';
+
+/**
+ * Redis goes away in the middle of a call and comes back. The worker's Redis (context, caches, turn
+ * records) is a separate instance from livekit-server's, so only the agent's store is cut off.
+ */
+const PORT = Number(process.env.PARLEY_TEST_REDIS_PORT ?? 6390) + 7;
+let env: CallStack;
+let peer: RealtimePeer;
+let calls: Calls;
+let agentRedis: Service | null;
+let question: Int16Array;
+
+beforeAll(async () => {
+  agentRedis = await startRedis(PORT);
+  env = await startCallStack('redis-outage', { REDIS_URL: `redis://127.0.0.1:${PORT}`, PARLEY_STILL_WORKING_MS: '0' });
+  ({ peer, calls } = env);
+  question = await speak('Please remember that my dog is called Biscuit');
+});
+
+afterAll(async () => {
+  await env?.stop();
+  await agentRedis?.stop();
+});
+
+describe('Redis down mid-call', () => {
+  it('the call goes on with in-memory context; what was written meanwhile reaches Redis when it is back', async () => {
+    peer.setScript({
+      toolCalls: { 0: { name: 'route_to_thinker', arguments: JSON.stringify({ domain: 'knowledge', query: 'remember that my dog is called Biscuit' }) } },
+      reply: (_n, i) => (i?.includes('specialist answered') ? 'I will remember Biscuit.' : 'One moment.'),
+    });
+    peer.setChatScript({
+      latencyMs: 50,
+      respond: (req) =>
+        req.messages.some((m) => m.role === 'tool')
+          ? { content: 'Noted: your dog is Biscuit.' }
+          : { toolCalls: [{ name: 'remember', arguments: JSON.stringify({ fact: 'Has a dog called Biscuit', name: 'Sam' }) }] },
+    });
+    const { bot, room } = await calls.call();
+    await sleep(1000); // context loaded from a live Redis
+    await agentRedis!.stop();
+
+    const asked = await bot.say(question);
+    // the thinker ran, learnt a fact, and the answer was spoken, all without Redis
+    const spoken = await until('the answer without Redis', () => peer.responses().find((r) => r.text === 'I will remember Biscuit.' && r.status === 'completed'), 30_000);
+    await until('the answer heard', () => bot.firstSoundAfter(Math.max(asked, spoken.createdAt), SPEECH_RMS), 10_000);
+
+    // Redis comes back (empty: tests run it without persistence); the queued writes arrive
+    agentRedis = await startRedis(PORT);
+    const r = new Redis(`redis://127.0.0.1:${PORT}`);
+    const repo = new RedisContextRepo(r);
+    const user = `lk:caller-${room.split('-').at(-1)}`;
+    const stored = await until(
+      'the fact written after the outage',
+      async () => {
+        const c = await repo.load(user);
+        return c.facts.length > 0 && c;
+      },
+      20_000,
+    );
+    expect(stored.facts.map((f) => f.text)).toEqual(['Has a dog called Biscuit']);
+    expect(stored.preferences.name).toBe('Sam');
+    expect(stored.signals.topics.knowledge).toBe(1);
+    // the turn records made during the outage were queued too, not lost
+    const turns = await until('turn records after the outage', async () => (await r.xrange(TURN_STREAM, '-', '+')).filter(([, f]) => f[1]!.includes(room)), 20_000);
+    expect(turns.length).toBeGreaterThanOrEqual(1);
+    r.disconnect();
+    await bot.leave();
+  });
+});
