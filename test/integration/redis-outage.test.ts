@@ -54,6 +54,11 @@ describe('Redis down mid-call', () => {
     const spoken = await until('the answer without Redis', () => peer.responses().find((r) => r.text === 'I will remember Biscuit.' && r.status === 'completed'), 30_000);
     await until('the answer heard', () => bot.firstSoundAfter(Math.max(asked, spoken.createdAt), SPEECH_RMS), 10_000);
 
+    // what the thinker learnt reached the Responder mid-call (session.update with new instructions)
+    await until('instructions refreshed with the caller\'s name', () =>
+      peer.clientEvents().find((e) => e.type === 'session.update' && JSON.stringify(e.payload).includes('Their name is Sam')),
+    );
+
     // Redis comes back (empty: tests run it without persistence); the queued writes arrive
     agentRedis = await startRedis(PORT);
     const r = new Redis(`redis://127.0.0.1:${PORT}`);
