@@ -1,4 +1,4 @@
-import { MAX_FACTS, normaliseFact, type ContextUpdate, type UserContext } from './types.js';
+import { MAX_FACTS, normaliseText, type ContextUpdate, type UserContext } from './types.js';
 
 /**
  * Applies an update to an in-memory context with the same rules as the Redis script
@@ -12,10 +12,10 @@ export function applyUpdate(ctx: UserContext, u: ContextUpdate, now: number): Us
   }
   if (u.facts?.length) {
     u.facts.forEach((f, i) => {
-      const key = normaliseFact(f.text);
+      const key = normaliseText(f.text);
       if (!key) return;
       const at = now + i / 1000;
-      const existing = next.facts.findIndex((x) => normaliseFact(x.text) === key);
+      const existing = next.facts.findIndex((x) => normaliseText(x.text) === key);
       if (existing >= 0) {
         // a repeated fact is fresher, not new
         const [fact] = next.facts.splice(existing, 1);

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import { emptyContext, isDomain, MAX_FACTS, normaliseFact, type ContextUpdate, type MemoryFact, type UserContext } from './types.js';
+import { emptyContext, isDomain, MAX_FACTS, normaliseText, type ContextUpdate, type MemoryFact, type UserContext } from './types.js';
 
 /** Context lives 90 days after the caller's last activity. */
 export const CONTEXT_TTL_S = 90 * 24 * 3600;
@@ -73,7 +73,7 @@ export class RedisContextRepo {
     const payload = {
       // values as strings here: Lua's cjson would turn an empty list into an object
       preferences: u.preferences && Object.fromEntries(Object.entries(u.preferences).filter(([, v]) => v !== undefined).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
-      facts: u.facts?.map((f) => ({ key: normaliseFact(f.text), text: f.text.trim(), source: f.source ?? 'conversation' })).filter((f) => f.key),
+      facts: u.facts?.map((f) => ({ key: normaliseText(f.text), text: f.text.trim(), source: f.source ?? 'conversation' })).filter((f) => f.key),
       summary: u.summary,
       topics: u.topics?.filter(isDomain),
       session: u.session ?? false,

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { startRedis } from '../../scripts/stack/redis.js';
 import type { Service } from '../../scripts/stack/service.js';
 import { applyUpdate } from './apply.js';
@@ -95,6 +95,10 @@ describe('ContextStore (memory first, written behind)', () => {
   it('keeps the call going while Redis is down and writes everything once it is back', async () => {
     const port = PORT + 1;
     let r2 = await startRedis(port);
+    // stopped whatever happens: a failed assertion must not leave a Redis running
+    onTestFinished(async () => {
+      await r2?.stop();
+    });
     const u = uid('outage');
     const conn = failFastRedis(`redis://127.0.0.1:${port}`);
     const store = new ContextStore(u, conn);
@@ -123,7 +127,6 @@ describe('ContextStore (memory first, written behind)', () => {
     expect(stored.signals.topics).toEqual({ knowledge: 1, weather: 1 });
     await store.close();
     conn.disconnect();
-    await r2?.stop();
   });
 
   it('emits changed when the instructions should change, not for counters', async () => {

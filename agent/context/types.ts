@@ -58,8 +58,11 @@ export function emptyContext(userId: string): UserContext {
   return { userId, preferences: {}, facts: [], summary: '', signals: { topics: {}, sessionCount: 0, lastActive: null } };
 }
 
-/** The dedup key of a fact: case, punctuation and spacing do not make a new fact. */
-export function normaliseFact(text: string): string {
+/**
+ * The comparison key of a text (a fact's dedup key, a cached question's key): case, accents,
+ * punctuation and spacing do not make a different text.
+ */
+export function normaliseText(text: string): string {
   return text
     .toLowerCase()
     .normalize('NFKD')

@@ -58,8 +58,10 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
   readonly #lock: ResponseLock;
   /** Responses whose audio we no longer want (barge-in, stale turn): late deltas are dropped. */
   readonly #dropped = new Set<string>();
-  readonly #firstDeltaSeen = new Set<string>();
-  /** Recent responses that carried audio (bounded), so a tool call's own spoken acknowledgement is known. */
+  /**
+   * Recent responses that carried audio (bounded): marks each response's first delta, and tells
+   * whether a tool call came with its own spoken acknowledgement.
+   */
   readonly #withAudio = new Set<string>();
   /** When each recent response was created (server event time), for the turn record. */
   readonly #createdAt = new Map<string, number>();
@@ -194,8 +196,7 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
       case 'response.output_audio.delta':
       case 'response.audio.delta': {
         const id = (ev as { response_id?: string }).response_id;
-        if (id && !this.#firstDeltaSeen.has(id)) {
-          this.#firstDeltaSeen.add(id);
+        if (id && !this.#withAudio.has(id)) {
           this.#withAudio.add(id);
           if (this.#withAudio.size > 64) this.#withAudio.delete(this.#withAudio.values().next().value!);
           this.emit('first-delta', id, now);
@@ -205,7 +206,6 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
       case 'response.done':
         if (ev.response?.id) {
           this.activity.onDone(ev.response.id);
-          this.#firstDeltaSeen.delete(ev.response.id);
           this.emit('response-done', ev.response.id, ev.response.status ?? 'completed', now);
         }
         break;

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { userKey } from '../context/redis-store.js';
-import type { Domain } from '../context/types.js';
+import { normaliseText, type Domain } from '../context/types.js';
 import { log } from '../log.js';
 
 /** How a cached answer is stored. */
@@ -9,8 +9,6 @@ interface Cached {
   response: string;
   at: number;
 }
-
-const normaliseQuery = (q: string) => q.toLowerCase().replace(/[^\p{L}\p{N}]+/gu, ' ').trim();
 
 /**
  * Per-domain answer cache in Redis. The key carries the domain, the scope ('global', or the hashed
@@ -23,7 +21,7 @@ export class ResultCache {
 
   static key(domain: Domain, scope: 'global' | 'user', userId: string, query: string): string {
     const who = scope === 'global' ? 'global' : `u:${userKey(userId)}`;
-    const q = createHash('sha256').update(normaliseQuery(query)).digest('hex').slice(0, 32);
+    const q = createHash('sha256').update(normaliseText(query)).digest('hex').slice(0, 32);
     return `parley:cache:${domain}:${who}:${q}`;
   }
 
