@@ -2,12 +2,9 @@ import type { LocalParticipant } from '@livekit/rtc-node';
 import { log } from './log.js';
 import type { TurnRecord } from './turns/record.js';
 
-/** What the page shows as the agent's state. */
-export type AgentState = 'listening' | 'user_speaking' | 'thinking' | 'speaking';
+import { ATTR_STATE, ATTR_THINKER, TOPIC_TRANSCRIPT, TOPIC_TURN, type AgentState, type TranscriptMessage } from './status-protocol.js';
 
-/** Data-message topics the web client subscribes to (web-client/src/protocol.ts mirrors these). */
-export const TOPIC_TRANSCRIPT = 'parley.transcript';
-export const TOPIC_TURN = 'parley.turn';
+export type { AgentState };
 
 /**
  * Tells the caller's app what the agent is doing, over LiveKit itself: the agent participant's
@@ -35,7 +32,8 @@ export class RoomStatus {
   }
 
   transcript(role: 'user' | 'agent', text: string, turn: number): void {
-    this.#send(TOPIC_TRANSCRIPT, { role, text, turn });
+    const msg: TranscriptMessage = { role, text, turn };
+    this.#send(TOPIC_TRANSCRIPT, msg);
   }
 
   turn(record: TurnRecord): void {
@@ -44,7 +42,7 @@ export class RoomStatus {
 
   #attrs(): void {
     this.local
-      .setAttributes({ 'parley.state': this.#state ?? 'listening', 'parley.thinker': this.#thinker })
+      .setAttributes({ [ATTR_STATE]: this.#state ?? 'listening', [ATTR_THINKER]: this.#thinker })
       .catch((e: Error) => log.debug({ err: e.message }, 'status attributes not sent'));
   }
 

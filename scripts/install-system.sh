@@ -11,7 +11,7 @@ PKGS=(
   pkg-config libopus-dev libopusfile-dev libsoxr-dev sip-tester
   tshark         # captures what the phone caller heard, off the wire
 )
-[ "${PARLEY_WITH_BROWSER:-0}" = 1 ] && PKGS+=(chromium)
+PKGS+=(chromium)  # the web client's e2e test and the isolated run's caller (driven by playwright-core)
 
 missing=()
 for p in "${PKGS[@]}"; do

@@ -3,11 +3,14 @@ import { startLivekit } from './stack/livekit.js';
 import { startRedis } from './stack/redis.js';
 import { startService, type Service } from './stack/service.js';
 import { startWorker } from './stack/worker.js';
+import { startBrowserCaller } from './stack/browser-caller.js';
+import { startWebFromConfig } from '../web-client/server/from-config.js';
 
 /**
- * Runs Redis, livekit-server, the local Realtime peer (when there is no OPENAI_API_KEY) and the
- * worker until Ctrl-C. In --isolated mode (inside the namespace made by in-netns.sh) livekit-server
- * advertises the namespace's veth address.
+ * Runs Redis, livekit-server, the local Realtime peer (when there is no OPENAI_API_KEY), the
+ * worker and the web client's server until Ctrl-C. In --isolated mode (inside the namespace made
+ * by in-netns.sh) livekit-server advertises the namespace's veth address and a headless Chromium
+ * inside the namespace calls the agent through the page.
  */
 const root = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 const isolated = process.argv.includes('--isolated');
@@ -15,7 +18,7 @@ const nodeIp = isolated ? process.env.PARLEY_NODE_IP : undefined;
 if (isolated && !nodeIp) throw new Error('--isolated must run through scripts/in-netns.sh');
 
 const cfg = loadConfig();
-const services: Service[] = [];
+const services: Pick<Service, 'stop'>[] = [];
 const stopAll = async () => {
   for (const s of services.reverse()) await s.stop().catch(() => {});
 };
@@ -39,14 +42,26 @@ try {
     console.log(`\nNo OPENAI_API_KEY: answers come from the LOCAL Realtime peer (${cfg.openai.baseURL}), not OpenAI.`);
   }
   services.push(await startWorker(root, env));
+  const web = await startWebFromConfig(cfg, {
+    host: process.env.PARLEY_WEB_HOST ?? '127.0.0.1',
+    port: Number(process.env.PARLEY_WEB_PORT ?? 8080),
+    livekitUrl: lk.url,
+  });
+  services.push({ stop: () => web.close() });
+  if (isolated) services.push(await startBrowserCaller(web.url, `${root}/out`));
   console.log(`
 Parley is running.
   LiveKit      ${lk.url}   (key ${cfg.livekit.apiKey}; dev keys from livekit.yaml)
   Redis        ${cfg.redisUrl}
   Agent        "${cfg.agentName}" (explicit dispatch), VAD mode ${cfg.vadMode}
+  Web client   ${web.url}${isolated ? '   (inside the namespace)' : ''}
   Logs         out/logs/
-Talk to it: in another terminal, \`${isolated ? `ip netns exec ${process.env.PARLEY_NETNS} env LIVEKIT_URL=${lk.url} ` : ''}npm run call\`
-dispatches the agent into a fresh room and prints a join token and a LiveKit Meet link.
+${
+  isolated
+    ? `A headless Chromium inside the namespace is calling through the page; its turns print below
+and out/web-call.png shows the page.`
+    : `Open ${web.url} and press Call. Or \`npm run call\` for a token any LiveKit client can use.`
+}
 Ctrl-C stops everything.`);
 } catch (e) {
   console.error((e as Error).message);

@@ -15,3 +15,6 @@ fi
 
 bash scripts/install-tools.sh
 bash scripts/fetch-model.sh
+
+say "building the web client"
+npx vite build web-client --logLevel warn

@@ -7,7 +7,7 @@ cd "$ROOT"
 bash scripts/setup.sh
 
 say "typecheck"
-npx tsc --noEmit -p tsconfig.json
+npm run -s typecheck
 
 NS="parley-test-$$"
 NODE_IP=$(bash scripts/netns.sh up "$NS")
