@@ -58,7 +58,7 @@ export async function startTestStack(): Promise<TestStack> {
 }
 
 /** The worker, pointed at this stack and at a Realtime peer. */
-export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS.ProcessEnv = {}): Promise<Service> {
+export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS.ProcessEnv = {}, name = 'worker'): Promise<Service> {
   return startWorker(ROOT, {
     LIVEKIT_URL: stack.url,
     LIVEKIT_API_KEY: stack.apiKey,
@@ -69,5 +69,5 @@ export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS
     // the tests themselves saturate two cores; capacity by job count only, or calls get refused
     PARLEY_CPU_FULL_AT: '0',
     ...extra,
-  });
+  }, name);
 }

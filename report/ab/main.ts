@@ -1,0 +1,173 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { dispose } from '@livekit/rtc-node';
+import { SipClient } from 'livekit-server-sdk';
+import type { VadMode } from '../../agent/config.js';
+import { encodeWav } from '../../agent/audio/wav.js';
+import type { Transport } from '../../agent/turns/record.js';
+import { startRealtimePeer } from '../../peer/server.js';
+import { PEER_SAMPLE_RATE, Speech } from '../../peer/tts.js';
+import { startSip } from '../../scripts/stack/sip.js';
+import type { Service } from '../../scripts/stack/service.js';
+import { provisionSip } from '../../sip/provision.js';
+import { speak } from '../../test/harness/speech.js';
+import { ROOT, startTestStack, startTestWorker } from '../../test/harness/stack.js';
+import { latencyChartHtml } from '../chart.js';
+import { perceivedByGroup } from '../metrics.js';
+import { readStream } from '../records.js';
+import { buildReport, formatReport } from '../report.js';
+import { powerBandwidth } from '../spectrum.js';
+import { ANSWERS, configKey, DEFAULT_PLAN, peerScript, QUESTIONS, roomPrefix, type AbPlan } from './plan.js';
+import { runSipLeg } from './sip-leg.js';
+import { runWebrtcLeg, type LegResult } from './webrtc-leg.js';
+import { concatPcm } from './pcm.js';
+
+/**
+ * npm run ab [-- --turns 10 --median-ms 700 --sigma 0.45 --filler-share 0.2 --gap-ms 5500
+ *              --modes local,server_vad --transports webrtc,sip --out out/ab]
+ *
+ * The A/B runner: the real stack (livekit-server, LiveKit SIP, Redis, the worker) in the test
+ * namespace, the local Realtime peer with a known model-latency distribution, and for every VAD
+ * mode × transport one caller asking `turns` questions. Then the report (system-added latency =
+ * perceived − model, per configuration), the 99 % power bandwidth of what each caller heard, and
+ * as the last line one JSON object.
+ */
+const { values: a } = parseArgs({
+  options: {
+    turns: { type: 'string' },
+    'median-ms': { type: 'string' },
+    sigma: { type: 'string' },
+    'filler-share': { type: 'string' },
+    'gap-ms': { type: 'string' },
+    modes: { type: 'string' },
+    transports: { type: 'string' },
+    seed: { type: 'string' },
+    out: { type: 'string', default: 'out/ab' },
+  },
+});
+const num = (v: string | undefined, d: number, name: string) => {
+  const x = v === undefined ? d : Number(v);
+  if (!Number.isFinite(x) || x < 0) throw new Error(`--${name} must be a non-negative number`);
+  return x;
+};
+const plan: AbPlan = {
+  turns: Math.max(1, Math.round(num(a.turns, DEFAULT_PLAN.turns, 'turns'))),
+  modelMedianMs: num(a['median-ms'], DEFAULT_PLAN.modelMedianMs, 'median-ms'),
+  modelSigma: num(a.sigma, DEFAULT_PLAN.modelSigma, 'sigma'),
+  fillerShare: Math.min(1, num(a['filler-share'], DEFAULT_PLAN.fillerShare, 'filler-share')),
+  fillerLatencyMs: DEFAULT_PLAN.fillerLatencyMs,
+  gapMs: num(a['gap-ms'], DEFAULT_PLAN.gapMs, 'gap-ms'),
+  seed: num(a.seed, DEFAULT_PLAN.seed, 'seed'),
+  modes: (a.modes?.split(',') ?? DEFAULT_PLAN.modes) as VadMode[],
+  transports: (a.transports?.split(',') ?? DEFAULT_PLAN.transports) as Transport[],
+};
+for (const m of plan.modes) if (m !== 'local' && m !== 'server_vad') throw new Error(`unknown VAD mode "${m}" (local, server_vad)`);
+for (const t of plan.transports) if (t !== 'webrtc' && t !== 'sip') throw new Error(`unknown transport "${t}" (webrtc, sip)`);
+const nodeIp = process.env.PARLEY_NODE_IP;
+if (!nodeIp) throw new Error('the A/B runner needs the test namespace: run it with `npm run ab`');
+const callerIp = process.env.PARLEY_PEER_IP ?? '10.77.0.2';
+const NUMBER = '+15550177';
+const outDir = a.out!;
+mkdirSync(outDir, { recursive: true });
+const runId = Date.now().toString(36);
+const prefix = roomPrefix(runId);
+
+const services: Pick<Service, 'stop'>[] = [];
+const stopAll = async () => {
+  for (const s of services.reverse()) await s.stop().catch(() => {});
+  await dispose();
+};
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+try {
+  const stack = await startTestStack();
+  services.push(stack);
+  const peer = await startRealtimePeer({ host: '127.0.0.1', port: 0 });
+  services.push({ stop: () => peer.close() });
+  let sipTarget = '';
+  if (plan.transports.includes('sip')) {
+    services.push(await startSip(ROOT, { wsUrl: stack.url, redisPort: stack.redisPort, ip: nodeIp }));
+    await provisionSip(new SipClient(stack.httpUrl, stack.apiKey, stack.apiSecret), {
+      trunkName: 'parley-ab',
+      numbers: [NUMBER],
+      allowedAddresses: [`${callerIp}/32`],
+      ruleName: 'parley-ab',
+      roomPrefix: `${prefix}sip-`,
+      agentName: 'parley',
+    });
+    sipTarget = `${nodeIp}:5060`;
+  }
+  const questions48k = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
+  const questions8k = await Promise.all(QUESTIONS.map((q) => speak(q, 8_000)));
+
+  const heard = new Map<string, LegResult>();
+  let leg = 0;
+  for (const mode of plan.modes) {
+    // one worker per VAD mode: the mode is part of its configuration, as in production
+    const worker = await startTestWorker(stack, `${peer.url}/v1`, { PARLEY_VAD_MODE: mode, PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' }, `worker-ab-${mode}`);
+    try {
+      for (const transport of plan.transports) {
+        // the same seed for every configuration: each sees the same sequence of model latencies
+        peer.setScript(peerScript(plan));
+        const key = configKey(transport, mode);
+        const started = Date.now();
+        console.log(`${key}: ${plan.turns} turns…`);
+        const res =
+          transport === 'webrtc'
+            ? await runWebrtcLeg(stack, { room: `${prefix}webrtc-${mode}`, mode, questions: questions48k, turns: plan.turns, gapMs: plan.gapMs })
+            : await runSipLeg({ target: sipTarget, from: callerIp, number: NUMBER, questions8k, turns: plan.turns, gapMs: plan.gapMs, mediaPort: 16_000 + 2 * leg });
+        leg++;
+        heard.set(key, res);
+        writeFileSync(join(outDir, `heard-${transport}-${mode}.wav`), encodeWav(res.heard, res.sampleRate));
+        console.log(`${key}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+      }
+    } finally {
+      await worker.stop();
+    }
+  }
+
+  // turn records come from the worker through Redis, exactly as `npm run report` reads them
+  const records = (await readStream(stack.redisUrl)).filter((t) => t.room.startsWith(prefix));
+  writeFileSync(join(outDir, 'turns.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  const report = buildReport(records);
+  writeFileSync(join(outDir, 'report.html'), latencyChartHtml(perceivedByGroup(records)));
+
+  const bandwidth: Record<string, number> = {};
+  const byTransport: Record<string, number> = {};
+  const lines = ['', '99 % power bandwidth of what the caller heard', 'configuration       rate    bandwidth   frames'];
+  // the reference: the answers as the peer sends them, before any transport (a real voice has
+  // more high-frequency energy than espeak-ng, so read the transport rows against this one)
+  const tts = new Speech();
+  const source = concatPcm(await Promise.all(ANSWERS.map((t) => tts.say(t))));
+  const sourceBw = powerBandwidth(source, PEER_SAMPLE_RATE);
+  lines.push(`${'source (peer)'.padEnd(18)}  ${String(PEER_SAMPLE_RATE).padStart(5)}   ${String(Math.round(sourceBw.bandwidthHz)).padStart(6)} Hz   ${sourceBw.frames}`);
+  for (const [key, res] of heard) {
+    const bw = powerBandwidth(res.heard, res.sampleRate);
+    bandwidth[key] = Math.round(bw.bandwidthHz);
+    lines.push(`${key.padEnd(18)}  ${String(res.sampleRate).padStart(5)}   ${String(Math.round(bw.bandwidthHz)).padStart(6)} Hz   ${bw.frames}`);
+  }
+  for (const t of plan.transports) {
+    const xs = Object.entries(bandwidth).filter(([k]) => k.startsWith(`${t}/`)).map(([, v]) => v);
+    byTransport[t] = Math.round(xs.reduce((s, x) => s + x, 0) / xs.length);
+  }
+  const answered: Record<string, number> = {};
+  for (const t of plan.transports) for (const m of plan.modes) answered[configKey(t, m)] = records.filter((r) => r.transport === t && r.vadMode === m && r.status === 'completed').length;
+
+  console.log(formatReport(report));
+  console.log(lines.join('\n'));
+  console.log(`\nanswered turns: ${Object.entries(answered).map(([k, n]) => `${k} ${n}/${plan.turns}`).join(', ')}`);
+  console.log(`turn records: ${join(outDir, 'turns.jsonl')}   chart: ${join(outDir, 'report.html')}   caller audio: ${outDir}/heard-*.wav`);
+  console.log(
+    JSON.stringify({
+      plan,
+      answered,
+      bandwidth_99_hz: bandwidth,
+      bandwidth_99_hz_by_transport: byTransport,
+      bandwidth_99_hz_source: Math.round(sourceBw.bandwidthHz),
+      ...report,
+    }),
+  );
+} finally {
+  await stopAll();
+}

@@ -1,0 +1,60 @@
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ROOT } from '../harness/stack.js';
+
+/**
+ * `npm run ab` at small N, as CI runs it: 10 turns × {local, server VAD} × {WebRTC, SIP} on the
+ * real stack, then the report. The runner is a process of its own (it starts its own stack), so
+ * this test checks what a person running it gets: the tables, the files, and the JSON line.
+ */
+const OUT = join(ROOT, 'out', 'ab-ci');
+const TURNS = 10;
+
+function runNode(args: string[]): Promise<{ code: number | null; out: string }> {
+  return new Promise((resolve) => {
+    const p = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: process.env });
+    let out = '';
+    p.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    p.stderr.on('data', (b: Buffer) => (out += b.toString()));
+    p.on('close', (code) => resolve({ code, out }));
+  });
+}
+
+const lastJson = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, any>;
+
+describe('npm run ab', () => {
+  it('measures every configuration and reports latency, statistics and bandwidth', async () => {
+    const run = await runNode(['report/ab/main.ts', '--turns', String(TURNS), '--out', OUT]);
+    expect(run.code, run.out.slice(-3000)).toBe(0);
+    const r = lastJson(run.out);
+    const keys = ['webrtc/local', 'webrtc/server_vad', 'sip/local', 'sip/server_vad'];
+    expect(Object.keys(r.groups).sort()).toEqual([...keys].sort());
+    for (const k of keys) {
+      const g = r.groups[k];
+      // nearly every question answered (a loaded CI machine may lose one to timing)
+      expect(r.answered[k], k).toBeGreaterThanOrEqual(TURNS - 2);
+      expect(g.n, k).toBeGreaterThanOrEqual(TURNS - 2);
+      // the model latency is the peer's; what the system adds is positive and bounded
+      expect(g.system_added_median_ms, k).toBeGreaterThan(0);
+      expect(g.system_added_median_ms, k).toBeLessThan(g.perceived_median_ms);
+      expect(g.commit_median_ms, k).toBeGreaterThan(0);
+    }
+    // the local gate decides the turn sooner than the server's 500 ms silence rule, on both transports
+    for (const t of ['webrtc', 'sip']) {
+      expect(r.groups[`${t}/local`].system_added_median_ms).toBeLessThan(r.groups[`${t}/server_vad`].system_added_median_ms);
+    }
+    const vad = r.pairs.find((p: { a: string; b: string }) => p.a === '*/local' && p.b === '*/server');
+    expect(vad).toMatchObject({ welch_t: expect.any(Number), welch_p: expect.any(Number), cohen_d: expect.any(Number) });
+    // the phone leg is band-limited by G.711 at 8 kHz; the browser leg is not
+    expect(r.bandwidth_99_hz_by_transport.sip).toBeLessThan(4000);
+    expect(r.bandwidth_99_hz_by_transport.sip).toBeLessThan(r.bandwidth_99_hz_by_transport.webrtc);
+    for (const f of ['turns.jsonl', 'report.html', 'heard-webrtc-local.wav', 'heard-sip-server_vad.wav']) expect(existsSync(join(OUT, f)), f).toBe(true);
+
+    // `npm run report` on the exported records gives the same figures
+    const rep = await runNode(['report/main.ts', '--jsonl', join(OUT, 'turns.jsonl'), '--html', join(OUT, 'again.html'), '--json']);
+    expect(rep.code).toBe(0);
+    expect(lastJson(rep.out).groups).toEqual(r.groups);
+  }, 900_000);
+});
