@@ -21,6 +21,7 @@ import { log } from './log.js';
 import { createPlayback, PACER_SAMPLE_RATE, SOURCE_QUEUE_MS } from './pacer/playback.js';
 import { ResponderSession } from './responder/session.js';
 import { RoomStatus } from './room-status.js';
+import { CallMeter } from './turns/call-summary.js';
 import { ResultCache } from './thinkers/cache.js';
 import { ThinkerDispatcher } from './thinkers/dispatcher.js';
 import { thinkerHost } from './thinkers/host.js';
@@ -45,9 +46,12 @@ export default defineAgent({
   },
 
   entry: async (ctx: JobContext) => {
+    const jobStartedAt = Date.now();
     const cfg = loadConfig();
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
     const caller = await ctx.waitForParticipant();
+    const callerJoinedAt = Date.now();
+    const meter = new CallMeter();
     const transport = transportOf(caller);
     const callId = caller.attributes['sip.callID'] ?? ctx.job.id;
     const jlog = log.child({ room: ctx.room.name, caller: caller.identity, transport, callId });
@@ -142,10 +146,30 @@ export default defineAgent({
       controller.close();
       playback.flush();
       await responder.close();
-      await recorder.close();
       context.removeAllListeners('changed'); // the Responder is gone: nothing to refresh
       context.update({ summary: await conversation.rollSummary(context.context.summary) });
       await context.close();
+      const loop = loopDelay.whole();
+      recorder.recordCall(
+        meter.finish(
+          {
+            callId,
+            room: ctx.room.name ?? '',
+            transport,
+            vadMode: cfg.vadMode,
+            jobStartedAt,
+            callerJoinedAt,
+            turns: controller.turnCount,
+            completedTurns: controller.completedTurns,
+            eventLoopP999Ms: Math.round(loop.p999Ms * 100) / 100,
+            eventLoopMaxMs: Math.round(loop.maxMs * 100) / 100,
+            contextUpdates: context.updates,
+            contextUnwritten: context.pendingWrites,
+          },
+          playback.stats(),
+        ),
+      );
+      await recorder.close();
       redis.disconnect();
       await redactor.close();
       loopDelay.close();

@@ -18,18 +18,23 @@ export function readJsonl(path: string): TurnRecord[] {
 }
 
 /** Turn records from the workers' Redis stream, oldest first, read in pages. */
-export async function readStream(redisUrl: string, stream = TURN_STREAM): Promise<TurnRecord[]> {
+export function readStream(redisUrl: string, stream = TURN_STREAM): Promise<TurnRecord[]> {
+  return readJsonStream<TurnRecord>(redisUrl, stream);
+}
+
+/** The JSON values of a Redis stream written by the workers (field `json`), oldest first. */
+export async function readJsonStream<T>(redisUrl: string, stream: string): Promise<T[]> {
   const r = new Redis(redisUrl, { maxRetriesPerRequest: 1, lazyConnect: true, retryStrategy: () => null });
   r.on('error', () => {});
   try {
     await r.connect();
-    const out: TurnRecord[] = [];
+    const out: T[] = [];
     let start = '-';
     for (;;) {
       const page = await r.xrange(stream, start, '+', 'COUNT', 5000);
       for (const [, fields] of page) {
         const i = fields.indexOf('json');
-        if (i >= 0) out.push(JSON.parse(fields[i + 1]!) as TurnRecord);
+        if (i >= 0) out.push(JSON.parse(fields[i + 1]!) as T);
       }
       if (page.length < 5000) return out;
       start = `(${page.at(-1)![0]}`;

@@ -23,6 +23,7 @@ export class ContextStore extends EventEmitter<ContextStoreEvents> {
   readonly #repo: RedisContextRepo;
   #ctx: UserContext;
   readonly #pending: Array<{ update: ContextUpdate; at: number }> = [];
+  #updates = 0;
   #flushing: Promise<void> | null = null;
   #loadedFromRedis = false;
   #closed = false;
@@ -43,6 +44,11 @@ export class ContextStore extends EventEmitter<ContextStoreEvents> {
 
   get context(): UserContext {
     return this.#ctx;
+  }
+
+  /** Updates made in this call (memory), written or not. */
+  get updates(): number {
+    return this.#updates;
   }
 
   /** Updates still waiting for Redis. */
@@ -66,6 +72,7 @@ export class ContextStore extends EventEmitter<ContextStoreEvents> {
   update(update: ContextUpdate, now = Date.now()): void {
     if (this.#closed) return;
     this.#ctx = applyUpdate(this.#ctx, update, now);
+    this.#updates++;
     this.#pending.push({ update, at: now });
     if (changesInstructions(update)) this.emit('changed', this.#ctx);
     void this.#flush();

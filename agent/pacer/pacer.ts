@@ -4,6 +4,7 @@ import { log } from '../log.js';
 import { ChunkQueue } from './chunk-queue.js';
 import { type PacerClock, systemClock } from './clock.js';
 import { PlayModel } from './play-model.js';
+import { LatenessHistogram } from './lateness-histogram.js';
 
 /** The part of rtc-node's AudioSource the pacer uses; tests pass a fake. */
 export interface FrameSink {
@@ -54,7 +55,7 @@ export interface PacerStats {
    * Hand-off lateness against the schedule: |hand-off − max(deadline, moment its audio arrived)|.
    * Frames late because the audio itself was late are underruns, not cadence deviations.
    */
-  cadence: { frames: number; meanAbsMs: number; maxAbsMs: number; over1Ms: number; over2Ms: number; over5Ms: number };
+  cadence: { frames: number; meanAbsMs: number; maxAbsMs: number; p99Ms: number; p999Ms: number; over1Ms: number; over2Ms: number; over5Ms: number };
 }
 
 interface ResponseState {
@@ -162,6 +163,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
     over2: 0,
     over5: 0,
   };
+  readonly #lateness = new LatenessHistogram();
 
   constructor(sink: FrameSink, opts: PacerOptions = {}) {
     super();
@@ -281,6 +283,8 @@ export class Pacer extends EventEmitter<PacerEvents> {
         frames: s.devFrames,
         meanAbsMs: s.devFrames ? s.devSumAbs / s.devFrames : 0,
         maxAbsMs: s.devMaxAbs,
+        p99Ms: this.#lateness.percentile(99),
+        p999Ms: this.#lateness.percentile(99.9),
         over1Ms: s.over1,
         over2Ms: s.over2,
         over5Ms: s.over5,
@@ -474,6 +478,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
     s.devFrames++;
     s.devSumAbs += a;
     if (a > s.devMaxAbs) s.devMaxAbs = a;
+    this.#lateness.add(a);
     if (a > 1) s.over1++;
     if (a > 2) s.over2++;
     if (a > 5) s.over5++;

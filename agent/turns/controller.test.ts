@@ -184,4 +184,51 @@ describe('TurnController', () => {
     expect(records[0]!.speechEndAt).toBe(wall(700));
     expect(records[0]!.vadMode).toBe('server_vad');
   });
+
+  it('server-VAD mode: a pause our gate ends but the server bridges stays one turn, and answers stay paired', async () => {
+    const { responder, records, start, end, playback, wall } = setup('server_vad');
+    const serverAnswers = (id: string) => {
+      responder.activity.onCreated(id);
+      responder.emit('response-created', id, Date.now());
+      responder.answer(id);
+      responder.finish(id);
+      playback.drain(id);
+    };
+    // "…about octopuses" — 320 ms pause — "-ses": two local segments, one server turn
+    start(0);
+    end(1900);
+    await tick();
+    start(2220);
+    end(2550);
+    await tick();
+    responder.emit('server-speech-stopped', wall(3050));
+    serverAnswers('resp_a');
+    // the next question is its own turn and gets its own answer
+    start(8000);
+    end(10_000);
+    await tick();
+    responder.emit('server-speech-stopped', wall(10_500));
+    serverAnswers('resp_b');
+    expect(records.map((r) => [r.turn, r.responseId, r.status])).toEqual([
+      [1, 'resp_a', 'completed'],
+      [2, 'resp_b', 'completed'],
+    ]);
+    expect(records[0]!.speechStartAt).toBe(wall(0));
+    expect(records[0]!.speechEndAt).toBe(wall(2550)); // the true end of the whole utterance
+    expect(records[0]!.endDetectedAt).toBe(wall(3050));
+  });
+
+  it('server-VAD mode: a response the server creates before our gate ends the utterance still belongs to it', async () => {
+    const { responder, records, start, end, playback, wall } = setup('server_vad');
+    start(0);
+    responder.emit('server-speech-stopped', wall(1400));
+    responder.activity.onCreated('resp_early');
+    responder.emit('response-created', 'resp_early', Date.now());
+    end(1000);
+    await tick();
+    responder.answer('resp_early');
+    responder.finish('resp_early');
+    playback.drain('resp_early');
+    expect(records.map((r) => [r.turn, r.responseId, r.status])).toEqual([[1, 'resp_early', 'completed']]);
+  });
 });

@@ -62,6 +62,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   /** Bumped at every utterance onset: a response requested for an older turn is stale. */
   #generation = 0;
   #turnCount = 0;
+  #completedTurns = 0;
   /** The utterance being spoken now (or last spoken, until the next onset). */
   #speaking: TurnRecord | null = null;
   /** Records waiting for their response to finish, by response id. */
@@ -91,8 +92,11 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     // nudge or apology created meanwhile is never mistaken for it. In server-VAD mode the server
     // creates the turn's response itself: the oldest turn still waiting gets it.
     r.on('response-created', (id, at) => {
-      const t = this.#awaitingResponse[0];
-      if (o.vadMode !== 'local' && t) this.#attach(t, id, at);
+      if (o.vadMode === 'local') return;
+      // the server may end its turn before our gate does (its silence rule shorter than our hangover)
+      const s = this.#speaking;
+      const t = this.#awaitingResponse[0] ?? (s && s.endDetectedAt !== null && s.responseId === null ? s : undefined);
+      if (t) this.#attach(t, id, at);
     });
     r.on('first-delta', (id, at) => {
       const t = this.#byResponse.get(id);
@@ -166,6 +170,11 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     return this.o.playback.busy || this.o.responder.activity.active;
   }
 
+  /** Turns whose answer played out. */
+  get completedTurns(): number {
+    return this.#completedTurns;
+  }
+
   /** Caller turns so far. */
   get turnCount(): number {
     return this.#turnCount;
@@ -205,6 +214,16 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.emit('user-speaking', true);
     // Speech while the agent answers, or while an answer is on its way: that answer is obsolete.
     if (this.agentBusy) this.#interruptAgent();
+    // Server-VAD mode: the server's turns are the turns. Our gate may end an utterance at a pause
+    // the server's longer silence rule bridges; speech again before the server has ended its turn
+    // is the same turn, not a new one (else every later answer is paired with the wrong question).
+    const open = this.o.vadMode === 'local' ? undefined : this.#awaitingResponse.at(-1);
+    if (open && open.endDetectedAt === null && open.responseId === null) {
+      this.#removeAwaiting(open);
+      open.speechEndAt = null;
+      this.#speaking = open;
+      return;
+    }
     const t = newTurn({
       callId: this.o.callId,
       room: this.o.room,
@@ -253,7 +272,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     t.speechEndAt = speechEndAt;
     if (this.o.vadMode !== 'local') {
       // passive observer: the server decides the turn; we only anchor the measurement
-      this.#awaitingResponse.push(t);
+      if (t.responseId === null) this.#awaitingResponse.push(t);
       return;
     }
     t.endDetectedAt = Date.now();
@@ -333,6 +352,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
 
   #finish(t: TurnRecord, status: TurnStatus): void {
     t.status = status;
+    if (status === 'completed') this.#completedTurns++;
     const d = this.o.loopDelay.take();
     t.eventLoopP99Ms = Math.round(d.p99Ms * 100) / 100;
     t.eventLoopMaxMs = Math.round(d.maxMs * 100) / 100;

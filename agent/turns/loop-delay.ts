@@ -6,10 +6,20 @@ import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
  */
 export class LoopDelayMonitor {
   readonly #h: IntervalHistogram;
+  /** The whole call, never reset: its tail goes into the call summary. */
+  readonly #all: IntervalHistogram;
 
   constructor(private readonly resolutionMs = 5) {
     this.#h = monitorEventLoopDelay({ resolution: resolutionMs });
     this.#h.enable();
+    this.#all = monitorEventLoopDelay({ resolution: resolutionMs });
+    this.#all.enable();
+  }
+
+  /** Since the monitor started: p99.9 and max delay beyond schedule, ms. */
+  whole(): { p999Ms: number; maxMs: number } {
+    const ms = (ns: number) => Math.max(0, ns / 1e6 - this.resolutionMs);
+    return { p999Ms: ms(this.#all.percentile(99.9)), maxMs: ms(this.#all.max) };
   }
 
   /**
@@ -25,5 +35,6 @@ export class LoopDelayMonitor {
 
   close(): void {
     this.#h.disable();
+    this.#all.disable();
   }
 }

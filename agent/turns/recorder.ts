@@ -1,9 +1,12 @@
 import { Redis } from 'ioredis';
 import { log } from '../log.js';
+import type { CallSummary } from './call-summary.js';
 import type { TurnRecord } from './record.js';
 
 /** Redis stream the turn records go to; the report reads it. */
 export const TURN_STREAM = 'parley:turns';
+/** Redis stream of finished calls (load and soak runs read it). */
+export const CALL_STREAM = 'parley:calls';
 /** Keep the stream bounded (approximate trimming is O(1)). */
 const STREAM_MAXLEN = 200_000;
 
@@ -28,9 +31,18 @@ export class TurnRecorder implements TurnSink {
 
   record(turn: TurnRecord): void {
     log.info({ turn }, 'turn');
+    this.#append(TURN_STREAM, turn);
+  }
+
+  recordCall(call: CallSummary): void {
+    log.info({ call }, 'call summary');
+    this.#append(CALL_STREAM, call);
+  }
+
+  #append(stream: string, value: unknown): void {
     const p = this.#redis
-      .xadd(TURN_STREAM, 'MAXLEN', '~', String(STREAM_MAXLEN), '*', 'json', JSON.stringify(turn))
-      .catch((e: Error) => log.warn({ err: e.message }, 'turn record not stored'))
+      .xadd(stream, 'MAXLEN', '~', String(STREAM_MAXLEN), '*', 'json', JSON.stringify(value))
+      .catch((e: Error) => log.warn({ err: e.message, stream }, 'record not stored'))
       .finally(() => this.#pending.delete(p));
     this.#pending.add(p);
   }

@@ -20,7 +20,7 @@ import { buildReport, formatReport } from '../report.js';
 import { powerBandwidth } from '../spectrum.js';
 import { ANSWERS, configKey, DEFAULT_PLAN, peerScript, QUESTIONS, roomPrefix, type AbPlan } from './plan.js';
 import { runSipLeg } from './sip-leg.js';
-import { runWebrtcLeg, type LegResult } from './webrtc-leg.js';
+import { runWebrtcCaller, type LegResult } from './webrtc-caller.js';
 import { concatPcm } from './pcm.js';
 
 /**
@@ -115,7 +115,7 @@ try {
         console.log(`${key}: ${plan.turns} turns…`);
         const res =
           transport === 'webrtc'
-            ? await runWebrtcLeg(stack, { room: `${prefix}webrtc-${mode}`, mode, questions: questions48k, turns: plan.turns, gapMs: plan.gapMs })
+            ? await runWebrtcCaller(stack, { room: `${prefix}webrtc-${mode}`, questions: questions48k, turns: plan.turns, gapMs: plan.gapMs })
             : await runSipLeg({ target: sipTarget, from: callerIp, number: NUMBER, questions8k, turns: plan.turns, gapMs: plan.gapMs, mediaPort: 16_000 + 2 * leg });
         leg++;
         heard.set(key, res);

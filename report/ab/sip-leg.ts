@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { encodeWav } from '../../agent/audio/wav.js';
 import { run } from '../../peer/tts.js';
 import { placeSipCall } from '../../test/harness/sip-caller.js';
-import type { LegResult } from './webrtc-leg.js';
+import type { LegResult } from './webrtc-caller.js';
 import { concatPcm } from './pcm.js';
 
 /**
@@ -40,5 +40,5 @@ export async function runSipLeg(o: {
     mediaPort: o.mediaPort,
     maxCallMs: durationMs + 60_000,
   });
-  return { rooms: [], heard: res.heard, sampleRate: 8000, exitCode: res.exitCode };
+  return { heard: res.heard, sampleRate: 8000, exitCode: res.exitCode };
 }

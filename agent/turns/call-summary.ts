@@ -1,0 +1,66 @@
+import type { VadMode } from '../config.js';
+import type { PacerStats } from '../pacer/pacer.js';
+import type { Transport } from './record.js';
+
+/**
+ * One finished call, as the job process saw it: what the load and soak runners read (Redis
+ * stream `parley:calls`) to judge smoothness and cost per job without sampling every process.
+ */
+export interface CallSummary {
+  callId: string;
+  room: string;
+  transport: Transport;
+  vadMode: VadMode;
+  /** Job entry (wall ms), the caller joined, the call ended. */
+  jobStartedAt: number;
+  callerJoinedAt: number;
+  endedAt: number;
+  turns: number;
+  completedTurns: number;
+  pacer: { framesOut: number; underruns: number; sinkErrors: number; cadenceP999Ms: number; cadenceMaxMs: number };
+  eventLoopP999Ms: number;
+  eventLoopMaxMs: number;
+  /** The job process: resident memory when the caller joined, at the end, and at its peak, MB. */
+  rssStartMb: number;
+  rssMb: number;
+  maxRssMb: number;
+  /** CPU time over the call's wall time, % of one core. */
+  cpuPct: number;
+  /** Active handles/requests (timers, sockets…) when the call started and when it ended. */
+  handlesAtStart: number;
+  handlesAtEnd: number;
+  /** Context updates made during the call, and those still unwritten to Redis at its end. */
+  contextUpdates: number;
+  contextUnwritten: number;
+}
+
+/** Snapshot of the process when the call starts; `finish` turns it into the summary. */
+export class CallMeter {
+  readonly #cpu = process.cpuUsage();
+  readonly #wall = performance.now();
+  readonly #handles = process.getActiveResourcesInfo().length;
+  readonly #rss = process.memoryUsage.rss();
+
+  finish(base: Omit<CallSummary, 'endedAt' | 'rssStartMb' | 'rssMb' | 'maxRssMb' | 'cpuPct' | 'handlesAtStart' | 'handlesAtEnd' | 'pacer'>, pacer: PacerStats): CallSummary {
+    const cpu = process.cpuUsage(this.#cpu);
+    const wallMs = Math.max(1, performance.now() - this.#wall);
+    const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+    return {
+      ...base,
+      endedAt: Date.now(),
+      pacer: {
+        framesOut: pacer.framesOut,
+        underruns: pacer.underruns,
+        sinkErrors: pacer.sinkErrors,
+        cadenceP999Ms: pacer.cadence.p999Ms,
+        cadenceMaxMs: Math.round(pacer.cadence.maxAbsMs * 100) / 100,
+      },
+      rssStartMb: mb(this.#rss),
+      rssMb: mb(process.memoryUsage.rss()),
+      maxRssMb: mb(process.resourceUsage().maxRSS * 1024),
+      cpuPct: Math.round(((cpu.user + cpu.system) / 1000 / wallMs) * 1000) / 10,
+      handlesAtStart: this.#handles,
+      handlesAtEnd: process.getActiveResourcesInfo().length,
+    };
+  }
+}

@@ -1,0 +1,55 @@
+import { CallerBot } from '../../test/harness/caller.js';
+import { sleep, until } from '../../test/harness/call-fixture.js';
+import type { TestStack } from '../../test/harness/stack.js';
+
+export interface LegResult {
+  /** What the caller heard over the whole call, mono PCM16. */
+  heard: Int16Array;
+  sampleRate: number;
+}
+
+export interface WebrtcCallResult extends LegResult {
+  room: string;
+  /** Wall ms: dispatch created, agent joined the room, first sound of the first answer (null if none). */
+  dispatchAt: number;
+  agentJoinedAt: number;
+  firstAnswerAt: number | null;
+  asked: number;
+}
+
+/** A caller's speech is loud; the agent's first answer is found by this RMS (int16 units). */
+const ANSWER_RMS = 500;
+
+/**
+ * One WebRTC caller (rtc-node, Opus) in one room: dispatches the agent, joins, then asks the
+ * questions in turn, each followed by `gapMs` of silence while the answer plays, for `turns`
+ * questions or until `untilMs` (wall clock). The microphone keeps sending silence in between, as a
+ * real one does.
+ */
+export async function runWebrtcCaller(
+  stack: Pick<TestStack, 'url' | 'apiKey' | 'apiSecret' | 'dispatch' | 'rooms'>,
+  o: { room: string; questions: Int16Array[]; gapMs: number; turns?: number; untilMs?: number; joinTimeoutMs?: number; identity?: string },
+): Promise<WebrtcCallResult> {
+  const dispatchAt = Date.now();
+  await stack.dispatch.createDispatch(o.room, 'parley');
+  const bot = await CallerBot.join({ url: stack.url, room: o.room, identity: o.identity ?? `caller-${o.room}`, apiKey: stack.apiKey, apiSecret: stack.apiSecret });
+  try {
+    await until('the agent to join', () => bot.agentIdentity, o.joinTimeoutMs ?? 30_000);
+    const agentJoinedAt = Date.now();
+    await sleep(500);
+    const start = Date.now();
+    let asked = 0;
+    let firstAnswerAt: number | null = null;
+    const more = () => (o.turns === undefined || asked < o.turns) && (o.untilMs === undefined || Date.now() < o.untilMs);
+    while (more()) {
+      const saidAt = await bot.say(o.questions[asked % o.questions.length]!);
+      asked++;
+      await sleep(o.gapMs);
+      firstAnswerAt ??= bot.firstSoundAfter(saidAt, ANSWER_RMS);
+    }
+    return { room: o.room, dispatchAt, agentJoinedAt, firstAnswerAt, asked, heard: bot.heardSince(start), sampleRate: bot.listenRate };
+  } finally {
+    await bot.leave();
+    await stack.rooms.deleteRoom(o.room).catch(() => {});
+  }
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest';
+import type { CallSummary } from '../../agent/turns/call-summary.js';
+import { newTurn, type TurnRecord } from '../../agent/turns/record.js';
+import { loadFigures } from './figures.js';
+
+const turn = (room: string, n: number, perceived: number | null, status: TurnRecord['status'] = 'completed'): TurnRecord => ({
+  ...newTurn({ callId: room, room, turn: n, transport: 'webrtc', vadMode: 'local' }),
+  status,
+  speechEndAt: 1000,
+  firstFrameAt: perceived === null ? null : 1000 + perceived,
+});
+
+const summary = (room: string, over: Partial<CallSummary> = {}): CallSummary => ({
+  callId: room,
+  room,
+  transport: 'webrtc',
+  vadMode: 'local',
+  jobStartedAt: 0,
+  callerJoinedAt: 0,
+  endedAt: 60_000,
+  turns: 2,
+  completedTurns: 2,
+  pacer: { framesOut: 3000, underruns: 0, sinkErrors: 0, cadenceP999Ms: 1.2, cadenceMaxMs: 3 },
+  eventLoopP999Ms: 4,
+  eventLoopMaxMs: 9,
+  rssStartMb: 150,
+  rssMb: 160,
+  maxRssMb: 170,
+  cpuPct: 12,
+  handlesAtStart: 10,
+  handlesAtEnd: 10,
+  contextUpdates: 2,
+  contextUnwritten: 0,
+  ...over,
+});
+
+describe('loadFigures', () => {
+  it('takes the worst job’s tails, the median job’s cost, and latency from answered turns only', () => {
+    const f = loadFigures({
+      rooms: [
+        { room: 'a', agentJoined: true },
+        { room: 'b', agentJoined: true },
+      ],
+      turns: [turn('a', 1, 500), turn('a', 2, 700), turn('b', 1, 600), turn('b', 2, 9000, 'cancelled')],
+      calls: [summary('a', { maxRssMb: 170, cpuPct: 10 }), summary('b', { maxRssMb: 190, cpuPct: 14, pacer: { framesOut: 1, underruns: 2, sinkErrors: 0, cadenceP999Ms: 4.5, cadenceMaxMs: 6 } })],
+      baselineTurns: [turn('base', 1, 450), turn('base', 2, 550)],
+    });
+    expect(f).toMatchObject({
+      rooms: 2,
+      answered_turns: 3,
+      errors: 0,
+      pacer_p999_ms: 4.5,
+      pacer_underruns: 2,
+      eventloop_p999_ms: 4,
+      turn_p50_ms: 600,
+      turn_p50_ms_1room: 500,
+      rss_mb_per_job: 180,
+      cpu_pct_per_job: 12,
+    });
+  });
+
+  it('counts every way a room or job can fail', () => {
+    const f = loadFigures({
+      rooms: [
+        { room: 'joined-but-silent', agentJoined: true },
+        { room: 'no-agent', agentJoined: false, error: 'the agent to join: timed out' },
+        { room: 'ok', agentJoined: true },
+      ],
+      turns: [turn('ok', 1, 500), turn('ok', 2, null, 'failed')],
+      calls: [summary('joined-but-silent'), summary('ok', { contextUnwritten: 1, pacer: { framesOut: 1, underruns: 0, sinkErrors: 3, cadenceP999Ms: 1, cadenceMaxMs: 1 } })],
+      baselineTurns: [],
+    });
+    expect(f.error_list).toEqual([
+      'joined-but-silent: no answered turn',
+      'no-agent: the agent to join: timed out',
+      'no-agent: no call summary (the job did not end cleanly)',
+      'ok turn 2: failed',
+      'ok: 3 pacer sink errors',
+      'ok: 1 context updates not written',
+    ]);
+    expect(f.errors).toBe(6);
+    expect(f.turn_p50_ms_1room).toBeNull();
+  });
+});

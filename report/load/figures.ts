@@ -1,0 +1,69 @@
+import type { CallSummary } from '../../agent/turns/call-summary.js';
+import type { TurnRecord } from '../../agent/turns/record.js';
+import { perceivedMs } from '../../agent/turns/record.js';
+import { summarise } from '../stats.js';
+
+/** The load run's figures: the keys the issue names, all from the workers' own records. */
+export interface LoadFigures {
+  rooms: number;
+  answered_turns: number;
+  errors: number;
+  /** Pacer hand-off lateness p99.9, the worst job's (each job's from its own histogram). */
+  pacer_p999_ms: number | null;
+  pacer_underruns: number;
+  /** Event-loop delay p99.9, the worst job's. */
+  eventloop_p999_ms: number | null;
+  turn_p50_ms: number | null;
+  turn_p50_ms_1room: number | null;
+  /** Median over jobs of the job process's peak RSS. */
+  rss_mb_per_job: number | null;
+  /** Median over jobs of CPU time / call time, % of one core. */
+  cpu_pct_per_job: number | null;
+}
+
+export interface RoomOutcome {
+  room: string;
+  agentJoined: boolean;
+  error?: string;
+}
+
+const BAD_TURNS = new Set(['failed', 'refused', 'timeout']);
+const r1 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10) / 10);
+
+export function loadFigures(o: {
+  rooms: RoomOutcome[];
+  turns: TurnRecord[];
+  calls: CallSummary[];
+  baselineTurns: TurnRecord[];
+}): LoadFigures & { per_room_answered: Record<string, number>; error_list: string[] } {
+  const errorList: string[] = [];
+  const perRoom: Record<string, number> = {};
+  for (const r of o.rooms) {
+    perRoom[r.room] = o.turns.filter((t) => t.room === r.room && t.status === 'completed').length;
+    if (r.error) errorList.push(`${r.room}: ${r.error}`);
+    else if (!r.agentJoined) errorList.push(`${r.room}: the agent never joined`);
+    else if (perRoom[r.room] === 0) errorList.push(`${r.room}: no answered turn`);
+    if (!o.calls.some((c) => c.room === r.room)) errorList.push(`${r.room}: no call summary (the job did not end cleanly)`);
+  }
+  for (const t of o.turns) if (BAD_TURNS.has(t.status)) errorList.push(`${t.room} turn ${t.turn}: ${t.status}`);
+  for (const c of o.calls) {
+    if (c.pacer.sinkErrors > 0) errorList.push(`${c.room}: ${c.pacer.sinkErrors} pacer sink errors`);
+    if (c.contextUnwritten > 0) errorList.push(`${c.room}: ${c.contextUnwritten} context updates not written`);
+  }
+  const perceived = (ts: TurnRecord[]) => ts.filter((t) => t.status === 'completed').map(perceivedMs).filter((x): x is number => x !== null);
+  const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+  return {
+    rooms: o.rooms.length,
+    answered_turns: o.turns.filter((t) => t.status === 'completed').length,
+    errors: errorList.length,
+    pacer_p999_ms: r1(maxOf(o.calls.map((c) => c.pacer.cadenceP999Ms))),
+    pacer_underruns: o.calls.reduce((n, c) => n + c.pacer.underruns, 0),
+    eventloop_p999_ms: r1(maxOf(o.calls.map((c) => c.eventLoopP999Ms))),
+    turn_p50_ms: r1(summarise(perceived(o.turns)).median),
+    turn_p50_ms_1room: r1(summarise(perceived(o.baselineTurns)).median),
+    rss_mb_per_job: r1(summarise(o.calls.map((c) => c.maxRssMb)).median),
+    cpu_pct_per_job: r1(summarise(o.calls.map((c) => c.cpuPct)).median),
+    per_room_answered: perRoom,
+    error_list: errorList,
+  };
+}

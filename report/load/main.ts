@@ -1,0 +1,153 @@
+import { parseArgs } from 'node:util';
+import { dispose } from '@livekit/rtc-node';
+import { cpuBusyMeter } from '../../agent/cpu.js';
+import type { CallSummary } from '../../agent/turns/call-summary.js';
+import { CALL_STREAM } from '../../agent/turns/recorder.js';
+import type { TurnRecord } from '../../agent/turns/record.js';
+import type { Service } from '../../scripts/stack/service.js';
+import { sleep } from '../../test/harness/call-fixture.js';
+import { speak } from '../../test/harness/speech.js';
+import { QUESTIONS } from '../ab/plan.js';
+import { runWebrtcCaller, type WebrtcCallResult } from '../ab/webrtc-caller.js';
+import { readJsonStream, readStream } from '../records.js';
+import { loadFigures, type RoomOutcome } from './figures.js';
+import { loadTarget } from './target.js';
+
+/**
+ * npm run load [-- --rooms 3 --duration 30 --baseline-s 20 --gap-ms 5500 --no-cold-warm]
+ *              [-- --url wss://… (a running deployment: LIVEKIT_API_KEY/SECRET and REDIS_URL from the env)]
+ *
+ * Load on the real stack with our own speaking participants (lk's agent-load-test cannot be built
+ * here; see the README): every room gets the agent by explicit dispatch and a caller that keeps
+ * asking questions. Phases: cold vs warm dispatch → first answer, one room alone (the baseline),
+ * then N rooms at once. Figures come from the workers' own records (turns, and one summary per
+ * job with pacer lateness, event-loop delay, RSS and CPU). Table first, JSON last.
+ */
+const { values: a } = parseArgs({
+  options: {
+    rooms: { type: 'string', default: '3' },
+    duration: { type: 'string', default: '30' },
+    'baseline-s': { type: 'string', default: '30' },
+    'gap-ms': { type: 'string', default: '5500' },
+    'median-ms': { type: 'string', default: '700' },
+    'stagger-ms': { type: 'string', default: '200' },
+    'no-cold-warm': { type: 'boolean', default: false },
+    url: { type: 'string' },
+  },
+});
+const rooms = Number(a.rooms);
+const durationS = Number(a.duration);
+const baselineS = Number(a['baseline-s']);
+const gapMs = Number(a['gap-ms']);
+const staggerMs = Number(a['stagger-ms']);
+for (const [k, v] of Object.entries({ rooms, duration: durationS, 'baseline-s': baselineS, 'gap-ms': gapMs, 'stagger-ms': staggerMs })) {
+  if (!Number.isFinite(v) || v < 0 || (k === 'rooms' && (v < 1 || !Number.isInteger(v)))) throw new Error(`--${k} is not valid: ${v}`);
+}
+const runId = Date.now().toString(36);
+const services: Pick<Service, 'stop'>[] = [];
+const stopAll = async () => {
+  for (const s of services.splice(0).reverse()) await s.stop().catch(() => {});
+};
+process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+
+try {
+  const env = await loadTarget({ url: a.url, modelMedianMs: Number(a['median-ms']) });
+  services.push(env);
+  const { target, startWorker } = env;
+  const questions = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
+  const call = (room: string, o: { turns?: number; untilMs?: number }) => runWebrtcCaller(target, { room, questions, gapMs, joinTimeoutMs: 60_000, ...o });
+
+  // 1. Cold vs warm: no idle process (fork + model load + connect on dispatch) vs a prewarmed one.
+  const coldWarm: Record<string, { join_ms: number; first_answer_ms: number | null }> = {};
+  const capacityEnv = { PARLEY_MAX_JOBS: String(rooms + 1), PARLEY_CPU_FULL_AT: '0' };
+  let worker: Service | null = null;
+  if (env.local && !a['no-cold-warm']) {
+    const cold = await startWorker({ ...capacityEnv, PARLEY_IDLE_PROCESSES: '0' }, 'worker-load-cold');
+    try {
+      coldWarm.cold = timing(await call(`load-${runId}-cold`, { turns: 1 }));
+    } finally {
+      await cold.stop();
+    }
+  }
+  if (env.local) {
+    worker = await startWorker(capacityEnv, 'worker-load');
+    services.push(worker);
+    await sleep(3000); // its idle processes prewarm (VAD model loaded)
+    if (!a['no-cold-warm']) coldWarm.warm = timing(await call(`load-${runId}-warm`, { turns: 1 }));
+  }
+
+  // 2. One room alone: the latency every loaded figure is compared with.
+  const baseRoom = `load-${runId}-base`;
+  const baseline = await outcome(baseRoom, call(baseRoom, { untilMs: Date.now() + baselineS * 1000 }));
+
+  // 3. N rooms at once, each caller starting a little after the previous (callers do not all speak in step).
+  const machineBusy = cpuBusyMeter();
+  const loadStart = Date.now();
+  const until = loadStart + durationS * 1000 + (rooms - 1) * staggerMs;
+  const names = Array.from({ length: rooms }, (_, i) => `load-${runId}-r${i}`);
+  const outcomes = await Promise.all(names.map((room, i) => sleep(i * staggerMs).then(() => outcome(room, call(room, { untilMs: until })))));
+  const machineCpuPct = Math.round(machineBusy() * 1000) / 10;
+
+  // the job writes its summary when it ends, just after its caller left
+  const all = [...names, baseRoom];
+  let calls: CallSummary[] = [];
+  for (let i = 0; i < 40; i++) {
+    calls = (await readJsonStream<CallSummary>(target.redisUrl, CALL_STREAM)).filter((c) => all.includes(c.room));
+    if (all.every((r) => calls.some((c) => c.room === r))) break;
+    await sleep(500);
+  }
+  const turns: TurnRecord[] = (await readStream(target.redisUrl)).filter((t) => all.includes(t.room));
+  const figures = loadFigures({
+    rooms: outcomes,
+    turns: turns.filter((t) => names.includes(t.room)),
+    calls: calls.filter((c) => names.includes(c.room)),
+    baselineTurns: turns.filter((t) => t.room === baseRoom),
+  });
+  const loadCalls = calls.filter((c) => names.includes(c.room));
+
+  console.log(`\nLoad: ${rooms} rooms × ${durationS} s (WebRTC callers asking every ~${((gapMs + 2000) / 1000).toFixed(1)} s), baseline 1 room × ${baselineS} s`);
+  console.log('| figure | value |\n|---|---|');
+  const row = (k: string, v: unknown) => console.log(`| ${k} | ${v ?? '–'} |`);
+  row('answered turns (load / baseline)', `${figures.answered_turns} / ${turns.filter((t) => t.room === baseRoom && t.status === 'completed').length}`);
+  row('errors', figures.errors);
+  row('turn latency p50, load vs 1 room', `${figures.turn_p50_ms} ms vs ${figures.turn_p50_ms_1room} ms`);
+  row('pacer lateness p99.9 (worst job)', `${figures.pacer_p999_ms} ms; underruns ${figures.pacer_underruns}`);
+  row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
+  row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
+  row('job CPU (median, % of a core)', `${figures.cpu_pct_per_job} %`);
+  row('machine CPU during the load phase', `${machineCpuPct} %`);
+  for (const [k, v] of Object.entries(coldWarm)) row(`${k}: dispatch → agent joined / → first answer`, `${v.join_ms} ms / ${v.first_answer_ms ?? '–'} ms`);
+  row('job summaries received', `${loadCalls.length} of ${rooms}`);
+  if (figures.error_list.length) console.log(`\nerrors:\n  ${figures.error_list.join('\n  ')}`);
+  const { per_room_answered, error_list, ...keys } = figures;
+  console.log(
+    JSON.stringify({
+      ...keys,
+      machine_cpu_pct: machineCpuPct,
+      dispatch_to_first_answer_cold_ms: coldWarm.cold?.first_answer_ms ?? null,
+      dispatch_to_first_answer_warm_ms: coldWarm.warm?.first_answer_ms ?? null,
+      dispatch_to_join_cold_ms: coldWarm.cold?.join_ms ?? null,
+      dispatch_to_join_warm_ms: coldWarm.warm?.join_ms ?? null,
+      per_room_answered,
+      error_list,
+    }),
+  );
+  process.exitCode = figures.errors > 0 ? 1 : 0;
+} finally {
+  await stopAll();
+  await dispose();
+}
+
+async function outcome(room: string, p: Promise<WebrtcCallResult>): Promise<RoomOutcome> {
+  try {
+    await p;
+    return { room, agentJoined: true };
+  } catch (e) {
+    const msg = (e as Error).message;
+    return { room, agentJoined: !/agent to join/.test(msg), error: msg };
+  }
+}
+
+function timing(r: WebrtcCallResult) {
+  return { join_ms: r.agentJoinedAt - r.dispatchAt, first_answer_ms: r.firstAnswerAt === null ? null : r.firstAnswerAt - r.dispatchAt };
+}

@@ -1,0 +1,140 @@
+import { readFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { dispose } from '@livekit/rtc-node';
+import { Redis } from 'ioredis';
+import { RedisContextRepo } from '../../agent/context/redis-store.js';
+import type { CallSummary } from '../../agent/turns/call-summary.js';
+import { CALL_STREAM } from '../../agent/turns/recorder.js';
+import type { Service } from '../../scripts/stack/service.js';
+import { sleep } from '../../test/harness/call-fixture.js';
+import { speak } from '../../test/harness/speech.js';
+import { QUESTIONS } from '../ab/plan.js';
+import { runWebrtcCaller } from '../ab/webrtc-caller.js';
+import { readJsonStream } from '../records.js';
+import { summarise } from '../stats.js';
+import { loadTarget } from './target.js';
+
+/**
+ * npm run soak [-- --rooms 3 --minutes 5 --call-s 60]
+ *
+ * Calls that keep coming: each of `rooms` callers (one user each) calls, talks for `call-s`, hangs
+ * up and calls again, for `minutes`. It watches what grows: each job's RSS and open handles from
+ * its start to its end, the worker process's RSS over the whole run, and whether every context
+ * write a call made reached Redis (each call counts a session for its user; the stored count must
+ * equal the calls made). Table first, JSON last.
+ */
+const { values: a } = parseArgs({
+  options: {
+    rooms: { type: 'string', default: '3' },
+    minutes: { type: 'string', default: '5' },
+    'call-s': { type: 'string', default: '60' },
+    'gap-ms': { type: 'string', default: '5500' },
+    url: { type: 'string' },
+  },
+});
+const rooms = Number(a.rooms);
+const minutes = Number(a.minutes);
+const callS = Number(a['call-s']);
+if (!(rooms >= 1 && minutes > 0 && callS >= 10)) throw new Error('--rooms ≥ 1, --minutes > 0, --call-s ≥ 10');
+const runId = Date.now().toString(36);
+const services: Pick<Service, 'stop'>[] = [];
+process.on('SIGINT', () => void Promise.allSettled(services.map((s) => s.stop())).then(() => process.exit(130)));
+
+try {
+  const env = await loadTarget({ url: a.url, modelMedianMs: 700 });
+  services.push(env);
+  let worker: Service | null = null;
+  if (env.local) {
+    worker = await env.startWorker({ PARLEY_MAX_JOBS: String(rooms + 1), PARLEY_CPU_FULL_AT: '0' }, 'worker-soak');
+    services.push(worker);
+  }
+  const questions = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
+  const rssSamples: { at: number; mb: number }[] = [];
+  const sampler = worker ? setInterval(() => rssSamples.push({ at: Date.now(), mb: rssMbOf(worker!.pid) }), 5000) : null;
+  if (worker) rssSamples.push({ at: Date.now(), mb: rssMbOf(worker.pid) });
+
+  const deadline = Date.now() + minutes * 60_000;
+  const made: string[][] = Array.from({ length: rooms }, () => []);
+  const failures: string[] = [];
+  await Promise.all(
+    made.map(async (mine, slot) => {
+      await sleep(slot * 700);
+      for (let k = 0; Date.now() < deadline - 15_000; k++) {
+        const room = `soak-${runId}-s${slot}-c${k}`;
+        mine.push(room);
+        await runWebrtcCaller(env.target, {
+          room,
+          identity: `soak-${runId}-user${slot}`,
+          questions,
+          gapMs: Number(a['gap-ms']),
+          untilMs: Math.min(deadline, Date.now() + callS * 1000),
+          joinTimeoutMs: 60_000,
+        }).catch((e: Error) => failures.push(`${room}: ${e.message}`));
+      }
+    }),
+  );
+  if (sampler) clearInterval(sampler);
+  if (worker) rssSamples.push({ at: Date.now(), mb: rssMbOf(worker.pid) });
+
+  const all = made.flat();
+  let calls: CallSummary[] = [];
+  for (let i = 0; i < 40; i++) {
+    calls = (await readJsonStream<CallSummary>(env.target.redisUrl, CALL_STREAM)).filter((c) => all.includes(c.room));
+    if (calls.length >= all.length) break;
+    await sleep(500);
+  }
+  // what Redis holds for each user: one session per call, if no write was lost
+  const redis = new Redis(env.target.redisUrl);
+  const repo = new RedisContextRepo(redis);
+  let stored = 0;
+  for (let slot = 0; slot < rooms; slot++) stored += (await repo.load(`lk:soak-${runId}-user${slot}`)).signals.sessionCount;
+  redis.disconnect();
+
+  const perMin = (c: CallSummary) => (c.rssMb - c.rssStartMb) / Math.max(1 / 60, (c.endedAt - c.callerJoinedAt) / 60_000);
+  const growth = calls.map(perMin);
+  const handles = calls.map((c) => c.handlesAtEnd - c.handlesAtStart);
+  const first = rssSamples[0];
+  const last = rssSamples.at(-1);
+  const workerGrowth = first && last && last.at > first.at ? ((last.mb - first.mb) / (last.at - first.at)) * 60_000 : null;
+  const r1 = (x: number | null | undefined) => (x === null || x === undefined ? null : Math.round(x * 10) / 10);
+  const errors = failures.length + (all.length - calls.length) + calls.filter((c) => c.contextUnwritten > 0).length + (stored === all.length ? 0 : 1);
+  const out = {
+    rooms,
+    minutes,
+    calls: all.length,
+    job_summaries: calls.length,
+    job_rss_growth_mb_per_min_median: r1(summarise(growth).median),
+    job_rss_growth_mb_per_min_max: r1(growth.length ? Math.max(...growth) : null),
+    job_handle_growth_max: handles.length ? Math.max(...handles) : null,
+    worker_rss_mb_start: r1(first?.mb),
+    worker_rss_mb_end: r1(last?.mb),
+    worker_rss_growth_mb_per_min: r1(workerGrowth),
+    context_sessions_sent: all.length,
+    context_sessions_stored: stored,
+    context_updates_unwritten: calls.reduce((n, c) => n + c.contextUnwritten, 0),
+    errors,
+  };
+  console.log(`\nSoak: ${rooms} callers × ${minutes} min, calls of ${callS} s`);
+  console.log('| figure | value |\n|---|---|');
+  console.log(`| calls made / job summaries | ${out.calls} / ${out.job_summaries} |`);
+  console.log(`| job RSS growth, MB/min (median / max) | ${out.job_rss_growth_mb_per_min_median} / ${out.job_rss_growth_mb_per_min_max} |`);
+  console.log(`| job open-handle growth (max) | ${out.job_handle_growth_max} |`);
+  console.log(`| worker RSS start → end | ${out.worker_rss_mb_start} → ${out.worker_rss_mb_end} MB (${out.worker_rss_growth_mb_per_min} MB/min) |`);
+  console.log(`| context sessions sent / stored | ${out.context_sessions_sent} / ${out.context_sessions_stored} |`);
+  if (failures.length) console.log(`\nfailures:\n  ${failures.join('\n  ')}`);
+  console.log(JSON.stringify(out));
+  process.exitCode = errors > 0 ? 1 : 0;
+} finally {
+  for (const s of services.splice(0).reverse()) await s.stop().catch(() => {});
+  await dispose();
+}
+
+/** Resident memory of one process, MB (from /proc; 0 once it is gone). */
+function rssMbOf(pid: number): number {
+  try {
+    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : 0;
+  } catch {
+    return 0;
+  }
+}

@@ -1,0 +1,49 @@
+import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
+import { startRealtimePeer } from '../../peer/server.js';
+import type { Service } from '../../scripts/stack/service.js';
+import { startTestStack, startTestWorker, type TestStack } from '../../test/harness/stack.js';
+
+/** Where load goes: LiveKit to dispatch and call into, and the Redis the workers record to. */
+export type LoadTarget = Pick<TestStack, 'url' | 'apiKey' | 'apiSecret' | 'dispatch' | 'rooms' | 'redisUrl'>;
+
+export interface Target {
+  target: LoadTarget;
+  /** Starts a worker on the local stack (refused for an external deployment). */
+  startWorker(env: NodeJS.ProcessEnv, name: string): Promise<Service>;
+  local: boolean;
+  stop(): Promise<void>;
+}
+
+/**
+ * The local stack in the test namespace (livekit-server, Redis, the Realtime peer with a
+ * log-normal model latency), or, with `url`, a running deployment whose workers are not ours.
+ */
+export async function loadTarget(o: { url?: string; modelMedianMs: number }): Promise<Target> {
+  if (o.url) {
+    const { LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret, REDIS_URL: redisUrl } = process.env;
+    if (!apiKey || !apiSecret || !redisUrl) throw new Error('--url needs LIVEKIT_API_KEY, LIVEKIT_API_SECRET and REDIS_URL (the workers’ Redis)');
+    const http = o.url.replace(/^ws/, 'http');
+    return {
+      target: { url: o.url, apiKey, apiSecret, redisUrl, dispatch: new AgentDispatchClient(http, apiKey, apiSecret), rooms: new RoomServiceClient(http, apiKey, apiSecret) },
+      startWorker: () => Promise.reject(new Error('the deployment’s workers are not ours to start')),
+      local: false,
+      stop: async () => {},
+    };
+  }
+  if (!process.env.PARLEY_NODE_IP) throw new Error('the load runner needs the test namespace: run it with `npm run load` / `npm run soak`');
+  const stack = await startTestStack();
+  const peer = await startRealtimePeer({ host: '127.0.0.1', port: 0 }).catch(async (e) => {
+    await stack.stop();
+    throw e;
+  });
+  peer.setScript({ modelLatencyMs: { kind: 'lognormal', medianMs: o.modelMedianMs, sigma: 0.45 }, seed: 11 });
+  return {
+    target: stack,
+    startWorker: (env, name) => startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0', ...env }, name),
+    local: true,
+    stop: async () => {
+      await peer.close();
+      await stack.stop();
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { lastJsonLine, runTs } from '../harness/run-node.js';
+
+/**
+ * `npm run load` and `npm run soak` at CI size. Each runner starts its own stack (in this
+ * namespace) and is judged by its JSON line: what a person running it reads.
+ */
+
+describe('load and soak runners', () => {
+  it('3 rooms × 30 s: every room answered, no job error, figures from every job', async () => {
+    const run = await runTs(['report/load/main.ts', '--rooms', '3', '--duration', '30', '--baseline-s', '15']);
+    expect(run.code, run.out.slice(-3000)).toBe(0);
+    const r = lastJsonLine(run.out);
+    expect(r.rooms).toBe(3);
+    expect(r.errors, JSON.stringify(r.error_list)).toBe(0);
+    expect(Object.values(r.per_room_answered as Record<string, number>)).toHaveLength(3);
+    for (const n of Object.values(r.per_room_answered as Record<string, number>)) expect(n).toBeGreaterThanOrEqual(2);
+    for (const k of ['pacer_p999_ms', 'eventloop_p999_ms', 'turn_p50_ms', 'turn_p50_ms_1room', 'rss_mb_per_job', 'cpu_pct_per_job']) {
+      expect(r[k], k).toBeGreaterThan(0);
+    }
+    // a prewarmed process skips fork and model load: its call is answered sooner
+    expect(r.dispatch_to_join_warm_ms).toBeLessThan(r.dispatch_to_join_cold_ms);
+  }, 600_000);
+
+  it('soak: calls that keep coming lose no context write and end every job', async () => {
+    const run = await runTs(['report/load/soak.ts', '--rooms', '2', '--minutes', '1', '--call-s', '20']);
+    expect(run.code, run.out.slice(-3000)).toBe(0);
+    const r = lastJsonLine(run.out);
+    expect(r.calls).toBeGreaterThanOrEqual(4);
+    expect(r.job_summaries).toBe(r.calls);
+    expect(r.context_sessions_stored).toBe(r.context_sessions_sent);
+    expect(r.context_updates_unwritten).toBe(0);
+    expect(r.worker_rss_mb_end).toBeGreaterThan(0);
+    expect(r.errors).toBe(0);
+  }, 600_000);
+});
