@@ -34,6 +34,8 @@ export interface ParleyConfig {
   cpuFullAt: number;
   /** Job processes kept started and warm (VAD model loaded) ahead of calls. */
   idleProcesses: number;
+  /** The worker's health/status HTTP port; 0 picks a free one (several workers on one machine). */
+  workerHttpPort: number;
   thinkers: ThinkerConfig;
 }
 
@@ -109,6 +111,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
     },
     maxJobs: Math.max(1, int('PARLEY_MAX_JOBS', 25, env)),
     idleProcesses: int('PARLEY_IDLE_PROCESSES', 2, env),
+    workerHttpPort: int('PARLEY_WORKER_PORT', 8081, env),
     cpuFullAt: int('PARLEY_CPU_FULL_AT', 0.95, env),
     thinkers: {
       baseURL: env.PARLEY_THINKER_BASE_URL ?? env.OPENAI_BASE_URL ?? (local ? peer : 'https://api.openai.com/v1'),

@@ -1,4 +1,5 @@
 import { cli, ServerOptions } from '@livekit/agents';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { JobCapacity } from './capacity.js';
 import { cpuBusyMeter } from './cpu.js';
@@ -25,8 +26,21 @@ cli.runApp(
     // full at capacity, or when the machine's CPU reaches cfg.cpuFullAt
     loadThreshold: 1,
     numIdleProcesses: cfg.idleProcesses,
+    // @livekit/agents reads 0 as "the default" (8081), so a free port is picked here
+    port: cfg.workerHttpPort || (await freePort()),
     wsURL: cfg.livekit.url,
     apiKey: cfg.livekit.apiKey,
     apiSecret: cfg.livekit.apiSecret,
   }),
 );
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as { port: number };
+      srv.close(() => resolve(port));
+    });
+  });
+}

@@ -68,6 +68,8 @@ export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS
     OPENAI_API_KEY: '',
     // the tests themselves saturate two cores; capacity by job count only, or calls get refused
     PARLEY_CPU_FULL_AT: '0',
+    // a free port for the worker's health server: some tests and runners start several workers
+    PARLEY_WORKER_PORT: '0',
     ...extra,
   }, name);
 }
