@@ -113,6 +113,7 @@ describe('token server', () => {
       [{ displayName: 'a'.repeat(4000) }, 413],
       [{}, 415, { 'content-type': 'text/plain' }],
       [{}, 403, { origin: 'https://evil.example' }],
+      [{}, 403, { origin: 'null' }],
     ];
     for (const [body, status, headers] of refused) {
       const res = await post(url, body, headers);

@@ -78,7 +78,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     try {
       // A page on another site must not start calls on this caller's behalf (the cookie would go along).
       const origin = req.headers.origin;
-      if (origin && new URL(origin).host !== req.headers.host) throw new RequestError(403, 'cross_origin', 'cross-origin requests are refused');
+      if (origin && hostOf(origin) !== req.headers.host) throw new RequestError(403, 'cross_origin', 'cross-origin requests are refused');
       if (!(req.headers['content-type'] ?? '').startsWith('application/json')) {
         throw new RequestError(415, 'content_type', 'send application/json');
       }
@@ -116,6 +116,14 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
         server.closeAllConnections();
       }),
   };
+}
+
+function hostOf(origin: string): string | null {
+  try {
+    return new URL(origin).host;
+  } catch {
+    return null; // "null" (sandboxed frames) or garbage: not our origin
+  }
 }
 
 function clientAddress(req: IncomingMessage, trustProxy: boolean): string {
