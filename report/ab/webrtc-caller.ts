@@ -15,6 +15,8 @@ export interface WebrtcCallResult extends LegResult {
   agentJoinedAt: number;
   firstAnswerAt: number | null;
   asked: number;
+  /** The first dispatch was not taken within 10 s and a second one was made. */
+  redispatched: boolean;
 }
 
 /** A caller's speech is loud; the agent's first answer is found by this RMS (int16 units). */
@@ -34,7 +36,19 @@ export async function runWebrtcCaller(
   await stack.dispatch.createDispatch(o.room, 'parley');
   const bot = await CallerBot.join({ url: stack.url, room: o.room, identity: o.identity ?? `caller-${o.room}`, apiKey: stack.apiKey, apiSecret: stack.apiSecret });
   try {
-    await until('the agent to join', () => bot.agentIdentity, o.joinTimeoutMs ?? 30_000);
+    // LiveKit sometimes refuses a dispatch that lands just as another job on the same worker ends
+    // ("no servers available", not retried; see the README): dispatch once more after 10 s.
+    let redispatched = false;
+    const joined = await until('the agent to join', () => bot.agentIdentity, 10_000).catch(() => null);
+    // only when the server assigned no job at all (a slow job start is not a lost dispatch)
+    const assigned = joined ? true : (await stack.dispatch.listDispatch(o.room)).some((d) => (d.state?.jobs.length ?? 0) > 0);
+    if (!assigned) {
+      redispatched = true;
+      await stack.dispatch.createDispatch(o.room, 'parley');
+    }
+    if (!joined) {
+      await until('the agent to join', () => bot.agentIdentity, o.joinTimeoutMs ?? 30_000);
+    }
     const agentJoinedAt = Date.now();
     await sleep(500);
     const start = Date.now();
@@ -47,7 +61,7 @@ export async function runWebrtcCaller(
       await sleep(o.gapMs);
       firstAnswerAt ??= bot.firstSoundAfter(saidAt, ANSWER_RMS);
     }
-    return { room: o.room, dispatchAt, agentJoinedAt, firstAnswerAt, asked, heard: bot.heardSince(start), sampleRate: bot.listenRate };
+    return { room: o.room, dispatchAt, agentJoinedAt, firstAnswerAt, asked, redispatched, heard: bot.heardSince(start), sampleRate: bot.listenRate };
   } finally {
     await bot.leave();
     await stack.rooms.deleteRoom(o.room).catch(() => {});

@@ -1,6 +1,7 @@
 import type { CallSummary } from '../../agent/turns/call-summary.js';
 import type { TurnRecord } from '../../agent/turns/record.js';
 import { perceivedMs } from '../../agent/turns/record.js';
+import { figuresOf } from '../metrics.js';
 import { summarise } from '../stats.js';
 
 /** The load run's figures: the keys the issue names, all from the workers' own records. */
@@ -15,6 +16,12 @@ export interface LoadFigures {
   eventloop_p999_ms: number | null;
   turn_p50_ms: number | null;
   turn_p50_ms_1room: number | null;
+  /**
+   * Turn latency minus the model's own latency: with the local peer the model's latency is drawn
+   * at random per response, so this is the figure that shows what load does to the system.
+   */
+  system_added_p50_ms: number | null;
+  system_added_p50_ms_1room: number | null;
   /** Median over jobs of the job process's peak RSS. */
   rss_mb_per_job: number | null;
   /** Median over jobs of CPU time / call time, % of one core. */
@@ -51,6 +58,7 @@ export function loadFigures(o: {
     if (c.contextUnwritten > 0) errorList.push(`${c.room}: ${c.contextUnwritten} context updates not written`);
   }
   const perceived = (ts: TurnRecord[]) => ts.filter((t) => t.status === 'completed').map(perceivedMs).filter((x): x is number => x !== null);
+  const systemAdded = (ts: TurnRecord[]) => ts.map(figuresOf).flatMap((f) => ('systemAdded' in f ? [f.systemAdded] : []));
   const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
   return {
     rooms: o.rooms.length,
@@ -61,6 +69,8 @@ export function loadFigures(o: {
     eventloop_p999_ms: r1(maxOf(o.calls.map((c) => c.eventLoopP999Ms))),
     turn_p50_ms: r1(summarise(perceived(o.turns)).median),
     turn_p50_ms_1room: r1(summarise(perceived(o.baselineTurns)).median),
+    system_added_p50_ms: r1(summarise(systemAdded(o.turns)).median),
+    system_added_p50_ms_1room: r1(summarise(systemAdded(o.baselineTurns)).median),
     rss_mb_per_job: r1(summarise(o.calls.map((c) => c.maxRssMb)).median),
     cpu_pct_per_job: r1(summarise(o.calls.map((c) => c.cpuPct)).median),
     per_room_answered: perRoom,

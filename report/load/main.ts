@@ -44,6 +44,7 @@ for (const [k, v] of Object.entries({ rooms, duration: durationS, 'baseline-s': 
   if (!Number.isFinite(v) || v < 0 || (k === 'rooms' && (v < 1 || !Number.isInteger(v)))) throw new Error(`--${k} is not valid: ${v}`);
 }
 const runId = Date.now().toString(36);
+let redispatches = 0;
 const services: Pick<Service, 'stop'>[] = [];
 const stopAll = async () => {
   for (const s of services.splice(0).reverse()) await s.stop().catch(() => {});
@@ -111,6 +112,7 @@ try {
   row('answered turns (load / baseline)', `${figures.answered_turns} / ${turns.filter((t) => t.room === baseRoom && t.status === 'completed').length}`);
   row('errors', figures.errors);
   row('turn latency p50, load vs 1 room', `${figures.turn_p50_ms} ms vs ${figures.turn_p50_ms_1room} ms`);
+  row('system-added latency p50 (turn − model), load vs 1 room', `${figures.system_added_p50_ms} ms vs ${figures.system_added_p50_ms_1room} ms`);
   row('pacer lateness p99.9 (worst job)', `${figures.pacer_p999_ms} ms; underruns ${figures.pacer_underruns}`);
   row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
   row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
@@ -118,12 +120,14 @@ try {
   row('machine CPU during the load phase', `${machineCpuPct} %`);
   for (const [k, v] of Object.entries(coldWarm)) row(`${k}: dispatch → agent joined / → first answer`, `${v.join_ms} ms / ${v.first_answer_ms ?? '–'} ms`);
   row('job summaries received', `${loadCalls.length} of ${rooms}`);
+  row('dispatches made again (not taken in 10 s)', redispatches);
   if (figures.error_list.length) console.log(`\nerrors:\n  ${figures.error_list.join('\n  ')}`);
   const { per_room_answered, error_list, ...keys } = figures;
   console.log(
     JSON.stringify({
       ...keys,
       machine_cpu_pct: machineCpuPct,
+      redispatches,
       dispatch_to_first_answer_cold_ms: coldWarm.cold?.first_answer_ms ?? null,
       dispatch_to_first_answer_warm_ms: coldWarm.warm?.first_answer_ms ?? null,
       dispatch_to_join_cold_ms: coldWarm.cold?.join_ms ?? null,
@@ -140,7 +144,8 @@ try {
 
 async function outcome(room: string, p: Promise<WebrtcCallResult>): Promise<RoomOutcome> {
   try {
-    await p;
+    const r = await p;
+    if (r.redispatched) redispatches++;
     return { room, agentJoined: true };
   } catch (e) {
     const msg = (e as Error).message;

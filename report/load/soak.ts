@@ -56,6 +56,7 @@ try {
   const deadline = Date.now() + minutes * 60_000;
   const made: string[][] = Array.from({ length: rooms }, () => []);
   const failures: string[] = [];
+  let redispatches = 0;
   await Promise.all(
     made.map(async (mine, slot) => {
       await sleep(slot * 700);
@@ -69,7 +70,9 @@ try {
           gapMs: Number(a['gap-ms']),
           untilMs: Math.min(deadline, Date.now() + callS * 1000),
           joinTimeoutMs: 60_000,
-        }).catch((e: Error) => failures.push(`${room}: ${e.message}`));
+        })
+          .then((r) => (redispatches += r.redispatched ? 1 : 0))
+          .catch((e: Error) => failures.push(`${room}: ${e.message}`));
       }
     }),
   );
@@ -112,6 +115,7 @@ try {
     context_sessions_sent: all.length,
     context_sessions_stored: stored,
     context_updates_unwritten: calls.reduce((n, c) => n + c.contextUnwritten, 0),
+    redispatches,
     errors,
   };
   console.log(`\nSoak: ${rooms} callers × ${minutes} min, calls of ${callS} s`);
@@ -121,6 +125,7 @@ try {
   console.log(`| job open-handle growth (max) | ${out.job_handle_growth_max} |`);
   console.log(`| worker RSS start → end | ${out.worker_rss_mb_start} → ${out.worker_rss_mb_end} MB (${out.worker_rss_growth_mb_per_min} MB/min) |`);
   console.log(`| context sessions sent / stored | ${out.context_sessions_sent} / ${out.context_sessions_stored} |`);
+  console.log(`| dispatches made again (not taken in 10 s) | ${redispatches} |`);
   if (failures.length) console.log(`\nfailures:\n  ${failures.join('\n  ')}`);
   console.log(JSON.stringify(out));
   process.exitCode = errors > 0 ? 1 : 0;
