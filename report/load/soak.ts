@@ -100,7 +100,7 @@ try {
   const last = rssSamples.at(-1);
   const workerGrowth = first && last && last.at > first.at ? ((last.mb - first.mb) / (last.at - first.at)) * 60_000 : null;
   const r1 = (x: number | null | undefined) => (x === null || x === undefined ? null : Math.round(x * 10) / 10);
-  const errors = failures.length + (all.length - calls.length) + calls.filter((c) => c.contextUnwritten > 0).length + (stored === all.length ? 0 : 1);
+  const errors = failures.length + (all.length - calls.length) + calls.filter((c) => c.contextUnwritten > 0).length + (stored === calls.length ? 0 : 1);
   const out = {
     rooms,
     minutes,
@@ -112,7 +112,8 @@ try {
     worker_rss_mb_start: r1(first?.mb),
     worker_rss_mb_end: r1(last?.mb),
     worker_rss_growth_mb_per_min: r1(workerGrowth),
-    context_sessions_sent: all.length,
+    // every job counts its call as a session (ContextStore.update({ session: true })) at its start
+    context_sessions_sent: calls.length,
     context_sessions_stored: stored,
     context_updates_unwritten: calls.reduce((n, c) => n + c.contextUnwritten, 0),
     redispatches,
