@@ -25,6 +25,8 @@ export interface CallView {
   error(message: string): void;
 }
 
+const AGENT_WAIT_MS = 15_000;
+
 interface IssuedSession {
   url: string;
   token: string;
@@ -41,6 +43,7 @@ export class ParleyCall {
   #room: Room | null = null;
   #meter: AudioMeter | null = null;
   #stats: ReturnType<typeof setInterval> | null = null;
+  #agentWait: ReturnType<typeof setTimeout> | null = null;
   #bytes = 0;
   #level = -120;
   dropped = 0;
@@ -73,6 +76,12 @@ export class ParleyCall {
       .on(RoomEvent.Disconnected, () => this.#cleanup());
     await room.connect(body.url, body.token);
     for (const p of room.remoteParticipants.values()) this.#attrs(p);
+    // the agent normally joins within a second; say so when it does not, rather than sit silent
+    this.#agentWait = setTimeout(() => {
+      if (this.#room && ![...this.#room.remoteParticipants.values()].some((p) => p.isAgent)) {
+        this.view.error('The agent has not joined yet: is a Parley worker running?');
+      }
+    }, AGENT_WAIT_MS);
     await room.localParticipant.setMicrophoneEnabled(true);
     await room.startAudio(); // inside the Call click, so autoplay is allowed
   }
@@ -84,6 +93,7 @@ export class ParleyCall {
 
   #attrs(p: Participant): void {
     if (!p.isAgent) return;
+    if (this.#agentWait) this.view.error(''); // a late agent clears the warning
     const state = p.attributes[ATTR_STATE];
     if (state) this.view.agentState(state as AgentState);
     this.view.thinker(p.attributes[ATTR_THINKER] ?? '');
@@ -119,6 +129,8 @@ export class ParleyCall {
   }
 
   #cleanup(): void {
+    if (this.#agentWait) clearTimeout(this.#agentWait);
+    this.#agentWait = null;
     this.#meter?.close();
     this.#meter = null;
     if (this.#stats) clearInterval(this.#stats);
