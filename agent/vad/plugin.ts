@@ -1,5 +1,6 @@
 import { VAD, VADEventType, VADStream, type VADEvent } from '@livekit/agents';
 import { AudioFrame, AudioResampler, AudioResamplerQuality } from '@livekit/rtc-node';
+import { concatPcm } from '../audio/pcm.js';
 import { TenVadDetector } from './detector.js';
 import { DEFAULT_GATE_CONFIG, SpeechGate } from './gate.js';
 import { VAD_SAMPLE_RATE, type GateConfig, type HopSize } from './types.js';
@@ -87,12 +88,7 @@ export class TenVADStream extends VADStream {
       ...extra,
     });
     const frameOf = (parts: Int16Array[]) => {
-      const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-      let o = 0;
-      for (const p of parts) {
-        out.set(p, o);
-        o += p.length;
-      }
+      const out = concatPcm(parts);
       return new AudioFrame(out, VAD_SAMPLE_RATE, 1, out.length);
     };
 

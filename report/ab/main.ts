@@ -21,7 +21,7 @@ import { powerBandwidth } from '../spectrum.js';
 import { ANSWERS, configKey, DEFAULT_PLAN, peerScript, QUESTIONS, roomPrefix, type AbPlan } from './plan.js';
 import { runSipLeg } from './sip-leg.js';
 import { runWebrtcCaller, type LegResult } from './webrtc-caller.js';
-import { concatPcm } from './pcm.js';
+import { concatPcm } from '../../agent/audio/pcm.js';
 
 /**
  * npm run ab [-- --turns 10 --median-ms 700 --sigma 0.45 --filler-share 0.2 --gap-ms 5500

@@ -5,7 +5,7 @@ import { encodeWav } from '../../agent/audio/wav.js';
 import { run } from '../../peer/tts.js';
 import { placeSipCall } from '../../test/harness/sip-caller.js';
 import type { LegResult } from './webrtc-caller.js';
-import { concatPcm } from './pcm.js';
+import { concatPcm } from '../../agent/audio/pcm.js';
 
 /**
  * One phone call through LiveKit SIP: sipp plays one μ-law WAV holding every question, each

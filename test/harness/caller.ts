@@ -11,6 +11,7 @@ import {
   type RemoteTrack,
 } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
+import { concatPcm } from '../../agent/audio/pcm.js';
 
 const MIC_RATE = 48_000;
 const MIC_FRAME = MIC_RATE / 100; // 10 ms, like a browser's capture
@@ -78,14 +79,7 @@ export class CallerBot {
 
   /** Everything heard after `since` (wall ms), concatenated. */
   heardSince(since: number): Int16Array {
-    const parts = this.heard.filter((c) => c.at >= since);
-    const out = new Int16Array(parts.reduce((n, c) => n + c.samples.length, 0));
-    let o = 0;
-    for (const c of parts) {
-      out.set(c.samples, o);
-      o += c.samples.length;
-    }
-    return out;
+    return concatPcm(this.heard.filter((c) => c.at >= since).map((c) => c.samples));
   }
 
   /** Arrival time of the first 20 ms window after `since` whose RMS exceeds `rms` (int16 units). */

@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ulawDecode } from '../../agent/audio/g711.js';
+import { concatPcm } from '../../agent/audio/pcm.js';
 import { ROOT } from './stack.js';
 
 export interface SipCallOptions {
@@ -110,12 +111,7 @@ export async function placeSipCall(o: SipCallOptions): Promise<SipCallResult> {
     chunks.push(pcm);
     packetTimes.push(Number(t) * 1000);
   }
-  const heard = new Int16Array(chunks.reduce((n, c) => n + c.length, 0));
-  let off = 0;
-  for (const c of chunks) {
-    heard.set(c, off);
-    off += c.length;
-  }
+  const heard = concatPcm(chunks);
   let messages = '';
   try {
     messages = readFileSync(msgFile, 'utf8');
