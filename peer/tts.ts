@@ -23,9 +23,14 @@ export class Speech {
   }
 }
 
-async function synthesize(text: string, voice: string): Promise<Int16Array> {
-  const wav = await run('espeak-ng', ['-v', voice, '-s', '175', '--stdout', text]);
-  const raw = await run('sox', ['-t', 'wav', '-', '-t', 'raw', '-r', String(PEER_SAMPLE_RATE), '-e', 'signed', '-b', '16', '-c', '1', '-'], wav);
+function synthesize(text: string, voice: string): Promise<Int16Array> {
+  return speakPcm(text, PEER_SAMPLE_RATE, { voice, wordsPerMinute: 175 });
+}
+
+/** espeak-ng speaks `text`; sox turns it into mono PCM16 at `rate`. */
+export async function speakPcm(text: string, rate: number, o: { voice?: string; wordsPerMinute?: number } = {}): Promise<Int16Array> {
+  const wav = await run('espeak-ng', ['-v', o.voice ?? 'en-us', '-s', String(o.wordsPerMinute ?? 165), '--stdout', text]);
+  const raw = await run('sox', ['-t', 'wav', '-', '-t', 'raw', '-r', String(rate), '-e', 'signed', '-b', '16', '-c', '1', '-'], wav);
   return new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength >> 1).slice();
 }
 

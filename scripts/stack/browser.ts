@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { encodeWav } from '../../agent/audio/wav.js';
-import { run } from '../../peer/tts.js';
+import { speakPcm } from '../../peer/tts.js';
 
 /** Debian's Chromium (scripts/install-system.sh); playwright-core drives it, nothing is downloaded. */
 export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
@@ -11,9 +11,7 @@ export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';
  * of silence. Chromium loops the file, so the caller asks again after each pause.
  */
 export async function fakeMicWav(path: string, text: string, silenceSec: number): Promise<string> {
-  const wav = await run('espeak-ng', ['-v', 'en-us', '-s', '165', '--stdout', text]);
-  const raw = await run('sox', ['-t', 'wav', '-', '-t', 'raw', '-r', '48000', '-e', 'signed', '-b', '16', '-c', '1', '-'], wav);
-  const speech = new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength >> 1);
+  const speech = await speakPcm(text, 48_000);
   const padded = new Int16Array(speech.length + Math.round(48_000 * silenceSec));
   padded.set(speech, 0);
   writeFileSync(path, encodeWav(padded, 48_000));

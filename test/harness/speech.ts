@@ -1,13 +1,11 @@
-import { run } from '../../peer/tts.js';
+import { run, speakPcm } from '../../peer/tts.js';
 
 /**
  * Real speech for test callers: espeak-ng speaks the text, sox converts it to mono PCM16 at `rate`.
  * Deterministic for a given text and voice, so tests are repeatable without shipping audio files.
  */
-export async function speak(text: string, rate = 48_000, voice = 'en-us'): Promise<Int16Array> {
-  const wav = await run('espeak-ng', ['-v', voice, '-s', '165', '--stdout', text]);
-  const raw = await run('sox', ['-t', 'wav', '-', '-t', 'raw', '-r', String(rate), '-e', 'signed', '-b', '16', '-c', '1', '-'], wav);
-  return new Int16Array(raw.buffer, raw.byteOffset, raw.byteLength >> 1).slice();
+export function speak(text: string, rate = 48_000, voice = 'en-us'): Promise<Int16Array> {
+  return speakPcm(text, rate, { voice });
 }
 
 /** Speech as a G.711 μ-law WAV at 8 kHz (what a phone caller sends), followed by `silenceMs` of silence. */
