@@ -1,16 +1,15 @@
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { cpuBusyMeter } from '../../agent/cpu.js';
-import type { CallSummary } from '../../agent/turns/call-summary.js';
-import { CALL_STREAM } from '../../agent/turns/recorder.js';
 import type { TurnRecord } from '../../agent/turns/record.js';
 import type { Service } from '../../scripts/stack/service.js';
 import { sleep } from '../../test/harness/call-fixture.js';
 import { speak } from '../../test/harness/speech.js';
 import { QUESTIONS } from '../ab/plan.js';
 import { runWebrtcCaller, type WebrtcCallResult } from '../ab/webrtc-caller.js';
-import { readJsonStream, readStream } from '../records.js';
+import { readStream } from '../records.js';
 import { loadFigures, type RoomOutcome } from './figures.js';
+import { awaitCallSummaries } from './call-summaries.js';
 import { loadTarget } from './target.js';
 
 /**
@@ -89,14 +88,8 @@ try {
   const outcomes = await Promise.all(names.map((room, i) => sleep(i * staggerMs).then(() => outcome(room, call(room, { untilMs: until })))));
   const machineCpuPct = Math.round(machineBusy() * 1000) / 10;
 
-  // the job writes its summary when it ends, just after its caller left
   const all = [...names, baseRoom];
-  let calls: CallSummary[] = [];
-  for (let i = 0; i < 40; i++) {
-    calls = (await readJsonStream<CallSummary>(target.redisUrl, CALL_STREAM)).filter((c) => all.includes(c.room));
-    if (all.every((r) => calls.some((c) => c.room === r))) break;
-    await sleep(500);
-  }
+  const calls = await awaitCallSummaries(target.redisUrl, all);
   const turns: TurnRecord[] = (await readStream(target.redisUrl)).filter((t) => all.includes(t.room));
   const figures = loadFigures({
     rooms: outcomes,

@@ -4,14 +4,13 @@ import { dispose } from '@livekit/rtc-node';
 import { Redis } from 'ioredis';
 import { RedisContextRepo } from '../../agent/context/redis-store.js';
 import type { CallSummary } from '../../agent/turns/call-summary.js';
-import { CALL_STREAM } from '../../agent/turns/recorder.js';
 import type { Service } from '../../scripts/stack/service.js';
 import { sleep } from '../../test/harness/call-fixture.js';
 import { speak } from '../../test/harness/speech.js';
 import { QUESTIONS } from '../ab/plan.js';
 import { runWebrtcCaller } from '../ab/webrtc-caller.js';
-import { readJsonStream } from '../records.js';
 import { summarise } from '../stats.js';
+import { awaitCallSummaries } from './call-summaries.js';
 import { loadTarget } from './target.js';
 
 /**
@@ -80,12 +79,7 @@ try {
   if (worker) rssSamples.push({ at: Date.now(), mb: rssMbOf(worker.pid) });
 
   const all = made.flat();
-  let calls: CallSummary[] = [];
-  for (let i = 0; i < 40; i++) {
-    calls = (await readJsonStream<CallSummary>(env.target.redisUrl, CALL_STREAM)).filter((c) => all.includes(c.room));
-    if (calls.length >= all.length) break;
-    await sleep(500);
-  }
+  const calls = await awaitCallSummaries(env.target.redisUrl, all);
   // what Redis holds for each user: one session per call, if no write was lost
   const redis = new Redis(env.target.redisUrl);
   const repo = new RedisContextRepo(redis);
