@@ -18,8 +18,7 @@ export class LoopDelayMonitor {
 
   /** Since the monitor started: p99.9 and max delay beyond schedule, ms. */
   whole(): { p999Ms: number; maxMs: number } {
-    const ms = (ns: number) => Math.max(0, ns / 1e6 - this.resolutionMs);
-    return { p999Ms: ms(this.#all.percentile(99.9)), maxMs: ms(this.#all.max) };
+    return { p999Ms: this.#beyond(this.#all.percentile(99.9)), maxMs: this.#beyond(this.#all.max) };
   }
 
   /**
@@ -27,10 +26,14 @@ export class LoopDelayMonitor {
    * ticks (an idle process reads ≈ the resolution), so the resolution is taken off.
    */
   take(): { p99Ms: number; maxMs: number; p50Ms: number } {
-    const ms = (ns: number) => Math.max(0, ns / 1e6 - this.resolutionMs);
-    const r = { p50Ms: ms(this.#h.percentile(50)), p99Ms: ms(this.#h.percentile(99)), maxMs: ms(this.#h.max) };
+    const r = { p50Ms: this.#beyond(this.#h.percentile(50)), p99Ms: this.#beyond(this.#h.percentile(99)), maxMs: this.#beyond(this.#h.max) };
     this.#h.reset();
     return r;
+  }
+
+  /** A recorded interval (ns) as delay beyond the timer's schedule (ms). */
+  #beyond(ns: number): number {
+    return Math.max(0, ns / 1e6 - this.resolutionMs);
   }
 
   close(): void {
