@@ -17,7 +17,7 @@ import { latencyChartHtml } from '../chart.js';
 import { perceivedByGroup } from '../metrics.js';
 import { readStream } from '../records.js';
 import { buildReport, formatReport } from '../report.js';
-import { powerBandwidth } from '../spectrum.js';
+import { powerBandwidth, type Bandwidth } from '../spectrum.js';
 import { ANSWERS, configKey, DEFAULT_PLAN, peerScript, QUESTIONS, roomPrefix, type AbPlan } from './plan.js';
 import { runSipLeg } from './sip-leg.js';
 import { runWebrtcCaller, type LegResult } from './webrtc-caller.js';
@@ -141,11 +141,13 @@ try {
   const tts = new Speech();
   const source = concatPcm(await Promise.all(ANSWERS.map((t) => tts.say(t))));
   const sourceBw = powerBandwidth(source, PEER_SAMPLE_RATE);
-  lines.push(`${'source (peer)'.padEnd(18)}  ${String(PEER_SAMPLE_RATE).padStart(5)}   ${String(Math.round(sourceBw.bandwidthHz)).padStart(6)} Hz   ${sourceBw.frames}`);
+  const row = (name: string, bw: Bandwidth) =>
+    `${name.padEnd(18)}  ${String(bw.sampleRate).padStart(5)}   ${String(Math.round(bw.bandwidthHz)).padStart(6)} Hz   ${bw.frames}`;
+  lines.push(row('source (peer)', sourceBw));
   for (const [key, res] of heard) {
     const bw = powerBandwidth(res.heard, res.sampleRate);
     bandwidth[key] = Math.round(bw.bandwidthHz);
-    lines.push(`${key.padEnd(18)}  ${String(res.sampleRate).padStart(5)}   ${String(Math.round(bw.bandwidthHz)).padStart(6)} Hz   ${bw.frames}`);
+    lines.push(row(key, bw));
   }
   for (const t of plan.transports) {
     const xs = Object.entries(bandwidth).filter(([k]) => k.startsWith(`${t}/`)).map(([, v]) => v);
