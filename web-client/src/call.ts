@@ -44,6 +44,8 @@ export class ParleyCall {
   #meter: AudioMeter | null = null;
   #stats: ReturnType<typeof setInterval> | null = null;
   #agentWait: ReturnType<typeof setTimeout> | null = null;
+  /** The "agent has not joined" warning is showing. */
+  #agentWarned = false;
   #bytes = 0;
   #level = -120;
   dropped = 0;
@@ -79,6 +81,7 @@ export class ParleyCall {
     // the agent normally joins within a second; say so when it does not, rather than sit silent
     this.#agentWait = setTimeout(() => {
       if (this.#room && ![...this.#room.remoteParticipants.values()].some((p) => p.isAgent)) {
+        this.#agentWarned = true;
         this.view.error('The agent has not joined yet: is a Parley worker running?');
       }
     }, AGENT_WAIT_MS);
@@ -93,7 +96,10 @@ export class ParleyCall {
 
   #attrs(p: Participant): void {
     if (!p.isAgent) return;
-    if (this.#agentWait) this.view.error(''); // a late agent clears the warning
+    if (this.#agentWarned) {
+      this.#agentWarned = false;
+      this.view.error(''); // a late agent clears its warning, and only that
+    }
     const state = p.attributes[ATTR_STATE];
     if (state) this.view.agentState(state as AgentState);
     this.view.thinker(p.attributes[ATTR_THINKER] ?? '');
