@@ -5,7 +5,7 @@ import { startRealtimePeer, type RealtimePeer } from '../../peer/server.js';
 import { startRedis } from '../../scripts/stack/redis.js';
 import type { Service } from '../../scripts/stack/service.js';
 import { until } from '../../test/harness/call-fixture.js';
-import { toolUsingModel } from '../../test/harness/chat-scripts.js';
+import { rememberingModel, toolUsingModel } from '../../test/harness/chat-scripts.js';
 import { fakeApiEnv, startFakeApis, type FakeApis } from '../../test/harness/fake-apis.js';
 import { loadConfig } from '../config.js';
 import { ConversationLog } from '../context/conversation-log.js';
@@ -250,10 +250,7 @@ describe('ThinkerDispatcher', () => {
   it('stores what a thinker learnt, redacted, in Redis', async () => {
     peer.setChatScript({
       latencyMs: 10,
-      respond: (req) =>
-        req.messages.some((m) => m.role === 'tool')
-          ? { content: 'Got it.' }
-          : { toolCalls: [{ name: 'remember', arguments: JSON.stringify({ name: 'Ada', fact: 'Email is ada@example.org, card 4111 1111 1111 1111' }) }] },
+      respond: rememberingModel({ name: 'Ada', fact: 'Email is ada@example.org, card 4111 1111 1111 1111' }, 'Got it.'),
     });
     const user = uid('learn');
     const c = await callFor(user);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startRealtimePeer, type RealtimePeer } from '../../peer/server.js';
-import { toolUsingModel } from '../../test/harness/chat-scripts.js';
+import { rememberingModel, toolUsingModel } from '../../test/harness/chat-scripts.js';
 import { fakeApiEnv, startFakeApis, type FakeApis } from '../../test/harness/fake-apis.js';
 import { loadConfig } from '../config.js';
 import { emptyContext } from '../context/types.js';
@@ -60,10 +60,7 @@ describe('thinkers against the local chat peer and fake providers', () => {
   it('knowledge: answers from memory and the call, and returns what it was told to remember', async () => {
     peer.setChatScript({
       latencyMs: 10,
-      respond: (req) =>
-        req.messages.some((m) => m.role === 'tool')
-          ? { content: 'Noted, you live in Oslo.' }
-          : { toolCalls: [{ name: 'remember', arguments: JSON.stringify({ location: 'Oslo', fact: 'Has a cat called Miso' }) }] },
+      respond: rememberingModel({ location: 'Oslo', fact: 'Has a cat called Miso' }, 'Noted, you live in Oslo.'),
     });
     const ctx = input('I moved to Oslo, and my cat is Miso');
     ctx.context.facts = [{ text: 'Likes jazz', source: 'conversation', at: 1 }];

@@ -21,3 +21,9 @@ export function toolUsingModel(req: ChatRequest): ChatReply {
   const user = String(req.messages.find((m) => m.role === 'user')?.content ?? '');
   return { content: `ANSWER: ${user.slice(0, 300)}` };
 }
+
+/** A knowledge model for tests: calls `remember` with `args`, then, given the tool result, says `reply`. */
+export function rememberingModel(args: Record<string, unknown>, reply: string): (req: ChatRequest) => ChatReply {
+  return (req) =>
+    req.messages.some((m) => m.role === 'tool') ? { content: reply } : { toolCalls: [{ name: 'remember', arguments: JSON.stringify(args) }] };
+}

@@ -8,6 +8,7 @@ import type { Service } from '../../scripts/stack/service.js';
 import { type Calls, SPEECH_RMS, sleep, until } from '../harness/call-fixture.js';
 import { startCallStack, type CallStack } from '../harness/call-stack.js';
 import { speak } from '../harness/speech.js';
+import { rememberingModel } from '../harness/chat-scripts.js';
 
 /**
  * Redis goes away in the middle of a call and comes back. The worker's Redis (context, caches, turn
@@ -40,10 +41,7 @@ describe('Redis down mid-call', () => {
     });
     peer.setChatScript({
       latencyMs: 50,
-      respond: (req) =>
-        req.messages.some((m) => m.role === 'tool')
-          ? { content: 'Noted: your dog is Biscuit.' }
-          : { toolCalls: [{ name: 'remember', arguments: JSON.stringify({ fact: 'Has a dog called Biscuit', name: 'Sam' }) }] },
+      respond: rememberingModel({ fact: 'Has a dog called Biscuit', name: 'Sam' }, 'Noted: your dog is Biscuit.'),
     });
     const { bot, room } = await calls.call();
     await sleep(1000); // context loaded from a live Redis
