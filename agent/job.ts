@@ -109,6 +109,7 @@ export default defineAgent({
       redactor,
       stillWorkingAfterMs: cfg.thinkers.stillWorkingAfterMs,
       stillWorkingEveryMs: cfg.thinkers.stillWorkingEveryMs,
+      timeoutScale: cfg.thinkers.timeoutScale,
     });
     thinkers.on('running', (domains) => status.setThinker(domains.at(-1) ?? null));
     // After the goodbye has played, end the call for everyone: deleting the room hangs up a phone

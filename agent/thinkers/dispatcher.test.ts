@@ -101,6 +101,7 @@ async function callFor(userId: string, env: NodeJS.ProcessEnv = {}) {
     redactor,
     stillWorkingAfterMs: Number(env.STILL ?? 0),
     stillWorkingEveryMs: Number(env.STILL ?? 0),
+    timeoutScale: cfg.thinkers.timeoutScale,
   });
   const reports: ThinkerReport[] = [];
   d.on('done', (r) => reports.push(r));

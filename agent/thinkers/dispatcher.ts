@@ -34,6 +34,8 @@ export interface DispatcherOptions {
   redactor: PiiRedactor;
   stillWorkingAfterMs: number;
   stillWorkingEveryMs: number;
+  /** Multiplies every thinker's own time budget (slow deployments, tests); default 1. */
+  timeoutScale?: number;
 }
 
 /** How a thinker task ended, for logs, the page and tests. */
@@ -162,7 +164,8 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
       const hit = await this.o.cache.get(key);
       if (hit) return { ok: true, response: hit.response, cached: true };
     }
-    const timeout = AbortSignal.timeout(thinker.timeoutMs);
+    const budgetMs = thinker.timeoutMs * (this.o.timeoutScale ?? 1);
+    const timeout = AbortSignal.timeout(budgetMs);
     try {
       const r = await thinker.run({ ...input, signal: AbortSignal.any([task.abort.signal, timeout]) });
       if (r.contextUpdate) await this.#applyContext(r.contextUpdate, task.domain);
@@ -171,7 +174,7 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
     } catch (e) {
       const err = e as Error;
       if (task.abort.signal.aborted) return { ok: false, cancelled: true, spoken: '', error: 'cancelled' };
-      if (timeout.aborted) return { ok: false, spoken: 'it took too long to get an answer', error: `timed out after ${thinker.timeoutMs} ms` };
+      if (timeout.aborted) return { ok: false, spoken: 'it took too long to get an answer', error: `timed out after ${budgetMs} ms` };
       if (err instanceof SpokenError) return { ok: false, spoken: err.spoken, error: err.message };
       log.warn({ err: err.message, domain: task.domain }, 'thinker failed');
       return { ok: false, spoken: 'something went wrong while looking that up', error: err.message };

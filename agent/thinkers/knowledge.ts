@@ -8,17 +8,14 @@ import type { Thinker, ThinkerInput, ThinkerResult } from './types.js';
 /** Knowledge: answers from the conversation so far, the caller's memory, and general knowledge. */
 export class KnowledgeThinker implements Thinker {
   readonly domain = 'knowledge' as const;
-  readonly timeoutMs: number;
+  readonly timeoutMs = 12_000;
   // Built from this caller's memory and this call: never cached, never shared.
   readonly cacheTtlS = 0;
 
   constructor(
     private readonly client: OpenAI,
     readonly model: string,
-    timeoutScale = 1,
-  ) {
-    this.timeoutMs = 12_000 * timeoutScale;
-  }
+  ) {}
 
   cacheScope(): 'user' {
     return 'user';

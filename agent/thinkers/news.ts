@@ -7,17 +7,14 @@ import type { Thinker, ThinkerInput, ThinkerResult } from './types.js';
 /** News: headlines through a tool, summarised for the ear. */
 export class NewsThinker implements Thinker {
   readonly domain = 'news' as const;
-  readonly timeoutMs: number;
+  readonly timeoutMs = 15_000;
   readonly cacheTtlS = 300;
 
   constructor(
     private readonly client: OpenAI,
     readonly model: string,
     private readonly news: NewsProvider,
-    timeoutScale = 1,
-  ) {
-    this.timeoutMs = 15_000 * timeoutScale;
-  }
+  ) {}
 
   cacheScope(): 'global' {
     return 'global';

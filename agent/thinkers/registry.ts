@@ -30,12 +30,11 @@ export function defaultProviders(cfg: ThinkerConfig): Providers {
 export function createThinkers(cfg: ThinkerConfig, providers: Providers = defaultProviders(cfg)): Record<Domain, Thinker> {
   // the SDK's own retries would stretch a thinker past its time budget: one attempt, our timeout
   const client = new OpenAI({ apiKey: cfg.apiKey, baseURL: cfg.baseURL, maxRetries: 0 });
-  const s = cfg.timeoutScale;
   return {
-    weather: new WeatherThinker(client, cfg.cheapModel, providers.weather, s),
-    stocks: new StocksThinker(client, cfg.cheapModel, providers.stocks, s),
-    news: new NewsThinker(client, cfg.strongModel, providers.news, s),
-    knowledge: new KnowledgeThinker(client, cfg.strongModel, s),
-    research: new ResearchThinker(client, cfg.strongModel, cfg.researchMs, s),
+    weather: new WeatherThinker(client, cfg.cheapModel, providers.weather),
+    stocks: new StocksThinker(client, cfg.cheapModel, providers.stocks),
+    news: new NewsThinker(client, cfg.strongModel, providers.news),
+    knowledge: new KnowledgeThinker(client, cfg.strongModel),
+    research: new ResearchThinker(client, cfg.strongModel, cfg.researchMs),
   };
 }

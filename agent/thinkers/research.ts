@@ -17,9 +17,8 @@ export class ResearchThinker implements Thinker {
     private readonly client: OpenAI,
     readonly model: string,
     private readonly durationMs: number,
-    timeoutScale = 1,
   ) {
-    this.timeoutMs = (durationMs + 30_000) * timeoutScale;
+    this.timeoutMs = durationMs + 30_000;
   }
 
   cacheScope(): 'user' {

@@ -9,17 +9,14 @@ const PERSONAL = /\b(my|mine|i own|i follow|watch ?list|portfolio)\b/i;
 /** Stocks: symbol search and quotes through tools. */
 export class StocksThinker implements Thinker {
   readonly domain = 'stocks' as const;
-  readonly timeoutMs: number;
+  readonly timeoutMs = 10_000;
   readonly cacheTtlS = 60;
 
   constructor(
     private readonly client: OpenAI,
     readonly model: string,
     private readonly stocks: StocksProvider,
-    timeoutScale = 1,
-  ) {
-    this.timeoutMs = 10_000 * timeoutScale;
-  }
+  ) {}
 
   // A quote is the same for everyone, unless the question is about the caller's own tickers.
   cacheScope(input: { query: string }): 'global' | 'user' {

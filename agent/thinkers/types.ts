@@ -23,6 +23,7 @@ export interface ThinkerResult {
 export interface Thinker {
   readonly domain: Domain;
   readonly model: string;
+  /** Its own time budget; the dispatcher scales it by PARLEY_THINKER_TIMEOUT_SCALE. */
   readonly timeoutMs: number;
   /** 0 = never cache. */
   readonly cacheTtlS: number;

@@ -8,17 +8,14 @@ import type { Thinker, ThinkerInput, ThinkerResult } from './types.js';
 /** Weather: Open-Meteo through a tool; the caller's location and units when the question has none. */
 export class WeatherThinker implements Thinker {
   readonly domain = 'weather' as const;
-  readonly timeoutMs: number;
+  readonly timeoutMs = 10_000;
   readonly cacheTtlS = 600;
 
   constructor(
     private readonly client: OpenAI,
     readonly model: string,
     private readonly weather: WeatherProvider,
-    timeoutScale = 1,
-  ) {
-    this.timeoutMs = 10_000 * timeoutScale;
-  }
+  ) {}
 
   // The answer depends on the caller's location and units: never shared.
   cacheScope(): 'user' {
