@@ -5,7 +5,7 @@ import { defineConfig } from 'vitest/config';
 // one file at a time, because they share one server and one namespace.
 export default defineConfig({
   test: {
-    include: ['agent/**/*.test.ts', 'peer/**/*.test.ts', 'sip/**/*.test.ts', 'web-client/**/*.test.ts', 'test/unit/**/*.test.ts', 'report/**/*.test.ts'],
+    include: ['agent/**/*.test.ts', 'peer/**/*.test.ts', 'sip/**/*.test.ts', 'web-client/**/*.test.ts', 'scripts/**/*.test.ts', 'report/**/*.test.ts'],
     exclude: ['**/node_modules/**', 'web-client/dist/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,

@@ -18,3 +18,9 @@ bash scripts/fetch-model.sh
 
 say "building the web client"
 npx vite build web-client --logLevel warn
+
+# The worker runs compiled JavaScript (tsconfig.build.json): job processes start faster and smaller.
+say "building the worker"
+rm -f dist/agent/.built
+npx tsc -p tsconfig.build.json
+date +%s000 > dist/agent/.built

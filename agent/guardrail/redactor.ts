@@ -39,8 +39,10 @@ export class PiiRedactor {
 
   #thread(): Worker {
     if (this.#worker) return this.#worker;
-    // The worker is TypeScript like everything else; its JavaScript entry registers tsx first.
-    const w = new Worker(new URL('./pii-worker-boot.mjs', import.meta.url));
+    // Compiled (dist/), the thread runs pii-worker.js as it is; from source (tests, tools), its
+    // JavaScript entry registers tsx first, as a thread does not inherit the --import loader.
+    const compiled = import.meta.url.endsWith('.js');
+    const w = new Worker(new URL(compiled ? './pii-worker.js' : './pii-worker-boot.mjs', import.meta.url));
     w.unref();
     w.on('message', (m: { id: number; result: Redaction }) => {
       const p = this.#pending.get(m.id);

@@ -9,6 +9,8 @@ import type { Transport } from './record.js';
 export interface CallSummary {
   callId: string;
   room: string;
+  /** The job process, so a runner that samples processes can tell which one served the call. */
+  pid: number;
   transport: Transport;
   vadMode: VadMode;
   /** Job entry (wall ms), the caller joined, the call ended. */
@@ -41,12 +43,13 @@ export class CallMeter {
   readonly #handles = process.getActiveResourcesInfo().length;
   readonly #rss = process.memoryUsage.rss();
 
-  finish(base: Omit<CallSummary, 'endedAt' | 'rssStartMb' | 'rssMb' | 'maxRssMb' | 'cpuPct' | 'handlesAtStart' | 'handlesAtEnd' | 'pacer'>, pacer: PacerStats): CallSummary {
+  finish(base: Omit<CallSummary, 'pid' | 'endedAt' | 'rssStartMb' | 'rssMb' | 'maxRssMb' | 'cpuPct' | 'handlesAtStart' | 'handlesAtEnd' | 'pacer'>, pacer: PacerStats): CallSummary {
     const cpu = process.cpuUsage(this.#cpu);
     const wallMs = Math.max(1, performance.now() - this.#wall);
     const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
     return {
       ...base,
+      pid: process.pid,
       endedAt: Date.now(),
       pacer: {
         framesOut: pacer.framesOut,

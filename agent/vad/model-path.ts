@@ -7,8 +7,18 @@ import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-/** Project root: this file is agent/vad/model-path.(ts|js) in the source tree. */
-export const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+/**
+ * Project root: the nearest directory above this file with a package.json. This file is
+ * agent/vad/model-path.ts in the source tree, or dist/agent/vad/model-path.js when compiled.
+ */
+export const PROJECT_ROOT = projectRoot(dirname(fileURLToPath(import.meta.url)));
+
+function projectRoot(from: string): string {
+  for (let dir = from; ; dir = dirname(dir)) {
+    if (existsSync(resolve(dir, 'package.json'))) return dir;
+    if (dirname(dir) === dir) return resolve(from, '..', '..');
+  }
+}
 
 export const DEFAULT_MODEL_PATH = resolve(PROJECT_ROOT, 'models', 'ten-vad.onnx');
 

@@ -13,6 +13,7 @@ const turn = (room: string, n: number, perceived: number | null, status: TurnRec
 const summary = (room: string, over: Partial<CallSummary> = {}): CallSummary => ({
   callId: room,
   room,
+  pid: 4242,
   transport: 'webrtc',
   vadMode: 'local',
   jobStartedAt: 0,
@@ -38,9 +39,10 @@ describe('loadFigures', () => {
   it('takes the worst job’s tails, the median job’s cost, and latency from answered turns only', () => {
     const f = loadFigures({
       rooms: [
-        { room: 'a', agentJoined: true },
-        { room: 'b', agentJoined: true },
+        { room: 'a', agentJoined: true, heard: { gaps: 2, gap_ms: 40, received_ms: 20_000 } },
+        { room: 'b', agentJoined: true, heard: { gaps: 4, gap_ms: 90, received_ms: 40_000 } },
       ],
+      baselineHeard: { gaps: 1, gap_ms: 20, received_ms: 30_000 },
       turns: [turn('a', 1, 500), turn('a', 2, 700), turn('b', 1, 600), turn('b', 2, 9000, 'cancelled')],
       calls: [summary('a', { maxRssMb: 170, cpuPct: 10 }), summary('b', { maxRssMb: 190, cpuPct: 14, pacer: { framesOut: 1, underruns: 2, sinkErrors: 0, cadenceP999Ms: 4.5, cadenceMaxMs: 6 } })],
       baselineTurns: [turn('base', 1, 450), turn('base', 2, 550)],
@@ -56,6 +58,8 @@ describe('loadFigures', () => {
       turn_p50_ms_1room: 500,
       rss_mb_per_job: 180,
       cpu_pct_per_job: 12,
+      heard_gaps_per_min: 6, // 6 holes in 60 s of sound
+      heard_gaps_per_min_1room: 2,
     });
   });
 

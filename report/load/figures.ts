@@ -2,6 +2,7 @@ import type { CallSummary } from '../../agent/turns/call-summary.js';
 import type { TurnRecord } from '../../agent/turns/record.js';
 import { perceivedMs } from '../../agent/turns/record.js';
 import { figuresOf } from '../metrics.js';
+import { gapsPerMinute, type Gaps } from '../heard-gaps.js';
 import { summarise } from '../stats.js';
 
 /** The load run's figures: the keys the issue names, all from the workers' own records. */
@@ -26,12 +27,21 @@ export interface LoadFigures {
   rss_mb_per_job: number | null;
   /** Median over jobs of CPU time / call time, % of one core. */
   cpu_pct_per_job: number | null;
+  /**
+   * Holes in the agent's audio as the callers received it, per minute of sound, all rooms together,
+   * and for the room alone. The answers are speech, whose short pauses count too: the difference
+   * is what load adds (late frames, concealment).
+   */
+  heard_gaps_per_min: number | null;
+  heard_gaps_per_min_1room: number | null;
 }
 
 export interface RoomOutcome {
   room: string;
   agentJoined: boolean;
   error?: string;
+  /** Gaps in what the caller heard over the call. */
+  heard?: Gaps;
 }
 
 const BAD_TURNS = new Set(['failed', 'refused', 'timeout']);
@@ -42,6 +52,7 @@ export function loadFigures(o: {
   turns: TurnRecord[];
   calls: CallSummary[];
   baselineTurns: TurnRecord[];
+  baselineHeard?: Gaps;
 }): LoadFigures & { per_room_answered: Record<string, number>; error_list: string[] } {
   const errorList: string[] = [];
   const perRoom: Record<string, number> = {};
@@ -73,7 +84,13 @@ export function loadFigures(o: {
     system_added_p50_ms_1room: r1(summarise(systemAdded(o.baselineTurns)).median),
     rss_mb_per_job: r1(summarise(o.calls.map((c) => c.maxRssMb)).median),
     cpu_pct_per_job: r1(summarise(o.calls.map((c) => c.cpuPct)).median),
+    heard_gaps_per_min: gapsPerMinute(sumGaps(o.rooms.flatMap((r) => (r.heard ? [r.heard] : [])))),
+    heard_gaps_per_min_1room: o.baselineHeard ? gapsPerMinute(o.baselineHeard) : null,
     per_room_answered: perRoom,
     error_list: errorList,
   };
+}
+
+function sumGaps(gs: Gaps[]): Gaps {
+  return gs.reduce((a, g) => ({ gaps: a.gaps + g.gaps, gap_ms: a.gap_ms + g.gap_ms, received_ms: a.received_ms + g.received_ms }), { gaps: 0, gap_ms: 0, received_ms: 0 });
 }

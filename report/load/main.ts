@@ -1,3 +1,4 @@
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { cpuBusyMeter } from '../../agent/cpu.js';
@@ -7,13 +8,16 @@ import { sleep } from '../../test/harness/call-fixture.js';
 import { speak } from '../../test/harness/speech.js';
 import { QUESTIONS } from '../ab/plan.js';
 import { runWebrtcCaller, type WebrtcCallResult } from '../ab/webrtc-caller.js';
+import { countGaps, loudWindows } from '../heard-gaps.js';
 import { readStream } from '../records.js';
 import { loadFigures, type RoomOutcome } from './figures.js';
 import { awaitCallSummaries } from './call-summaries.js';
+import { cpuByRole, jobProcessFigures, medianOverJobs } from './process-figures.js';
+import { ProcessSampler } from './process-sampler.js';
 import { loadTarget } from './target.js';
 
 /**
- * npm run load [-- --rooms 3 --duration 30 --baseline-s 20 --gap-ms 5500 --no-cold-warm]
+ * npm run load [-- --rooms 3 --duration 30 --baseline-s 20 --gap-ms 5500 --no-cold-warm --samples out/load-samples.json]
  *              [-- --url wss://… (a running deployment: LIVEKIT_API_KEY/SECRET and REDIS_URL from the env)]
  *
  * Load on the real stack with our own speaking participants (lk's agent-load-test cannot be built
@@ -31,6 +35,8 @@ const { values: a } = parseArgs({
     'median-ms': { type: 'string', default: '700' },
     'stagger-ms': { type: 'string', default: '200' },
     'no-cold-warm': { type: 'boolean', default: false },
+    /** Write every process's per-second samples (CPU, RSS, threads) to this JSON file. */
+    samples: { type: 'string' },
     url: { type: 'string' },
   },
 });
@@ -82,11 +88,16 @@ try {
 
   // 3. N rooms at once, each caller starting a little after the previous (callers do not all speak in step).
   const machineBusy = cpuBusyMeter();
+  // every process under this runner (livekit-server, Redis, the worker, its jobs), once a second
+  const sampler = new ProcessSampler().start();
   const loadStart = Date.now();
   const until = loadStart + durationS * 1000 + (rooms - 1) * staggerMs;
   const names = Array.from({ length: rooms }, (_, i) => `load-${runId}-r${i}`);
   const outcomes = await Promise.all(names.map((room, i) => sleep(i * staggerMs).then(() => outcome(room, call(room, { untilMs: until })))));
   const machineCpuPct = Math.round(machineBusy() * 1000) / 10;
+  const loadEnd = Date.now();
+  const processes = sampler.stop();
+  if (a.samples) writeFileSync(a.samples, JSON.stringify({ loadStart, loadEnd, processes }));
 
   const all = [...names, baseRoom];
   const calls = await awaitCallSummaries(target.redisUrl, all);
@@ -96,8 +107,12 @@ try {
     turns: turns.filter((t) => names.includes(t.room)),
     calls: calls.filter((c) => names.includes(c.room)),
     baselineTurns: turns.filter((t) => t.room === baseRoom),
+    baselineHeard: baseline.heard,
   });
   const loadCalls = calls.filter((c) => names.includes(c.room));
+  const jobProcesses = jobProcessFigures(processes, loadCalls);
+  const byRole = cpuByRole(processes, loadStart, loadEnd);
+  const sampled = (k: 'cpu_pct_p50' | 'rss_mb_max') => medianOverJobs(jobProcesses, k);
 
   console.log(`\nLoad: ${rooms} rooms × ${durationS} s (WebRTC callers asking every ~${((gapMs + 2000) / 1000).toFixed(1)} s), baseline 1 room × ${baselineS} s`);
   console.log('| figure | value |\n|---|---|');
@@ -107,13 +122,24 @@ try {
   row('turn latency p50, load vs 1 room', `${figures.turn_p50_ms} ms vs ${figures.turn_p50_ms_1room} ms`);
   row('system-added latency p50 (turn − model), load vs 1 room', `${figures.system_added_p50_ms} ms vs ${figures.system_added_p50_ms_1room} ms`);
   row('pacer lateness p99.9 (worst job)', `${figures.pacer_p999_ms} ms; underruns ${figures.pacer_underruns}`);
+  row('holes in the agent audio as heard, per minute of sound: load vs 1 room', `${figures.heard_gaps_per_min ?? '–'} vs ${figures.heard_gaps_per_min_1room ?? '–'}`);
   row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
   row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
   row('job CPU (median, % of a core)', `${figures.cpu_pct_per_job} %`);
   row('machine CPU during the load phase', `${machineCpuPct} %`);
   for (const [k, v] of Object.entries(coldWarm)) row(`${k}: dispatch → agent joined / → first answer`, `${v.join_ms} ms / ${v.first_answer_ms ?? '–'} ms`);
   row('job summaries received', `${loadCalls.length} of ${rooms}`);
+  row('sampled each second: job CPU p50 (median job) / RSS max (median job)', `${sampled('cpu_pct_p50') ?? '–'} % / ${sampled('rss_mb_max') ?? '–'} MB`);
+  row('CPU by process role during the load phase (% of one core)', Object.entries(byRole).map(([k, v]) => `${k} ${v}`).join(', '));
   row('dispatches made again (not taken in 10 s)', redispatches);
+  if (jobProcesses.length) {
+    console.log('\nJob processes, sampled once a second while they served their call:');
+    console.log('| room | pid | s | CPU p50 / p90 / max % | RSS start / max / end MB | top threads (% of a core) |\n|---|---|---|---|---|---|');
+    for (const j of jobProcesses) {
+      const top = Object.entries(j.threads).slice(0, 4).map(([k, v]) => `${k} ${v}`).join(', ');
+      console.log(`| ${j.room} | ${j.pid} | ${j.seconds} | ${j.cpu_pct_p50} / ${j.cpu_pct_p90} / ${j.cpu_pct_max} | ${j.rss_mb_start} / ${j.rss_mb_max} / ${j.rss_mb_end} | ${top} |`);
+    }
+  }
   if (figures.error_list.length) console.log(`\nerrors:\n  ${figures.error_list.join('\n  ')}`);
   const { per_room_answered, error_list, ...keys } = figures;
   console.log(
@@ -125,6 +151,10 @@ try {
       dispatch_to_first_answer_warm_ms: coldWarm.warm?.first_answer_ms ?? null,
       dispatch_to_join_cold_ms: coldWarm.cold?.join_ms ?? null,
       dispatch_to_join_warm_ms: coldWarm.warm?.join_ms ?? null,
+      cpu_pct_per_job_sampled: sampled('cpu_pct_p50'),
+      rss_mb_per_job_sampled: sampled('rss_mb_max'),
+      cpu_pct_by_role: byRole,
+      per_job_sampled: jobProcesses,
       per_room_answered,
       error_list,
     }),
@@ -139,7 +169,7 @@ async function outcome(room: string, p: Promise<WebrtcCallResult>): Promise<Room
   try {
     const r = await p;
     if (r.redispatched) redispatches++;
-    return { room, agentJoined: true };
+    return { room, agentJoined: true, heard: countGaps(loudWindows(r.heard, r.sampleRate)) };
   } catch (e) {
     const msg = (e as Error).message;
     return { room, agentJoined: !/agent to join/.test(msg), error: msg };

@@ -11,17 +11,21 @@
  * Last line: one JSON object {"sessions": {"1": {...}, ...}, "naive": {...}, "backpressure": {...}}.
  *
  * With --room (run inside the test namespace: `bash scripts/in-netns.sh npx tsx test/bench/pacer-bench.ts --room`),
- * every AudioSource is also published through a real livekit-server room and a receiving participant
- * counts the gaps (silence inserted or concealed) in what it hears during responses.
+ * every AudioSource is also published through a real livekit-server room, as its own participant,
+ * from child processes of --per-process sessions each (pacer-shard.ts); a receiving participant per
+ * group, in a process of its own, counts the gaps (silence inserted or concealed) in what it hears
+ * during responses.
  *
- * Usage: tsx test/bench/pacer-bench.ts [--seconds 20] [--sessions 1,10,50] [--variants pacer,backpressure,naive] [--room]
+ * Usage: tsx test/bench/pacer-bench.ts [--seconds 20] [--sessions 1,10,50] [--variants pacer,backpressure,naive]
+ *                                      [--room [--per-process 10]]
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AudioSource } from '@livekit/rtc-node';
 import { SOURCE_QUEUE_MS } from '../../agent/pacer/playback.js';
 import { startTestStack, type TestStack } from '../harness/stack.js';
 import { analyse, type Figures, RATE, RecordingSink, runSession, type Sender } from './pacer-load.js';
-import { publishThroughRoom } from './pacer-room.js';
+import type { RoomTarget } from './pacer-room.js';
+import { runThroughRoom } from './pacer-shards.js';
 
 type Variant = 'pacer' | 'backpressure' | 'naive';
 const VARIANTS: Record<Variant, { sender: Sender; queueMs: number | undefined }> = {
@@ -38,6 +42,7 @@ function arg(name: string, dflt: string): string {
 const seconds = Number(arg('seconds', '20'));
 const sessionCounts = arg('sessions', '1,10,50').split(',').map(Number);
 const variants = arg('variants', 'pacer,backpressure,naive').split(',') as Variant[];
+const perProcess = Number(arg('per-process', '10'));
 
 interface Row extends Figures {
   loop_p99_ms: number;
@@ -45,17 +50,22 @@ interface Row extends Figures {
   /** --room only: gaps heard by the receiving participant during responses. */
   gap_ms?: number;
   gaps?: number;
+  /** --room only: processes the sessions and their receivers ran in. */
+  processes?: number;
+  /** --room only: CPU of the publishing processes with every track published, before any pacing. */
+  idle_cpu_pct?: number;
+  /** --room only: the whole machine's CPU while the sessions ran (100 % = every core busy). */
+  machine_cpu_pct?: number;
 }
 
 const viaRoom = process.argv.includes('--room');
 const stack: TestStack | null = viaRoom ? await startTestStack() : null;
 
-async function runOnce(variant: Variant, sessions: number): Promise<Row> {
+async function runInProcess(variant: Variant, sessions: number): Promise<Row> {
   const v = VARIANTS[variant];
   const sources = Array.from({ length: sessions }, () =>
     v.queueMs === undefined ? new AudioSource(RATE, 1) : new AudioSource(RATE, 1, v.queueMs),
   );
-  const room = stack ? await publishThroughRoom(stack, `pacer-${variant}-${sessions}`, sources) : null;
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
   const cpu0 = process.cpuUsage();
@@ -74,33 +84,57 @@ async function runOnce(variant: Variant, sessions: number): Promise<Row> {
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   loop.disable();
-  await new Promise((r) => setTimeout(r, room ? 800 : 0)); // the last frames reach the receiver
-  const heard = room?.gaps();
-  await room?.close();
   for (const s of sources) await s.close();
   return {
     ...analyse(logs),
-    ...(heard ? { gap_ms: heard.gap_ms, gaps: heard.gaps } : {}),
     loop_p99_ms: Math.round(loop.percentile(99) / 1e4) / 100,
     cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
   };
 }
 
-const results: Record<Variant, Record<string, Row>> = { pacer: {}, backpressure: {}, naive: {} };
-const cols = ['variant', 'sessions', 'p50_ms', 'p99_ms', 'p999_ms', 'max_ms', 'underruns', 'frames', 'sink_p50_ms', 'sink_max_ms', 'loop_p99_ms', 'cpu_pct', ...(viaRoom ? ['gaps', 'gap_ms'] : [])];
+async function runInRoom(target: RoomTarget, variant: Variant, sessions: number): Promise<Row> {
+  const v = VARIANTS[variant];
+  const run = await runThroughRoom(target, {
+    name: `pacer-${variant}-${sessions}-${Date.now().toString(36)}`,
+    sender: v.sender,
+    queueMs: v.queueMs,
+    sessions,
+    seconds,
+    perProcess,
+    seedBase: 1000 * sessions,
+  });
+  return { ...analyse(run.logs), gap_ms: run.gaps.gap_ms, gaps: run.gaps.gaps, loop_p99_ms: run.loop_p99_ms, cpu_pct: run.cpu_pct, processes: run.processes, idle_cpu_pct: run.idle_cpu_pct, machine_cpu_pct: run.machine_cpu_pct };
+}
+
+const runOnce = (variant: Variant, sessions: number) => (stack ? runInRoom(stack, variant, sessions) : runInProcess(variant, sessions));
+
+/** A run that could not be made (in --room: sessions that could not all connect) is a row too. */
+type Outcome = Row | { error: string };
+const results: Record<Variant, Record<string, Outcome>> = { pacer: {}, backpressure: {}, naive: {} };
+const cols = ['variant', 'sessions', 'p50_ms', 'p99_ms', 'p999_ms', 'max_ms', 'underruns', 'frames', 'sink_p50_ms', 'sink_max_ms', 'loop_p99_ms', 'cpu_pct', ...(viaRoom ? ['idle_cpu', 'machine_cpu', 'gaps', 'gap_ms', 'processes'] : [])];
 const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(i === 0 ? 12 : 10)).join(' ');
-console.log(`pacer bench: ${seconds} s per run, real AudioSources ${viaRoom ? 'published through a real room, heard by a receiving participant' : 'without a room'}; deviation = |hand-off − fitted 20 ms grid|`);
+console.log(`pacer bench: ${seconds} s per run, real AudioSources ${viaRoom ? `published through a real room, ${perProcess} sessions per process, each group heard by a receiving participant in its own process` : 'without a room, all sessions in this process'}; deviation = |hand-off − fitted 20 ms grid|`);
+if (viaRoom) console.log('idle_cpu / cpu_pct: CPU of the publishing processes (% of one core) with the tracks published and idle, and while pacing; machine_cpu: all cores (100 = saturated)');
 console.log(line(cols));
 for (const variant of variants) {
   for (const n of sessionCounts) {
-    const row = await runOnce(variant, n);
+    const row: Outcome = await runOnce(variant, n).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
     results[variant][String(n)] = row;
-    console.log(line([variant, n, row.p50_ms, row.p99_ms, row.p999_ms, row.max_ms, row.underruns, row.frames, row.sink_p50_ms, row.sink_max_ms, row.loop_p99_ms, row.cpu_pct, ...(viaRoom ? [row.gaps ?? 0, row.gap_ms ?? 0] : [])]));
+    if ('error' in row) {
+      console.log(`${line([variant, n])}  could not run: ${row.error}`);
+      continue;
+    }
+    console.log(line([variant, n, row.p50_ms, row.p99_ms, row.p999_ms, row.max_ms, row.underruns, row.frames, row.sink_p50_ms, row.sink_max_ms, row.loop_p99_ms, row.cpu_pct, ...(viaRoom ? [row.idle_cpu_pct ?? 0, row.machine_cpu_pct ?? 0, row.gaps ?? 0, row.gap_ms ?? 0, row.processes ?? 0] : [])]));
   }
 }
-const pick = (r: Record<string, Row>) =>
+const pick = (r: Record<string, Outcome>) =>
   Object.fromEntries(
-    Object.entries(r).map(([k, f]) => [k, { p50_ms: f.p50_ms, p99_ms: f.p99_ms, p999_ms: f.p999_ms, underruns: f.underruns, frames: f.frames, max_ms: f.max_ms, sink_p50_ms: f.sink_p50_ms, sink_max_ms: f.sink_max_ms, ...(f.pacer_underruns !== undefined ? { pacer_underruns: f.pacer_underruns } : {}), ...(f.gaps !== undefined ? { gaps: f.gaps, gap_ms: f.gap_ms } : {}) }]),
+    Object.entries(r).map(([k, f]) => [
+      k,
+      'error' in f
+        ? { error: f.error }
+        : { p50_ms: f.p50_ms, p99_ms: f.p99_ms, p999_ms: f.p999_ms, underruns: f.underruns, frames: f.frames, max_ms: f.max_ms, sink_p50_ms: f.sink_p50_ms, sink_max_ms: f.sink_max_ms, ...(f.pacer_underruns !== undefined ? { pacer_underruns: f.pacer_underruns } : {}), ...(f.gaps !== undefined ? { gaps: f.gaps, gap_ms: f.gap_ms, cpu_pct: f.cpu_pct, idle_cpu_pct: f.idle_cpu_pct, machine_cpu_pct: f.machine_cpu_pct } : {}) },
+    ]),
   );
 await stack?.stop();
 console.log(JSON.stringify({ sessions: pick(results.pacer), naive: pick(results.naive), backpressure: pick(results.backpressure) }));

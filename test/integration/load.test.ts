@@ -18,6 +18,18 @@ describe('load and soak runners', () => {
     for (const k of ['pacer_p999_ms', 'eventloop_p999_ms', 'turn_p50_ms', 'turn_p50_ms_1room', 'rss_mb_per_job', 'cpu_pct_per_job']) {
       expect(r[k], k).toBeGreaterThan(0);
     }
+    // sampled while it ran: every job process found and tied to its room, the machine's CPU split by role
+    const jobs = r.per_job_sampled as { room: string; seconds: number; cpu_pct_p50: number; rss_mb_max: number; threads: Record<string, number> }[];
+    expect(jobs.map((j) => j.room).sort()).toEqual(Object.keys(r.per_room_answered as object).sort());
+    for (const j of jobs) {
+      expect(j.seconds).toBeGreaterThanOrEqual(20);
+      expect(j.cpu_pct_p50).toBeGreaterThan(0);
+      expect(j.rss_mb_max).toBeGreaterThan(50);
+      expect(Object.keys(j.threads).length).toBeGreaterThan(1);
+    }
+    for (const role of ['job', 'livekit-server', 'runner']) expect(r.cpu_pct_by_role[role], role).toBeGreaterThan(0);
+    // what the callers heard was measured (speech has pauses, so only presence is asserted here)
+    expect(r.heard_gaps_per_min).not.toBeNull();
     // a prewarmed process skips fork and model load: its call is answered sooner
     expect(r.dispatch_to_join_warm_ms).toBeLessThan(r.dispatch_to_join_cold_ms);
   }, 600_000);

@@ -1,0 +1,43 @@
+import { describe, expect, it } from 'vitest';
+import type { CallSummary } from '../../agent/turns/call-summary.js';
+import { cpuByRole, jobProcessFigures, medianOverJobs } from './process-figures.js';
+import type { ProcessSeries } from './process-sampler.js';
+
+const call = (room: string, pid: number, from: number, to: number) => ({ room, pid, callerJoinedAt: from, endedAt: to }) as CallSummary;
+const series = (pid: number, role: ProcessSeries['role'], cpu: number[], rss: number[] = cpu.map(() => 200), t0 = 1000): ProcessSeries => ({
+  pid,
+  role,
+  samples: cpu.map((c, i) => ({ at: t0 + i * 1000, cpuPct: c, rssMb: rss[i]!, threads: { node: c * 0.6, AudioEncoder: c * 0.4 } })),
+});
+
+describe('jobProcessFigures', () => {
+  it('takes each job’s samples inside its own call only, by pid', () => {
+    const s = [series(10, 'job', [1, 30, 10, 12, 14, 2], [150, 180, 190, 200, 210, 215]), series(11, 'job', [50, 50, 50])];
+    // the call ran from t=1500 to t=5000: samples at 2000..5000 (the idle 1 % before it is not the call's)
+    const [j] = jobProcessFigures(s, [call('room-a', 10, 1500, 5000)]);
+    expect(j).toMatchObject({ room: 'room-a', pid: 10, seconds: 4, cpu_pct_max: 30, rss_mb_start: 180, rss_mb_max: 210, rss_mb_end: 210 });
+    expect(j!.cpu_pct_p50).toBe(13);
+    expect(j!.threads.node).toBeCloseTo((30 + 10 + 12 + 14) * 0.6 / 4, 1);
+  });
+
+  it('skips a call whose process was never sampled, and a non-job process with the same pid', () => {
+    expect(jobProcessFigures([series(10, 'other', [5, 5])], [call('r', 10, 0, 9999)])).toEqual([]);
+    expect(jobProcessFigures([], [call('r', 10, 0, 9999)])).toEqual([]);
+  });
+
+  it('gives the median job', () => {
+    const s = [series(1, 'job', [10, 10]), series(2, 'job', [20, 20]), series(3, 'job', [90, 90])];
+    const jobs = jobProcessFigures(s, [call('a', 1, 0, 9999), call('b', 2, 0, 9999), call('c', 3, 0, 9999)]);
+    expect(medianOverJobs(jobs, 'cpu_pct_p50')).toBe(20);
+  });
+});
+
+describe('cpuByRole', () => {
+  it('sums the processes of a role and averages over the window', () => {
+    // two jobs at 20 % and 40 % for the whole window, and a server at 10 % for half of it
+    const s = [series(1, 'job', [20, 20, 20, 20]), series(2, 'job', [40, 40, 40, 40]), series(3, 'livekit-server', [10, 10, 0, 0])];
+    const by = cpuByRole(s, 1000, 4000); // samples at 2000, 3000, 4000
+    expect(by.job).toBeCloseTo(60, 5);
+    expect(by['livekit-server']).toBeCloseTo(3.3, 1);
+  });
+});

@@ -1,0 +1,74 @@
+import type { CallSummary } from '../../agent/turns/call-summary.js';
+import { summarise } from '../stats.js';
+import type { ProcessRole, ProcessSeries } from './process-sampler.js';
+
+/** One job process while it served its call, from the per-second samples. */
+export interface JobProcessFigures {
+  room: string;
+  pid: number;
+  seconds: number;
+  cpu_pct_p50: number | null;
+  cpu_pct_p90: number | null;
+  cpu_pct_max: number | null;
+  rss_mb_start: number | null;
+  rss_mb_max: number | null;
+  rss_mb_end: number | null;
+  /** Mean CPU % of one core per thread name over the call. */
+  threads: Record<string, number>;
+}
+
+const r1 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10) / 10);
+
+/**
+ * Joins the sampled processes to the calls they served (the call summary carries the job's pid)
+ * and reduces each to its figures over the call (caller joined → call ended).
+ */
+export function jobProcessFigures(series: ProcessSeries[], calls: CallSummary[]): JobProcessFigures[] {
+  const out: JobProcessFigures[] = [];
+  for (const c of calls) {
+    const s = series.find((x) => x.pid === c.pid && x.role === 'job');
+    const samples = s?.samples.filter((x) => x.at > c.callerJoinedAt && x.at <= c.endedAt) ?? [];
+    if (samples.length === 0) continue;
+    const cpu = summarise(samples.map((x) => x.cpuPct));
+    const threads: Record<string, number> = {};
+    for (const x of samples) for (const [name, pct] of Object.entries(x.threads)) threads[name] = (threads[name] ?? 0) + pct / samples.length;
+    out.push({
+      room: c.room,
+      pid: c.pid,
+      seconds: samples.length,
+      cpu_pct_p50: r1(cpu.median),
+      cpu_pct_p90: r1(cpu.p90),
+      cpu_pct_max: r1(Math.max(...samples.map((x) => x.cpuPct))),
+      rss_mb_start: r1(samples[0]!.rssMb),
+      rss_mb_max: r1(Math.max(...samples.map((x) => x.rssMb))),
+      rss_mb_end: r1(samples.at(-1)!.rssMb),
+      threads: Object.fromEntries(Object.entries(threads).map(([k, v]): [string, number] => [k, r1(v) ?? 0]).sort((a, b) => b[1] - a[1])),
+    });
+  }
+  return out;
+}
+
+/**
+ * Where the machine's CPU went between `from` and `to`: mean % of one core per role, all processes
+ * of a role summed (every job together; the runner is the callers and, locally, the Realtime peer).
+ */
+export function cpuByRole(series: ProcessSeries[], from: number, to: number): Partial<Record<ProcessRole, number>> {
+  const seconds = Math.max(1, (to - from) / 1000);
+  const byRole: Partial<Record<ProcessRole, number>> = {};
+  for (const s of series) {
+    // each sample is the mean over its interval: weight it by the interval's length
+    let prevAt = s.samples[0] ? s.samples[0].at - 1000 : 0;
+    let coreSeconds = 0;
+    for (const x of s.samples) {
+      if (x.at > from && x.at <= to) coreSeconds += (x.cpuPct / 100) * ((x.at - prevAt) / 1000);
+      prevAt = x.at;
+    }
+    byRole[s.role] = (byRole[s.role] ?? 0) + coreSeconds;
+  }
+  return Object.fromEntries(Object.entries(byRole).map(([k, v]) => [k, r1((v / seconds) * 100)!]));
+}
+
+/** The median job's figure (e.g. its CPU p50), over the jobs that have one. */
+export function medianOverJobs(jobs: JobProcessFigures[], key: 'cpu_pct_p50' | 'cpu_pct_p90' | 'rss_mb_max'): number | null {
+  return r1(summarise(jobs.map((j) => j[key]).filter((x): x is number => x !== null)).median);
+}
