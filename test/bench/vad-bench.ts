@@ -19,6 +19,7 @@ import { initializeLogger, VADEventType, type VAD as BaseVad } from '@livekit/ag
 import * as silero from '@livekit/agents-plugin-silero';
 import { telephoneBand } from '../../agent/audio/g711.js';
 import { TenVadDetector } from '../../agent/vad/detector.js';
+import { WINDOW_SIZE } from '../../agent/vad/constants.js';
 import { DEFAULT_GATE_CONFIG, SpeechGate } from '../../agent/vad/gate.js';
 import { PROJECT_ROOT } from '../../agent/vad/model-path.js';
 import { labelledFiles, type LabelledFile, type Segment } from '../harness/vad-labels.js';
@@ -28,6 +29,12 @@ const HOP = 160;
 const FRAME_MS = 10;
 const PAD_MS = 2000;
 const SWEEP = [100, 200, 300, 400, 500, 600, 700, 800];
+/**
+ * TEN VAD's decision at hop i comes from a WINDOW_SIZE-sample window ending with that hop: the
+ * audio it analysed is centred this many hops earlier (768 samples: 2 hops of 160). Silero's is
+ * scored on its own 512-sample window, which is the same alignment.
+ */
+const TEN_CENTRE_HOPS = Math.round((WINDOW_SIZE / 2 - HOP / 2) / HOP);
 
 interface FileRun {
   file: LabelledFile;
@@ -41,6 +48,9 @@ interface Figures {
   rtf: number;
   f1_ten: number;
   f1_silero: number;
+  /** F1 with each decision scored on the frame where it becomes available (no alignment). */
+  f1_ten_causal: number;
+  f1_silero_causal: number;
   precision_ten: number;
   recall_ten: number;
   precision_silero: number;
@@ -174,10 +184,19 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
     audioMs += (file.samples.length / RATE) * 1000;
     runs.push({ file, ten, silero: await runSilero(model, file.samples) });
   }
-  const tenScores = frameScores(runs, (r, f) => r.ten.flag[f] === 1);
+  // Each detector's decision is scored on the audio it analysed (the centre of its window), so
+  // neither is credited with look-ahead nor charged for its window's delay; the causal scores
+  // (each decision on the frame where it becomes available) are printed beside them.
+  const tenScores = frameScores(runs, (r, f) => r.ten.flag[f + TEN_CENTRE_HOPS] === 1);
   const sileroScores = frameScores(runs, (r, f) => {
     const k = Math.floor(((f * FRAME_MS + FRAME_MS / 2) / 1000) * RATE / r.silero.window);
     return (r.silero.p[k] ?? 0) >= 0.5; // Silero's default activation threshold
+  });
+  const tenCausal = frameScores(runs, (r, f) => r.ten.flag[f] === 1);
+  const sileroCausal = frameScores(runs, (r, f) => {
+    // the newest window that had ended when frame f ended
+    const k = Math.floor((((f + 1) * FRAME_MS) / 1000) * RATE / r.silero.window) - 1;
+    return (r.silero.p[k] ?? 0) >= 0.5;
   });
   const hangover = DEFAULT_GATE_CONFIG.hangoverMs;
   const ten = endFigures(runs, (r) => gateEnds(r, hangover));
@@ -190,6 +209,8 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
     rtf: round(tenMs / audioMs, 5),
     f1_ten: round(tenScores.f1, 4),
     f1_silero: round(sileroScores.f1, 4),
+    f1_ten_causal: round(tenCausal.f1, 4),
+    f1_silero_causal: round(sileroCausal.f1, 4),
     precision_ten: round(tenScores.precision, 4),
     recall_ten: round(tenScores.recall, 4),
     precision_silero: round(sileroScores.precision, 4),
@@ -213,6 +234,7 @@ function print(title: string, f: Figures): void {
       precision: f.precision_ten,
       recall: f.recall_ten,
       F1: f.f1_ten,
+      'F1 causal': f.f1_ten_causal,
       'EOS median ms': f.eos_median_ms_ten,
       'EOS p90 ms': f.eos_p90_ms_ten,
       premature: f.premature_ten,
@@ -221,11 +243,13 @@ function print(title: string, f: Figures): void {
       precision: f.precision_silero,
       recall: f.recall_silero,
       F1: f.f1_silero,
+      'F1 causal': f.f1_silero_causal,
       'EOS median ms': f.eos_median_ms_silero,
       'EOS p90 ms': f.eos_p90_ms_silero,
       premature: f.premature_silero,
     },
   });
+  console.log(`F1: each decision scored at the centre of the audio it analysed (TEN VAD: ${WINDOW_SIZE / 16} ms window ending at the hop; Silero: its ${Math.round((512 / RATE) * 1000)} ms window); F1 causal: on the frame where it becomes available`);
   console.log(`real-time factor of our detector: ${f.rtf}`);
   console.log('hangover sweep (our gate):');
   console.table(Object.fromEntries(f.sweep.map((s) => [`${s.hangover_ms} ms`, { 'EOS median ms': s.eos_median_ms, 'EOS p90 ms': s.eos_p90_ms, premature: s.premature }])));
