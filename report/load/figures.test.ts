@@ -61,6 +61,7 @@ describe('loadFigures', () => {
       heard_gaps_per_min: 6, // 6 holes in 60 s of sound
       heard_gaps_per_min_1room: 2,
     });
+    expect(f.pacer_p999_ms_median_job).toBeCloseTo((1.2 + 4.5) / 2, 1);
   });
 
   it('counts every way a room or job can fail', () => {

@@ -12,6 +12,8 @@ export interface LoadFigures {
   errors: number;
   /** Pacer hand-off lateness p99.9, the worst job's (each job's from its own histogram). */
   pacer_p999_ms: number | null;
+  /** The median job's pacer lateness p99.9: the typical call, where the worst job shows one bad moment. */
+  pacer_p999_ms_median_job: number | null;
   pacer_underruns: number;
   /** Event-loop delay p99.9, the worst job's. */
   eventloop_p999_ms: number | null;
@@ -76,6 +78,7 @@ export function loadFigures(o: {
     answered_turns: o.turns.filter((t) => t.status === 'completed').length,
     errors: errorList.length,
     pacer_p999_ms: r1(maxOf(o.calls.map((c) => c.pacer.cadenceP999Ms))),
+    pacer_p999_ms_median_job: r1(summarise(o.calls.map((c) => c.pacer.cadenceP999Ms)).median),
     pacer_underruns: o.calls.reduce((n, c) => n + c.pacer.underruns, 0),
     eventloop_p999_ms: r1(maxOf(o.calls.map((c) => c.eventLoopP999Ms))),
     turn_p50_ms: r1(summarise(perceived(o.turns)).median),

@@ -121,7 +121,7 @@ try {
   row('errors', figures.errors);
   row('turn latency p50, load vs 1 room', `${figures.turn_p50_ms} ms vs ${figures.turn_p50_ms_1room} ms`);
   row('system-added latency p50 (turn − model), load vs 1 room', `${figures.system_added_p50_ms} ms vs ${figures.system_added_p50_ms_1room} ms`);
-  row('pacer lateness p99.9 (worst job)', `${figures.pacer_p999_ms} ms; underruns ${figures.pacer_underruns}`);
+  row('pacer lateness p99.9 (worst job / median job)', `${figures.pacer_p999_ms} / ${figures.pacer_p999_ms_median_job} ms; underruns ${figures.pacer_underruns}`);
   row('holes in the agent audio as heard, per minute of sound: load vs 1 room', `${figures.heard_gaps_per_min ?? '–'} vs ${figures.heard_gaps_per_min_1room ?? '–'}`);
   row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
   row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
