@@ -32,6 +32,12 @@ export interface ParleyConfig {
   maxJobs: number;
   /** CPU share of the machine at which the worker reports itself full; 0 = jobs only. */
   cpuFullAt: number;
+  /**
+   * livekit-server's `agents.target_load` (0.7 by default, also on LiveKit Cloud): the server
+   * gives a worker no more jobs once its reported load reaches this, so "full" is reported as
+   * this value, not as 1 (see agent/capacity.ts).
+   */
+  serverTargetLoad: number;
   /** Job processes kept started and warm (VAD model loaded) ahead of calls. */
   idleProcesses: number;
   /** The worker's health/status HTTP port; 0 picks a free one (several workers on one machine). */
@@ -113,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
     idleProcesses: int('PARLEY_IDLE_PROCESSES', 2, env),
     workerHttpPort: int('PARLEY_WORKER_PORT', 8081, env),
     cpuFullAt: int('PARLEY_CPU_FULL_AT', 0.95, env),
+    serverTargetLoad: int('PARLEY_SERVER_TARGET_LOAD', 0.7, env),
     thinkers: {
       baseURL: env.PARLEY_THINKER_BASE_URL ?? env.OPENAI_BASE_URL ?? (local ? peer : 'https://api.openai.com/v1'),
       apiKey: local ? 'local-peer' : key,

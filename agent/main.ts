@@ -15,7 +15,7 @@ const jobFile = fileURLToPath(new URL(`./job${import.meta.url.endsWith('.ts') ? 
 // cfg.cpuFullAt reads as a load of 1 (full); 0 leaves CPU out.
 const busy = cpuBusyMeter();
 const cpuShare = async () => (cfg.cpuFullAt > 0 ? busy() / cfg.cpuFullAt : 0);
-const capacity = new JobCapacity(cfg.maxJobs, cpuShare);
+const capacity = new JobCapacity(cfg.maxJobs, cpuShare, Date.now, undefined, cfg.serverTargetLoad);
 
 cli.runApp(
   new ServerOptions({
@@ -23,8 +23,9 @@ cli.runApp(
     agentName: cfg.agentName,
     requestFunc: capacity.request,
     loadFunc: capacity.load,
-    // full at capacity, or when the machine's CPU reaches cfg.cpuFullAt
-    loadThreshold: 1,
+    // full at capacity, or when the machine's CPU reaches cfg.cpuFullAt: reported as the server's
+    // target load, beyond which livekit-server sends the worker no jobs (agent/capacity.ts)
+    loadThreshold: cfg.serverTargetLoad,
     numIdleProcesses: cfg.idleProcesses,
     // @livekit/agents reads 0 as "the default" (8081), so a free port is picked here
     port: cfg.workerHttpPort || (await freePort()),
