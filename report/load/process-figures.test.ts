@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CallSummary } from '../../agent/turns/call-summary.js';
-import { cpuByRole, jobProcessFigures, medianOverJobs } from './process-figures.js';
+import { cpuByRole, jobProcessFigures, medianOverJobs, rssSlopeMbPerMin } from './process-figures.js';
 import type { ProcessSeries } from './process-sampler.js';
 
 const call = (room: string, pid: number, from: number, to: number) => ({ room, pid, callerJoinedAt: from, endedAt: to }) as CallSummary;
@@ -39,5 +39,20 @@ describe('cpuByRole', () => {
     const by = cpuByRole(s, 1000, 4000); // samples at 2000, 3000, 4000
     expect(by.job).toBeCloseTo(60, 5);
     expect(by['livekit-server']).toBeCloseTo(3.3, 1);
+  });
+});
+
+describe('rssSlopeMbPerMin', () => {
+  it('measures the trend after the warm-up only', () => {
+    // 20 MB of warm-up in the first 30 s, then +1 MB every 10 s (6 MB/min) for 60 s
+    const rss = Array.from({ length: 91 }, (_, i) => (i <= 30 ? 150 + (20 * i) / 30 : 170 + (i - 30) / 10));
+    const s = [series(7, 'job', rss.map(() => 10), rss, 0)];
+    expect(rssSlopeMbPerMin(s, call('r', 7, 0, 90_000))).toBeCloseTo(6, 5);
+  });
+
+  it('is flat for a steady process and unknown for a short call', () => {
+    const s = [series(7, 'job', Array(60).fill(10), Array(60).fill(200), 0)];
+    expect(rssSlopeMbPerMin(s, call('r', 7, 0, 59_000))).toBe(0);
+    expect(rssSlopeMbPerMin(s, call('r', 7, 0, 35_000))).toBeNull();
   });
 });

@@ -72,3 +72,24 @@ export function cpuByRole(series: ProcessSeries[], from: number, to: number): Pa
 export function medianOverJobs(jobs: JobProcessFigures[], key: 'cpu_pct_p50' | 'cpu_pct_p90' | 'rss_mb_max'): number | null {
   return r1(summarise(jobs.map((j) => j[key]).filter((x): x is number => x !== null)).median);
 }
+
+/**
+ * A job's memory trend while it served its call, past its warm-up: the least-squares slope of RSS
+ * over the samples from `settleMs` after the caller joined to the end, MB per minute. What a leak
+ * shows as; the first seconds of a call (JIT, buffers, the guardrail thread) only warm up. Null
+ * when fewer than 10 samples remain.
+ */
+export function rssSlopeMbPerMin(series: ProcessSeries[], call: CallSummary, settleMs = 30_000): number | null {
+  const s = series.find((x) => x.pid === call.pid && x.role === 'job');
+  const pts = s?.samples.filter((x) => x.at >= call.callerJoinedAt + settleMs && x.at <= call.endedAt) ?? [];
+  if (pts.length < 10) return null;
+  const mx = pts.reduce((a, p) => a + p.at, 0) / pts.length;
+  const my = pts.reduce((a, p) => a + p.rssMb, 0) / pts.length;
+  let sxy = 0;
+  let sxx = 0;
+  for (const p of pts) {
+    sxy += (p.at - mx) * (p.rssMb - my);
+    sxx += (p.at - mx) ** 2;
+  }
+  return sxx > 0 ? r1((sxy / sxx) * 60_000) : null;
+}

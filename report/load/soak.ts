@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { Redis } from 'ioredis';
@@ -11,6 +10,8 @@ import { QUESTIONS } from '../ab/plan.js';
 import { runWebrtcCaller } from '../ab/webrtc-caller.js';
 import { summarise } from '../stats.js';
 import { awaitCallSummaries } from './call-summaries.js';
+import { rssSlopeMbPerMin } from './process-figures.js';
+import { ProcessSampler } from './process-sampler.js';
 import { loadTarget } from './target.js';
 
 /**
@@ -18,7 +19,8 @@ import { loadTarget } from './target.js';
  *
  * Calls that keep coming: each of `rooms` callers (one user each) calls, talks for `call-s`, hangs
  * up and calls again, for `minutes`. It watches what grows: each job's RSS and open handles from
- * its start to its end, the worker process's RSS over the whole run, and whether every context
+ * its start to its end, and its RSS trend past the call's first 30 s (sampled each second, the
+ * leak signal), the worker process's RSS over the whole run, and whether every context
  * write a call made reached Redis (each call counts a session for its user; the stored count must
  * equal the calls made). Table first, JSON last.
  */
@@ -48,9 +50,8 @@ try {
     services.push(worker);
   }
   const questions = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
-  const rssSamples: { at: number; mb: number }[] = [];
-  const sampler = worker ? setInterval(() => rssSamples.push({ at: Date.now(), mb: rssMbOf(worker!.pid) }), 5000) : null;
-  if (worker) rssSamples.push({ at: Date.now(), mb: rssMbOf(worker.pid) });
+  // every process under this runner once a second: the worker's RSS over the run, each job's over its call
+  const sampler = new ProcessSampler().start();
 
   const deadline = Date.now() + minutes * 60_000;
   const made: string[][] = Array.from({ length: rooms }, () => []);
@@ -75,8 +76,8 @@ try {
       }
     }),
   );
-  if (sampler) clearInterval(sampler);
-  if (worker) rssSamples.push({ at: Date.now(), mb: rssMbOf(worker.pid) });
+  const processes = sampler.stop();
+  const rssSamples = (processes.find((p) => p.pid === worker?.pid)?.samples ?? []).map((x) => ({ at: x.at, mb: x.rssMb }));
 
   const all = made.flat();
   const calls = await awaitCallSummaries(env.target.redisUrl, all);
@@ -89,6 +90,7 @@ try {
 
   const perMin = (c: CallSummary) => (c.rssMb - c.rssStartMb) / Math.max(1 / 60, (c.endedAt - c.callerJoinedAt) / 60_000);
   const growth = calls.map(perMin);
+  const slopes = calls.map((c) => rssSlopeMbPerMin(processes, c)).filter((x): x is number => x !== null);
   const handles = calls.map((c) => c.handlesAtEnd - c.handlesAtStart);
   const first = rssSamples[0];
   const last = rssSamples.at(-1);
@@ -102,6 +104,9 @@ try {
     job_summaries: calls.length,
     job_rss_growth_mb_per_min_median: r1(summarise(growth).median),
     job_rss_growth_mb_per_min_max: r1(growth.length ? Math.max(...growth) : null),
+    /** RSS trend past each call's first 30 s (sampled each second): what a leak shows as. */
+    job_rss_slope_mb_per_min_after_30s_median: r1(summarise(slopes).median),
+    job_rss_slope_mb_per_min_after_30s_max: r1(slopes.length ? Math.max(...slopes) : null),
     job_handle_growth_max: handles.length ? Math.max(...handles) : null,
     worker_rss_mb_start: r1(first?.mb),
     worker_rss_mb_end: r1(last?.mb),
@@ -116,7 +121,8 @@ try {
   console.log(`\nSoak: ${rooms} callers × ${minutes} min, calls of ${callS} s`);
   console.log('| figure | value |\n|---|---|');
   console.log(`| calls made / job summaries | ${out.calls} / ${out.job_summaries} |`);
-  console.log(`| job RSS growth, MB/min (median / max) | ${out.job_rss_growth_mb_per_min_median} / ${out.job_rss_growth_mb_per_min_max} |`);
+  console.log(`| job RSS growth over the whole call, start → end, MB/min (median / max) | ${out.job_rss_growth_mb_per_min_median} / ${out.job_rss_growth_mb_per_min_max} |`);
+  console.log(`| job RSS trend after the first 30 s of each call, MB/min (median / max) | ${out.job_rss_slope_mb_per_min_after_30s_median ?? '–'} / ${out.job_rss_slope_mb_per_min_after_30s_max ?? '–'} |`);
   console.log(`| job open-handle growth (max) | ${out.job_handle_growth_max} |`);
   console.log(`| worker RSS start → end | ${out.worker_rss_mb_start} → ${out.worker_rss_mb_end} MB (${out.worker_rss_growth_mb_per_min} MB/min) |`);
   console.log(`| context sessions sent / stored | ${out.context_sessions_sent} / ${out.context_sessions_stored} |`);
@@ -127,14 +133,4 @@ try {
 } finally {
   for (const s of services.splice(0).reverse()) await s.stop().catch(() => {});
   await dispose();
-}
-
-/** Resident memory of one process, MB (from /proc; 0 once it is gone). */
-function rssMbOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
 }
