@@ -20,6 +20,15 @@ export async function until<T>(what: string, fn: () => T | null | undefined | fa
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/**
+ * Dispatches the agent into `room` and joins it as a WebRTC caller, without waiting for the agent
+ * (whether it comes is what some tests are about).
+ */
+export async function dispatchAndJoin(stack: TestStack, room: string, identity = `caller-${room}`): Promise<CallerBot> {
+  await stack.dispatch.createDispatch(room, 'parley');
+  return CallerBot.join({ url: stack.url, room, identity, apiKey: stack.apiKey, apiSecret: stack.apiSecret });
+}
+
 /** Dispatches the agent into a fresh room and joins it as a WebRTC caller. */
 export class Calls {
   #seq = 0;
@@ -40,8 +49,7 @@ export class Calls {
 
   async call(): Promise<{ bot: CallerBot; room: string }> {
     const room = `${this.prefix}-${process.pid}-${++this.#seq}`;
-    await this.stack.dispatch.createDispatch(room, 'parley');
-    const bot = await CallerBot.join({ url: this.stack.url, room, identity: `caller-${this.#seq}`, apiKey: this.stack.apiKey, apiSecret: this.stack.apiSecret });
+    const bot = await dispatchAndJoin(this.stack, room, `caller-${this.#seq}`);
     await until('the agent to join', () => bot.agentIdentity, 30_000);
     return { bot, room };
   }
