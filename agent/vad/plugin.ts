@@ -3,11 +3,14 @@ import { AudioFrame, AudioResampler, AudioResamplerQuality } from '@livekit/rtc-
 import { concatPcm } from '../audio/pcm.js';
 import { TenVadDetector } from './detector.js';
 import { DEFAULT_GATE_CONFIG, SpeechGate } from './gate.js';
+import { DEFAULT_NOISE_FLOOR_RMS, NoiseFloor, withNoiseFloor } from './noise-floor.js';
 import { VAD_SAMPLE_RATE, type GateConfig, type HopSize } from './types.js';
 
 export interface TenVADOptions extends GateConfig {
   hopSize: HopSize;
   modelPath?: string;
+  /** RMS (16-bit LSB) of the noise floor under the model's input (see noise-floor.ts); 0: none. */
+  noiseFloorRms: number;
 }
 
 /**
@@ -28,8 +31,9 @@ export class TenVAD extends VAD {
 
   /** Checks the options and that the model loads; each stream gets its own detector (model state). */
   static async load(opts: Partial<TenVADOptions> = {}): Promise<TenVAD> {
-    const full: TenVADOptions = { ...DEFAULT_GATE_CONFIG, hopSize: 160, ...opts };
+    const full: TenVADOptions = { ...DEFAULT_GATE_CONFIG, hopSize: 160, noiseFloorRms: DEFAULT_NOISE_FLOOR_RMS, ...opts };
     new SpeechGate(full); // validates the gate settings now, not at the first frame
+    new NoiseFloor(full.noiseFloorRms); // and the floor's
     const make = () => TenVadDetector.create({ hopSize: full.hopSize, modelPath: full.modelPath, threshold: full.threshold });
     await (await make()).close();
     return new TenVAD(full, make);
@@ -51,7 +55,7 @@ export class TenVADStream extends VADStream {
   }
 
   async #run(opts: TenVADOptions, detectorP: Promise<TenVadDetector>): Promise<void> {
-    const detector = await detectorP;
+    const detector = withNoiseFloor(await detectorP, opts.noiseFloorRms);
     const hop = opts.hopSize;
     const hopMs = (hop / VAD_SAMPLE_RATE) * 1000;
     let gate = new SpeechGate(opts);

@@ -16,14 +16,18 @@
  * group, in a process of its own, counts the gaps (silence inserted or concealed) in what it hears
  * during responses.
  *
- * Usage: tsx test/bench/pacer-bench.ts [--seconds 20] [--sessions 1,10,50] [--variants pacer,backpressure,naive]
- *                                      [--room [--per-process 10]]
+ * Run length: --seconds is the least; a run with few sessions lasts long enough to hand off about
+ * --min-frames response frames in all (default 3000). A p99.9 over fewer than ~1000 frames is simply
+ * the worst frame (at 20 s one session hands off ~890), so the 1-session figure would be the max.
+ *
+ * Usage: tsx test/bench/pacer-bench.ts [--seconds 20] [--min-frames 3000] [--sessions 1,10,50]
+ *                                      [--variants pacer,backpressure,naive] [--room [--per-process 10]]
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AudioSource } from '@livekit/rtc-node';
 import { SOURCE_QUEUE_MS } from '../../agent/pacer/playback.js';
 import { startTestStack, type TestStack } from '../harness/stack.js';
-import { analyse, type Figures, RATE, RecordingSink, runSession, type Sender } from './pacer-load.js';
+import { analyse, type Figures, RATE, RecordingSink, runSession, type Sender, watchGc } from './pacer-load.js';
 import type { RoomTarget } from './pacer-room.js';
 import { runThroughRoom } from './pacer-shards.js';
 
@@ -39,7 +43,12 @@ function arg(name: string, dflt: string): string {
   return i > 0 && process.argv[i + 1] ? process.argv[i + 1] : dflt;
 }
 
-const seconds = Number(arg('seconds', '20'));
+const minSeconds = Number(arg('seconds', '20'));
+const minFrames = Number(arg('min-frames', '3000'));
+/** Share of a session's time its responses are playing (pauses between responses hand off nothing); measured ~0.89. */
+const RESPONSE_DUTY = 0.85;
+/** Seconds a run of n sessions lasts: at least --seconds, and long enough for --min-frames frames in all. */
+const secondsFor = (sessions: number) => Math.max(minSeconds, Math.ceil((minFrames * 0.02) / (sessions * RESPONSE_DUTY)));
 const sessionCounts = arg('sessions', '1,10,50').split(',').map(Number);
 const variants = arg('variants', 'pacer,backpressure,naive').split(',') as Variant[];
 const perProcess = Number(arg('per-process', '10'));
@@ -63,11 +72,13 @@ const stack: TestStack | null = viaRoom ? await startTestStack() : null;
 
 async function runInProcess(variant: Variant, sessions: number): Promise<Row> {
   const v = VARIANTS[variant];
+  const seconds = secondsFor(sessions);
   const sources = Array.from({ length: sessions }, () =>
     v.queueMs === undefined ? new AudioSource(RATE, 1) : new AudioSource(RATE, 1, v.queueMs),
   );
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  const gcWatch = watchGc();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const logs = await Promise.all(
@@ -84,6 +95,8 @@ async function runInProcess(variant: Variant, sessions: number): Promise<Row> {
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   loop.disable();
+  const gc = gcWatch.stop();
+  for (const l of logs) l.gc = gc;
   for (const s of sources) await s.close();
   return {
     ...analyse(logs),
@@ -99,7 +112,7 @@ async function runInRoom(target: RoomTarget, variant: Variant, sessions: number)
     sender: v.sender,
     queueMs: v.queueMs,
     sessions,
-    seconds,
+    seconds: secondsFor(sessions),
     perProcess,
     seedBase: 1000 * sessions,
   });
@@ -111,9 +124,9 @@ const runOnce = (variant: Variant, sessions: number) => (stack ? runInRoom(stack
 /** A run that could not be made (in --room: sessions that could not all connect) is a row too. */
 type Outcome = Row | { error: string };
 const results: Record<Variant, Record<string, Outcome>> = { pacer: {}, backpressure: {}, naive: {} };
-const cols = ['variant', 'sessions', 'p50_ms', 'p99_ms', 'p999_ms', 'max_ms', 'underruns', 'frames', 'sink_p50_ms', 'sink_max_ms', 'loop_p99_ms', 'cpu_pct', ...(viaRoom ? ['idle_cpu', 'machine_cpu', 'gaps', 'gap_ms', 'processes'] : [])];
+const cols = ['variant', 'sessions', 'p50_ms', 'p99_ms', 'p999_ms', 'max_ms', 'underruns', 'frames', 'sink_p50_ms', 'sink_max_ms', 'loop_p99_ms', 'cpu_pct', 'late>1ms', 'in_gc', ...(viaRoom ? ['idle_cpu', 'machine_cpu', 'gaps', 'gap_ms', 'processes'] : [])];
 const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(i === 0 ? 12 : 10)).join(' ');
-console.log(`pacer bench: ${seconds} s per run, real AudioSources ${viaRoom ? `published through a real room, ${perProcess} sessions per process, each group heard by a receiving participant in its own process` : 'without a room, all sessions in this process'}; deviation = |hand-off − fitted 20 ms grid|`);
+console.log(`pacer bench: ${minSeconds} s per run at least (longer with few sessions, for ≥ ${minFrames} frames), real AudioSources ${viaRoom ? `published through a real room, ${perProcess} sessions per process, each group heard by a receiving participant in its own process` : 'without a room, all sessions in this process'}; deviation = |hand-off − fitted 20 ms grid|`);
 if (viaRoom) console.log('idle_cpu / cpu_pct: CPU of the publishing processes (% of one core) with the tracks published and idle, and while pacing; machine_cpu: all cores (100 = saturated)');
 console.log(line(cols));
 for (const variant of variants) {
@@ -124,7 +137,7 @@ for (const variant of variants) {
       console.log(`${line([variant, n])}  could not run: ${row.error}`);
       continue;
     }
-    console.log(line([variant, n, row.p50_ms, row.p99_ms, row.p999_ms, row.max_ms, row.underruns, row.frames, row.sink_p50_ms, row.sink_max_ms, row.loop_p99_ms, row.cpu_pct, ...(viaRoom ? [row.idle_cpu_pct ?? 0, row.machine_cpu_pct ?? 0, row.gaps ?? 0, row.gap_ms ?? 0, row.processes ?? 0] : [])]));
+    console.log(line([variant, n, row.p50_ms, row.p99_ms, row.p999_ms, row.max_ms, row.underruns, row.frames, row.sink_p50_ms, row.sink_max_ms, row.loop_p99_ms, row.cpu_pct, row.late_frames, row.late_in_gc, ...(viaRoom ? [row.idle_cpu_pct ?? 0, row.machine_cpu_pct ?? 0, row.gaps ?? 0, row.gap_ms ?? 0, row.processes ?? 0] : [])]));
   }
 }
 const pick = (r: Record<string, Outcome>) =>
@@ -133,7 +146,7 @@ const pick = (r: Record<string, Outcome>) =>
       k,
       'error' in f
         ? { error: f.error }
-        : { p50_ms: f.p50_ms, p99_ms: f.p99_ms, p999_ms: f.p999_ms, underruns: f.underruns, frames: f.frames, max_ms: f.max_ms, sink_p50_ms: f.sink_p50_ms, sink_max_ms: f.sink_max_ms, ...(f.pacer_underruns !== undefined ? { pacer_underruns: f.pacer_underruns } : {}), ...(f.gaps !== undefined ? { gaps: f.gaps, gap_ms: f.gap_ms, cpu_pct: f.cpu_pct, idle_cpu_pct: f.idle_cpu_pct, machine_cpu_pct: f.machine_cpu_pct } : {}) },
+        : { p50_ms: f.p50_ms, p99_ms: f.p99_ms, p999_ms: f.p999_ms, underruns: f.underruns, frames: f.frames, max_ms: f.max_ms, sink_p50_ms: f.sink_p50_ms, sink_max_ms: f.sink_max_ms, ...(f.pacer_underruns !== undefined ? { pacer_underruns: f.pacer_underruns } : {}), ...(f.gaps !== undefined ? { gaps: f.gaps, gap_ms: f.gap_ms, cpu_pct: f.cpu_pct, idle_cpu_pct: f.idle_cpu_pct, machine_cpu_pct: f.machine_cpu_pct } : {}), late_frames: f.late_frames, late_in_gc: f.late_in_gc },
     ]),
   );
 await stack?.stop();

@@ -14,6 +14,7 @@
  *           back-pressure; with the default 1000 ms queue there is hardly any.
  */
 import { once } from 'node:events';
+import { PerformanceObserver } from 'node:perf_hooks';
 import { AudioFrame } from '@livekit/rtc-node';
 import { ChunkQueue } from '../../agent/pacer/chunk-queue.js';
 import { Pacer, type FrameSink, type PacerStats } from '../../agent/pacer/pacer.js';
@@ -55,6 +56,8 @@ export interface SessionLog {
   /** Per frame: modelled ms queued in the sink just before the hand-off. */
   sinkMs: number[];
   pacer?: PacerStats;
+  /** GC pauses of the process the session ran in, [start, duration] in performance.now ms (room mode). */
+  gc?: [number, number][];
 }
 
 /**
@@ -195,6 +198,29 @@ export interface Figures {
   sink_p50_ms: number;
   sink_max_ms: number;
   pacer_underruns?: number;
+  /** Frames more than 1 ms off the grid, and how many of them a GC pause of their process overlapped. */
+  late_frames: number;
+  late_in_gc: number;
+}
+
+/** Collects this process's GC pauses ([start, duration], performance.now ms) until stopped. */
+export function watchGc(): { stop(): [number, number][] } {
+  const gc: [number, number][] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) gc.push([e.startTime, e.duration]);
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  return {
+    stop() {
+      observer.disconnect();
+      return gc;
+    },
+  };
+}
+
+/** Whether a GC pause overlapped [from, to] (the window in which a late frame was held up). */
+function gcOverlaps(gc: [number, number][] | undefined, from: number, to: number): boolean {
+  return !!gc?.some(([start, dur]) => start <= to && start + dur >= from);
 }
 
 function quantile(sorted: Float64Array, q: number): number {
@@ -215,6 +241,8 @@ export function analyse(logs: SessionLog[]): Figures {
   let gaps = 0;
   let pacerUnderruns = 0;
   let hasPacer = false;
+  let late = 0;
+  let lateInGc = 0;
   for (const log of logs) {
     sink.push(...log.sinkMs);
     if (log.pacer) {
@@ -235,7 +263,14 @@ export function analyse(logs: SessionLog[]): Figures {
       if (h.length <= PRIMING_FRAMES) return;
       const off = Float64Array.from(h.slice(PRIMING_FRAMES), (t, i) => t - (i + PRIMING_FRAMES) * FRAME_MS).sort();
       const t0 = quantile(off, 0.5);
-      for (let n = PRIMING_FRAMES; n < h.length; n++) devs.push(Math.abs(h[n] - n * FRAME_MS - t0));
+      for (let n = PRIMING_FRAMES; n < h.length; n++) {
+        const dev = h[n] - n * FRAME_MS - t0;
+        devs.push(Math.abs(dev));
+        if (dev > 1) {
+          late++;
+          if (gcOverlaps(log.gc, h[n] - dev, h[n])) lateInGc++;
+        }
+      }
     });
   }
   const d = Float64Array.from(devs).sort();
@@ -251,5 +286,7 @@ export function analyse(logs: SessionLog[]): Figures {
     sink_p50_ms: r3(quantile(s, 0.5)),
     sink_max_ms: r3(s.length ? s[s.length - 1] : 0),
     ...(hasPacer ? { pacer_underruns: pacerUnderruns } : {}),
+    late_frames: late,
+    late_in_gc: lateInGc,
   };
 }

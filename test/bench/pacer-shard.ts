@@ -13,7 +13,7 @@
 import { EventEmitter, once } from 'node:events';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AudioSource, dispose } from '@livekit/rtc-node';
-import { type Sender, RecordingSink, runSession, RATE, type SessionLog } from './pacer-load.js';
+import { type Sender, RecordingSink, runSession, RATE, type SessionLog, watchGc } from './pacer-load.js';
 import { listen, publishSources, type HeardGaps, type RoomTarget } from './pacer-room.js';
 
 export interface PublishShard {
@@ -81,6 +81,8 @@ async function publish(spec: PublishShard): Promise<PublishResult> {
   await command('go');
   const loop = monitorEventLoopDelay({ resolution: 1 });
   loop.enable();
+  // GC pauses, so the bench can say how many late frames a collection held up
+  const gcWatch = watchGc();
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   const logs = await Promise.all(
@@ -89,6 +91,8 @@ async function publish(spec: PublishShard): Promise<PublishResult> {
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   loop.disable();
+  const gc = gcWatch.stop();
+  for (const l of logs) l.gc = gc;
   // keep the participants connected until the receiver has judged the tail
   await new Promise((r) => setTimeout(r, 800));
   for (const r of rooms) await r.disconnect().catch(() => {});

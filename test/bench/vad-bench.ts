@@ -6,7 +6,9 @@
  * Prints, in one run: our detector's real-time factor; frame-level precision/recall/F1 (10 ms frames)
  * for both; end-of-speech delay after the last labelled speech end (median, p90) for our gate and
  * Silero's END_OF_SPEECH; premature speech ends (fired inside a labelled pause that more speech
- * follows) for both; and a hangover sweep of our gate, as a table and an SVG chart.
+ * follows) for both; a hangover sweep of our gate, as a table and an SVG chart; and a threshold
+ * sweep. "TEN VAD" is the product's detector: the model behind the noise floor (noise-floor.ts); the
+ * model alone is scored beside it.
  * `--telephone` repeats everything on the test set passed through G.711 μ-law at 8 kHz and back.
  * Last line: one JSON object.
  *
@@ -21,6 +23,8 @@ import { telephoneBand } from '../../agent/audio/g711.js';
 import { TenVadDetector } from '../../agent/vad/detector.js';
 import { WINDOW_SIZE } from '../../agent/vad/constants.js';
 import { DEFAULT_GATE_CONFIG, SpeechGate } from '../../agent/vad/gate.js';
+import { DEFAULT_NOISE_FLOOR_RMS, withNoiseFloor } from '../../agent/vad/noise-floor.js';
+import type { FrameDetector } from '../../agent/vad/types.js';
 import { PROJECT_ROOT } from '../../agent/vad/model-path.js';
 import { labelledFiles, type LabelledFile, type Segment } from '../harness/vad-labels.js';
 
@@ -29,6 +33,8 @@ const HOP = 160;
 const FRAME_MS = 10;
 const PAD_MS = 2000;
 const SWEEP = [100, 200, 300, 400, 500, 600, 700, 800];
+/** Gate thresholds swept at the default hangover: the speech/non-speech trade-off per band (wideband, telephone). */
+const THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
 /**
  * TEN VAD's decision at hop i comes from a WINDOW_SIZE-sample window ending with that hop: the
  * audio it analysed is centred this many hops earlier (768 samples: 2 hops of 160). Silero's is
@@ -38,8 +44,10 @@ const TEN_CENTRE_HOPS = Math.round((WINDOW_SIZE / 2 - HOP / 2) / HOP);
 
 interface FileRun {
   file: LabelledFile;
-  /** Our detector's per-hop probability and flag. */
+  /** Our detector's per-hop probability and flag, as the product runs it (behind the noise floor). */
   ten: { p: Float32Array; flag: Uint8Array };
+  /** The model alone, without the noise floor. */
+  tenRaw: { p: Float32Array; flag: Uint8Array };
   /** Silero: one probability per inference window, and END_OF_SPEECH times (stream ms). */
   silero: { p: number[]; window: number; ends: number[] };
 }
@@ -53,6 +61,10 @@ interface Figures {
   f1_silero_causal: number;
   precision_ten: number;
   recall_ten: number;
+  /** The model without the noise floor in front (agent/vad/noise-floor.ts): what the floor is worth. */
+  f1_ten_no_floor: number;
+  precision_ten_no_floor: number;
+  recall_ten_no_floor: number;
   precision_silero: number;
   recall_silero: number;
   eos_median_ms_ten: number;
@@ -64,6 +76,7 @@ interface Figures {
   hangover_ms: number;
   files: number;
   sweep: { hangover_ms: number; eos_median_ms: number; eos_p90_ms: number; premature: number }[];
+  threshold_sweep: { threshold: number; precision: number; recall: number; f1: number; eos_median_ms: number; premature: number; missed_onsets: number }[];
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -76,7 +89,7 @@ const quantile = (xs: number[], q: number) => {
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
 const inSpeech = (segs: Segment[], ms: number) => segs.some((s) => ms >= s.start && ms < s.end);
 
-async function runTen(det: TenVadDetector, samples: Int16Array): Promise<{ p: Float32Array; flag: Uint8Array; ms: number }> {
+async function runTen(det: FrameDetector, samples: Int16Array): Promise<{ p: Float32Array; flag: Uint8Array; ms: number }> {
   det.reset();
   const n = Math.floor(samples.length / HOP);
   const p = new Float32Array(n);
@@ -164,25 +177,62 @@ function endFigures(runs: FileRun[], endsOf: (r: FileRun) => number[]) {
 }
 
 /** Our gate's speech-end decision times (stream ms) over a file's probabilities, at a hangover. */
-function gateEnds(r: FileRun, hangoverMs: number): number[] {
-  const gate = new SpeechGate({ ...DEFAULT_GATE_CONFIG, hangoverMs });
+function gateEnds(r: FileRun, hangoverMs: number, threshold = DEFAULT_GATE_CONFIG.threshold): number[] {
+  return gateRun(r, hangoverMs, threshold).ends;
+}
+
+/** Our gate over a file's probabilities: speech-start and speech-end decision times (stream ms). */
+function gateRun(r: FileRun, hangoverMs: number, threshold: number): { starts: number[]; ends: number[] } {
+  const gate = new SpeechGate({ ...DEFAULT_GATE_CONFIG, hangoverMs, threshold });
+  const starts: number[] = [];
   const ends: number[] = [];
   const hop = new Int16Array(HOP);
   for (let i = 0; i < r.ten.p.length; i++) {
-    for (const ev of gate.push(hop, r.ten.p[i]!)) if (ev.type === 'speech-end') ends.push(ev.atMs);
+    for (const ev of gate.push(hop, r.ten.p[i]!)) {
+      if (ev.type === 'speech-end') ends.push(ev.atMs);
+      else if (ev.type === 'speech-start') starts.push(ev.atMs);
+    }
   }
-  return ends;
+  return { starts, ends };
+}
+
+/**
+ * Labelled utterances (segments separated by ≥ hangover of pause) during which the gate never
+ * entered speech: a caller who is not heard at all, the worst failure on a phone line.
+ */
+function missedOnsets(runs: FileRun[], hangoverMs: number, threshold: number): number {
+  let missed = 0;
+  for (const r of runs) {
+    const { starts, ends } = gateRun(r, hangoverMs, threshold);
+    const speaking = (from: number, to: number) =>
+      starts.some((s, i) => s <= to && (ends[i] ?? Infinity) >= from);
+    for (const u of utterances(r.file.segments, hangoverMs)) if (!speaking(u.start, u.end)) missed++;
+  }
+  return missed;
+}
+
+/** Merges labelled segments whose pause is shorter than `gapMs` into utterances. */
+function utterances(segs: Segment[], gapMs: number): Segment[] {
+  const out: Segment[] = [];
+  for (const s of segs) {
+    const last = out.at(-1);
+    if (last && s.start - last.end < gapMs) out[out.length - 1] = { ...last, end: s.end };
+    else out.push({ ...s });
+  }
+  return out;
 }
 
 async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseVad): Promise<Figures> {
   const runs: FileRun[] = [];
   let tenMs = 0;
   let audioMs = 0;
+  const product = withNoiseFloor(det, DEFAULT_NOISE_FLOOR_RMS);
   for (const file of files) {
-    const ten = await runTen(det, file.samples);
+    const ten = await runTen(product, file.samples);
     tenMs += ten.ms;
     audioMs += (file.samples.length / RATE) * 1000;
-    runs.push({ file, ten, silero: await runSilero(model, file.samples) });
+    const tenRaw = await runTen(det, file.samples);
+    runs.push({ file, ten, tenRaw, silero: await runSilero(model, file.samples) });
   }
   // Each detector's decision is scored on the audio it analysed (the centre of its window), so
   // neither is credited with look-ahead nor charged for its window's delay; the causal scores
@@ -193,6 +243,7 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
     return (r.silero.p[k] ?? 0) >= 0.5; // Silero's default activation threshold
   });
   const tenCausal = frameScores(runs, (r, f) => r.ten.flag[f] === 1);
+  const tenRaw = frameScores(runs, (r, f) => r.tenRaw.flag[f + TEN_CENTRE_HOPS] === 1);
   const sileroCausal = frameScores(runs, (r, f) => {
     // the newest window that had ended when frame f ended
     const k = Math.floor((((f + 1) * FRAME_MS) / 1000) * RATE / r.silero.window) - 1;
@@ -205,6 +256,19 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
     const e = endFigures(runs, (r) => gateEnds(r, h));
     return { hangover_ms: h, eos_median_ms: round(e.median), eos_p90_ms: round(e.p90), premature: e.premature };
   });
+  const threshold_sweep = THRESHOLDS.map((th) => {
+    const sc = frameScores(runs, (r, f) => (r.ten.p[f + TEN_CENTRE_HOPS] ?? 0) >= th);
+    const e = endFigures(runs, (r) => gateEnds(r, hangover, th));
+    return {
+      threshold: th,
+      precision: round(sc.precision, 4),
+      recall: round(sc.recall, 4),
+      f1: round(sc.f1, 4),
+      eos_median_ms: round(e.median),
+      premature: e.premature,
+      missed_onsets: missedOnsets(runs, hangover, th),
+    };
+  });
   return {
     rtf: round(tenMs / audioMs, 5),
     f1_ten: round(tenScores.f1, 4),
@@ -213,6 +277,9 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
     f1_silero_causal: round(sileroCausal.f1, 4),
     precision_ten: round(tenScores.precision, 4),
     recall_ten: round(tenScores.recall, 4),
+    f1_ten_no_floor: round(tenRaw.f1, 4),
+    precision_ten_no_floor: round(tenRaw.precision, 4),
+    recall_ten_no_floor: round(tenRaw.recall, 4),
     precision_silero: round(sileroScores.precision, 4),
     recall_silero: round(sileroScores.recall, 4),
     eos_median_ms_ten: round(ten.median),
@@ -224,6 +291,7 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
     hangover_ms: hangover,
     files: runs.length,
     sweep,
+    threshold_sweep,
   };
 }
 
@@ -239,6 +307,11 @@ function print(title: string, f: Figures): void {
       'EOS p90 ms': f.eos_p90_ms_ten,
       premature: f.premature_ten,
     },
+    'TEN VAD, no noise floor': {
+      precision: f.precision_ten_no_floor,
+      recall: f.recall_ten_no_floor,
+      F1: f.f1_ten_no_floor,
+    },
     'Silero (defaults)': {
       precision: f.precision_silero,
       recall: f.recall_silero,
@@ -253,6 +326,8 @@ function print(title: string, f: Figures): void {
   console.log(`real-time factor of our detector: ${f.rtf}`);
   console.log('hangover sweep (our gate):');
   console.table(Object.fromEntries(f.sweep.map((s) => [`${s.hangover_ms} ms`, { 'EOS median ms': s.eos_median_ms, 'EOS p90 ms': s.eos_p90_ms, premature: s.premature }])));
+  console.log(`threshold sweep (our gate at ${f.hangover_ms} ms hangover; missed = labelled utterances the gate never opened for):`);
+  console.table(Object.fromEntries(f.threshold_sweep.map((t) => [String(t.threshold), { precision: t.precision, recall: t.recall, F1: t.f1, 'EOS median ms': t.eos_median_ms, premature: t.premature, missed: t.missed_onsets }])));
   const atParity = f.sweep.find((s) => s.premature <= f.premature_silero);
   const goals = {
     'RTF ≤ 0.008': f.rtf <= 0.008,
