@@ -8,7 +8,8 @@
  *                  the rhythm is the native queue's back-pressure (the alternative design)
  *   naive        — no pacer, frames captured as they arrive into AudioSource(24k, 1) with the
  *                  default 1000 ms queue (the out-of-the-box setup)
- * Last line: one JSON object {"sessions": {"1": {...}, ...}, "naive": {...}, "backpressure": {...}}.
+ *   timer        — a bare 20 ms timer loop, no audio: the machine's own wake-up jitter, the floor
+ * Last line: one JSON object {"sessions": {"1": {...}, ...}, "naive": {...}, "backpressure": {...}, "timer_floor": {...}}.
  *
  * With --room (run inside the test namespace: `bash scripts/in-netns.sh npx tsx test/bench/pacer-bench.ts --room`),
  * every AudioSource is also published through a real livekit-server room, as its own participant,
@@ -27,7 +28,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { AudioSource } from '@livekit/rtc-node';
 import { SOURCE_QUEUE_MS } from '../../agent/pacer/playback.js';
 import { startTestStack, type TestStack } from '../harness/stack.js';
-import { analyse, type Figures, RATE, RecordingSink, runSession, type Sender, watchGc } from './pacer-load.js';
+import { analyse, type Figures, RATE, RecordingSink, runSession, type Sender, timerFloor, watchGc } from './pacer-load.js';
 import type { RoomTarget } from './pacer-room.js';
 import { runThroughRoom } from './pacer-shards.js';
 
@@ -129,6 +130,9 @@ const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padSt
 console.log(`pacer bench: ${minSeconds} s per run at least (longer with few sessions, for ≥ ${minFrames} frames), real AudioSources ${viaRoom ? `published through a real room, ${perProcess} sessions per process, each group heard by a receiving participant in its own process` : 'without a room, all sessions in this process'}; deviation = |hand-off − fitted 20 ms grid|`);
 if (viaRoom) console.log('idle_cpu / cpu_pct: CPU of the publishing processes (% of one core) with the tracks published and idle, and while pacing; machine_cpu: all cores (100 = saturated)');
 console.log(line(cols));
+// what the machine gives a bare timer, for as long as the 1-session run lasts: the floor under every row
+const floor = await timerFloor(secondsFor(1));
+console.log(`${line(['timer', 1, floor.p50_ms, floor.p99_ms, floor.p999_ms, floor.max_ms, '-', floor.frames])}  (a bare 20 ms timer loop in this process: the machine's own wake-up jitter)`);
 for (const variant of variants) {
   for (const n of sessionCounts) {
     const row: Outcome = await runOnce(variant, n).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
@@ -150,5 +154,5 @@ const pick = (r: Record<string, Outcome>) =>
     ]),
   );
 await stack?.stop();
-console.log(JSON.stringify({ sessions: pick(results.pacer), naive: pick(results.naive), backpressure: pick(results.backpressure) }));
+console.log(JSON.stringify({ sessions: pick(results.pacer), naive: pick(results.naive), backpressure: pick(results.backpressure), timer_floor: floor }));
 process.exit(0);

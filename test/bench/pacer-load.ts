@@ -290,3 +290,27 @@ export function analyse(logs: SessionLog[]): Figures {
     late_in_gc: lateInGc,
   };
 }
+
+/**
+ * The floor under any sender's cadence on this machine: a bare 20 ms timer loop (absolute
+ * deadlines, no audio, no rtc-node) in this process, its wake-ups measured like the pacer's
+ * hand-offs (deviation from the fitted grid). The OS and the VM occasionally wake a process
+ * milliseconds late; no sender on the event loop can be steadier than this.
+ */
+export async function timerFloor(seconds: number): Promise<Pick<Figures, 'p50_ms' | 'p99_ms' | 'p999_ms' | 'max_ms' | 'frames'>> {
+  const n = Math.round((seconds * 1000) / FRAME_MS);
+  const at: number[] = [];
+  const t0 = performance.now() + FRAME_MS;
+  await new Promise<void>((done) => {
+    const tick = () => {
+      at.push(performance.now() - (t0 + at.length * FRAME_MS));
+      if (at.length >= n) return done();
+      setTimeout(tick, Math.max(0, t0 + at.length * FRAME_MS - performance.now()));
+    };
+    setTimeout(tick, FRAME_MS);
+  });
+  const mid = quantile(Float64Array.from(at).sort(), 0.5);
+  const d = Float64Array.from(at, (x) => Math.abs(x - mid)).sort();
+  const r3 = (x: number) => Math.round(x * 1000) / 1000;
+  return { p50_ms: r3(quantile(d, 0.5)), p99_ms: r3(quantile(d, 0.99)), p999_ms: r3(quantile(d, 0.999)), max_ms: r3(d[d.length - 1] ?? 0), frames: d.length };
+}
