@@ -8,7 +8,7 @@
  * Silero's END_OF_SPEECH; premature speech ends (fired inside a labelled pause that more speech
  * follows) for both; a hangover sweep of our gate, as a table and an SVG chart; and a threshold
  * sweep. "TEN VAD" is the product's detector: the model behind the noise floor (noise-floor.ts); the
- * model alone is scored beside it.
+ * model alone is scored beside it; and F1 at input levels down to −30 dB (quiet callers).
  * `--telephone` repeats everything on the test set passed through G.711 μ-law at 8 kHz and back.
  * Last line: one JSON object.
  *
@@ -295,6 +295,35 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
   };
 }
 
+/** Input levels for the quiet-caller sweep, dB relative to the test set as recorded. */
+const LEVELS_DB = [0, -10, -20, -30];
+
+/**
+ * Quiet callers: TEN VAD's aligned frame F1 (threshold 0.5) with the test set attenuated, as the
+ * product runs it and the model alone, wideband and through G.711. Says whether the noise floor,
+ * fixed in absolute level, starts to mask speech as the caller gets quieter (it does not, to −30 dB).
+ */
+async function levelSweep(files: LabelledFile[], det: TenVadDetector) {
+  const f1 = async (d: FrameDetector, band: LabelledFile[]) => {
+    const runs: FileRun[] = [];
+    for (const file of band) {
+      const ten = await runTen(d, file.samples);
+      runs.push({ file, ten, tenRaw: ten, silero: { p: [], window: 512, ends: [] } });
+    }
+    return round(frameScores(runs, (r, f) => r.ten.flag[f + TEN_CENTRE_HOPS] === 1).f1, 4);
+  };
+  const rows: { level_db: number; band: string; f1: number; f1_no_floor: number }[] = [];
+  for (const db of LEVELS_DB) {
+    const g = 10 ** (db / 20);
+    const quiet = files.map((f) => ({ ...f, samples: f.samples.map((v) => Math.round(v * g)) }));
+    const bands = { wideband: quiet, telephone: quiet.map((f) => ({ ...f, samples: telephoneBand(f.samples).subarray(0, f.samples.length) })) };
+    for (const [band, fs] of Object.entries(bands)) {
+      rows.push({ level_db: db, band, f1: await f1(withNoiseFloor(det, DEFAULT_NOISE_FLOOR_RMS), fs), f1_no_floor: await f1(det, fs) });
+    }
+  }
+  return rows;
+}
+
 function print(title: string, f: Figures): void {
   console.log(`\n${title} (${f.files} files, ${PAD_MS} ms of silence appended)`);
   console.table({
@@ -389,6 +418,9 @@ if (telephone) {
   tel = await evaluate(phoneFiles, det, model);
   print('Telephone (G.711 μ-law, 8 kHz, and back)', tel);
 }
+const levels = await levelSweep(files, det);
+console.log('\nquiet callers: TEN VAD frame F1 with the input attenuated (product = behind the noise floor)');
+console.table(Object.fromEntries(levels.map((l) => [`${l.level_db} dB ${l.band}`, { F1: l.f1, 'F1 model alone': l.f1_no_floor }])));
 const out = join(PROJECT_ROOT, 'out');
 mkdirSync(out, { recursive: true });
 const svg = join(out, 'vad-sweep.svg');
@@ -396,5 +428,5 @@ writeFileSync(svg, chart(wide, tel));
 console.log(`\nchart: ${svg}`);
 await det.close();
 clearInterval(keepRunning);
-console.log(JSON.stringify(tel ? { ...wide, telephone: tel } : wide));
+console.log(JSON.stringify({ ...wide, ...(tel ? { telephone: tel } : {}), level_sweep: levels }));
 process.exit(0);
