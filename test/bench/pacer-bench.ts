@@ -24,11 +24,9 @@
  * Usage: tsx test/bench/pacer-bench.ts [--seconds 20] [--min-frames 3000] [--sessions 1,10,50]
  *                                      [--variants pacer,backpressure,naive] [--room [--per-process 10]]
  */
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { AudioSource } from '@livekit/rtc-node';
 import { SOURCE_QUEUE_MS } from '../../agent/pacer/playback.js';
 import { startTestStack, type TestStack } from '../harness/stack.js';
-import { analyse, type Figures, RATE, RecordingSink, runSession, type Sender, timerFloor, watchGc } from './pacer-load.js';
+import { analyse, audioSource, type Figures, runMeasuredSessions, type Sender, timerFloor } from './pacer-load.js';
 import type { RoomTarget } from './pacer-room.js';
 import { runThroughRoom } from './pacer-shards.js';
 
@@ -74,36 +72,16 @@ const stack: TestStack | null = viaRoom ? await startTestStack() : null;
 async function runInProcess(variant: Variant, sessions: number): Promise<Row> {
   const v = VARIANTS[variant];
   const seconds = secondsFor(sessions);
-  const sources = Array.from({ length: sessions }, () =>
-    v.queueMs === undefined ? new AudioSource(RATE, 1) : new AudioSource(RATE, 1, v.queueMs),
-  );
-  const loop = monitorEventLoopDelay({ resolution: 1 });
-  loop.enable();
-  const gcWatch = watchGc();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const logs = await Promise.all(
-    sources.map((src, i) =>
-      runSession(new RecordingSink(src), {
-        sender: v.sender,
-        seconds,
-        seed: 1000 * sessions + i,
-        // stagger the sessions so their schedules are not in phase
-        startDelayMs: sessions > 1 ? (i * 997) % 1000 : 0,
-      }),
-    ),
-  );
-  const wall = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  loop.disable();
-  const gc = gcWatch.stop();
-  for (const l of logs) l.gc = gc;
+  const sources = Array.from({ length: sessions }, () => audioSource(v.queueMs));
+  const run = await runMeasuredSessions(sources, (i) => ({
+    sender: v.sender,
+    seconds,
+    seed: 1000 * sessions + i,
+    // stagger the sessions so their schedules are not in phase
+    startDelayMs: sessions > 1 ? (i * 997) % 1000 : 0,
+  }));
   for (const s of sources) await s.close();
-  return {
-    ...analyse(logs),
-    loop_p99_ms: Math.round(loop.percentile(99) / 1e4) / 100,
-    cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
-  };
+  return { ...analyse(run.logs), loop_p99_ms: run.loop_p99_ms, cpu_pct: run.cpu_pct };
 }
 
 async function runInRoom(target: RoomTarget, variant: Variant, sessions: number): Promise<Row> {

@@ -14,8 +14,8 @@
  *           back-pressure; with the default 1000 ms queue there is hardly any.
  */
 import { once } from 'node:events';
-import { PerformanceObserver } from 'node:perf_hooks';
-import { AudioFrame } from '@livekit/rtc-node';
+import { monitorEventLoopDelay, PerformanceObserver } from 'node:perf_hooks';
+import { AudioFrame, AudioSource } from '@livekit/rtc-node';
 import { ChunkQueue } from '../../agent/pacer/chunk-queue.js';
 import { Pacer, type FrameSink, type PacerStats } from '../../agent/pacer/pacer.js';
 import { rng } from '../../agent/pacer/testing.js';
@@ -203,8 +203,45 @@ export interface Figures {
   late_in_gc: number;
 }
 
+/** A 24 kHz mono AudioSource with a queue of queueMs, or rtc-node's default (1 s) when undefined. */
+export function audioSource(queueMs: number | undefined): AudioSource {
+  return queueMs === undefined ? new AudioSource(RATE, 1) : new AudioSource(RATE, 1, queueMs);
+}
+
+export interface MeasuredSessions {
+  logs: SessionLog[];
+  /** This process's event-loop delay p99 while the sessions ran, ms. */
+  loop_p99_ms: number;
+  /** This process's CPU while the sessions ran, % of one core. */
+  cpu_pct: number;
+}
+
+/**
+ * Runs one session per sink, all at once, and measures this process meanwhile: event-loop delay,
+ * CPU, and its GC pauses (attached to every log, so analyse() can say which late frames a
+ * collection held up). The in-process bench and each room shard run their sessions through this.
+ */
+export async function runMeasuredSessions(sinks: FrameSink[], optionsOf: (i: number) => SessionOptions): Promise<MeasuredSessions> {
+  const loop = monitorEventLoopDelay({ resolution: 1 });
+  loop.enable();
+  const gcWatch = watchGc();
+  const cpu0 = process.cpuUsage();
+  const t0 = performance.now();
+  const logs = await Promise.all(sinks.map((sink, i) => runSession(new RecordingSink(sink), optionsOf(i))));
+  const wall = performance.now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  loop.disable();
+  const gc = gcWatch.stop();
+  for (const l of logs) l.gc = gc;
+  return {
+    logs,
+    loop_p99_ms: Math.round(loop.percentile(99) / 1e4) / 100,
+    cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
+  };
+}
+
 /** Collects this process's GC pauses ([start, duration], performance.now ms) until stopped. */
-export function watchGc(): { stop(): [number, number][] } {
+function watchGc(): { stop(): [number, number][] } {
   const gc: [number, number][] = [];
   const observer = new PerformanceObserver((list) => {
     for (const e of list.getEntries()) gc.push([e.startTime, e.duration]);
@@ -222,6 +259,8 @@ export function watchGc(): { stop(): [number, number][] } {
 function gcOverlaps(gc: [number, number][] | undefined, from: number, to: number): boolean {
   return !!gc?.some(([start, dur]) => start <= to && start + dur >= from);
 }
+
+const r3 = (x: number) => Math.round(x * 1000) / 1000;
 
 function quantile(sorted: Float64Array, q: number): number {
   if (sorted.length === 0) return 0;
@@ -275,7 +314,6 @@ export function analyse(logs: SessionLog[]): Figures {
   }
   const d = Float64Array.from(devs).sort();
   const s = Float64Array.from(sink).sort();
-  const r3 = (x: number) => Math.round(x * 1000) / 1000;
   return {
     p50_ms: r3(quantile(d, 0.5)),
     p99_ms: r3(quantile(d, 0.99)),
@@ -311,6 +349,5 @@ export async function timerFloor(seconds: number): Promise<Pick<Figures, 'p50_ms
   });
   const mid = quantile(Float64Array.from(at).sort(), 0.5);
   const d = Float64Array.from(at, (x) => Math.abs(x - mid)).sort();
-  const r3 = (x: number) => Math.round(x * 1000) / 1000;
   return { p50_ms: r3(quantile(d, 0.5)), p99_ms: r3(quantile(d, 0.99)), p999_ms: r3(quantile(d, 0.999)), max_ms: r3(d[d.length - 1] ?? 0), frames: d.length };
 }

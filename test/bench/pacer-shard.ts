@@ -11,9 +11,8 @@
  * subscribed), then {type: 'result', ...}; parent → child {type: 'go'} / {type: 'stop'}.
  */
 import { EventEmitter, once } from 'node:events';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { AudioSource, dispose } from '@livekit/rtc-node';
-import { type Sender, RecordingSink, runSession, RATE, type SessionLog, watchGc } from './pacer-load.js';
+import { dispose } from '@livekit/rtc-node';
+import { audioSource, type Sender, runMeasuredSessions, type SessionLog } from './pacer-load.js';
 import { listen, publishSources, type HeardGaps, type RoomTarget } from './pacer-room.js';
 
 export interface PublishShard {
@@ -71,7 +70,7 @@ process.on('message', (msg: { type: string }) => {
 const command = (type: string) => (received.has(type) ? Promise.resolve() : once(arrived, type).then(() => {}));
 
 async function publish(spec: PublishShard): Promise<PublishResult> {
-  const sources = spec.sessions.map(() => (spec.queueMs === undefined ? new AudioSource(RATE, 1) : new AudioSource(RATE, 1, spec.queueMs)));
+  const sources = spec.sessions.map(() => audioSource(spec.queueMs));
   const rooms = await publishSources(spec.target, spec.room, sources, spec.prefix);
   // what the published tracks cost before any audio is paced: the floor under every figure below
   const idle0 = process.cpuUsage();
@@ -79,30 +78,12 @@ async function publish(spec: PublishShard): Promise<PublishResult> {
   const idle = process.cpuUsage(idle0);
   await send({ type: 'joined', idle_cpu_pct: Math.round(((idle.user + idle.system) / 1000 / IDLE_PROBE_MS) * 1000) / 10 });
   await command('go');
-  const loop = monitorEventLoopDelay({ resolution: 1 });
-  loop.enable();
-  // GC pauses, so the bench can say how many late frames a collection held up
-  const gcWatch = watchGc();
-  const cpu0 = process.cpuUsage();
-  const t0 = performance.now();
-  const logs = await Promise.all(
-    sources.map((src, i) => runSession(new RecordingSink(src), { sender: spec.sender, seconds: spec.seconds, ...spec.sessions[i]! })),
-  );
-  const wall = performance.now() - t0;
-  const cpu = process.cpuUsage(cpu0);
-  loop.disable();
-  const gc = gcWatch.stop();
-  for (const l of logs) l.gc = gc;
+  const run = await runMeasuredSessions(sources, (i) => ({ sender: spec.sender, seconds: spec.seconds, ...spec.sessions[i]! }));
   // keep the participants connected until the receiver has judged the tail
   await new Promise((r) => setTimeout(r, 800));
   for (const r of rooms) await r.disconnect().catch(() => {});
   for (const s of sources) await s.close();
-  return {
-    type: 'result',
-    logs,
-    loop_p99_ms: Math.round(loop.percentile(99) / 1e4) / 100,
-    cpu_pct: Math.round(((cpu.user + cpu.system) / 1000 / wall) * 1000) / 10,
-  };
+  return { type: 'result', ...run };
 }
 
 async function listenShard(spec: ListenShard): Promise<ListenResult> {
