@@ -26,7 +26,7 @@ import { DEFAULT_GATE_CONFIG, SpeechGate } from '../../agent/vad/gate.js';
 import { DEFAULT_NOISE_FLOOR_RMS, withNoiseFloor } from '../../agent/vad/noise-floor.js';
 import type { FrameDetector } from '../../agent/vad/types.js';
 import { PROJECT_ROOT } from '../../agent/vad/model-path.js';
-import { labelledFiles, type LabelledFile, type Segment } from '../harness/vad-labels.js';
+import { frameScores, labelledFiles, tenCentreHops, type LabelledFile, type Segment } from '../harness/vad-labels.js';
 
 const RATE = 16_000;
 const HOP = 160;
@@ -35,12 +35,8 @@ const PAD_MS = 2000;
 const SWEEP = [100, 200, 300, 400, 500, 600, 700, 800];
 /** Gate thresholds swept at the default hangover: the speech/non-speech trade-off per band (wideband, telephone). */
 const THRESHOLDS = [0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6];
-/**
- * TEN VAD's decision at hop i comes from a WINDOW_SIZE-sample window ending with that hop: the
- * audio it analysed is centred this many hops earlier (768 samples: 2 hops of 160). Silero's is
- * scored on its own 512-sample window, which is the same alignment.
- */
-const TEN_CENTRE_HOPS = Math.round((WINDOW_SIZE / 2 - HOP / 2) / HOP);
+/** TEN VAD's decisions are scored on the audio they analysed (Silero's on its own 512-sample window, the same alignment). */
+const TEN_CENTRE_HOPS = tenCentreHops(HOP);
 
 interface FileRun {
   file: LabelledFile;
@@ -87,7 +83,6 @@ const quantile = (xs: number[], q: number) => {
   return s[lo]! + (s[Math.min(lo + 1, s.length - 1)]! - s[lo]!) * (i - lo);
 };
 const round = (x: number, d = 1) => Math.round(x * 10 ** d) / 10 ** d;
-const inSpeech = (segs: Segment[], ms: number) => segs.some((s) => ms >= s.start && ms < s.end);
 
 async function runTen(det: FrameDetector, samples: Int16Array): Promise<{ p: Float32Array; flag: Uint8Array; ms: number }> {
   det.reset();
@@ -140,24 +135,7 @@ async function runSilero(model: BaseVad, samples: Int16Array): Promise<FileRun['
 }
 
 /** Frame-level P/R/F1 over the original audio (10 ms frames, label at the frame's centre). */
-function frameScores(runs: FileRun[], predict: (r: FileRun, frame: number) => boolean) {
-  let tp = 0;
-  let fp = 0;
-  let fn = 0;
-  for (const r of runs) {
-    const frames = Math.floor((r.file.samples.length / RATE) * 1000 - PAD_MS) / FRAME_MS;
-    for (let f = 0; f < frames; f++) {
-      const truth = inSpeech(r.file.segments, f * FRAME_MS + FRAME_MS / 2);
-      const pred = predict(r, f);
-      if (pred && truth) tp++;
-      else if (pred) fp++;
-      else if (truth) fn++;
-    }
-  }
-  const precision = tp / (tp + fp || 1);
-  const recall = tp / (tp + fn || 1);
-  return { precision, recall, f1: (2 * precision * recall) / (precision + recall || 1) };
-}
+const scores = (runs: FileRun[], predict: (r: FileRun, frame: number) => boolean) => frameScores(runs, PAD_MS, predict);
 
 /** End-of-speech delay after the last labelled end, and premature ends, from speech-end times. */
 function endFigures(runs: FileRun[], endsOf: (r: FileRun) => number[]) {
@@ -237,14 +215,14 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
   // Each detector's decision is scored on the audio it analysed (the centre of its window), so
   // neither is credited with look-ahead nor charged for its window's delay; the causal scores
   // (each decision on the frame where it becomes available) are printed beside them.
-  const tenScores = frameScores(runs, (r, f) => r.ten.flag[f + TEN_CENTRE_HOPS] === 1);
-  const sileroScores = frameScores(runs, (r, f) => {
+  const tenScores = scores(runs, (r, f) => r.ten.flag[f + TEN_CENTRE_HOPS] === 1);
+  const sileroScores = scores(runs, (r, f) => {
     const k = Math.floor(((f * FRAME_MS + FRAME_MS / 2) / 1000) * RATE / r.silero.window);
     return (r.silero.p[k] ?? 0) >= 0.5; // Silero's default activation threshold
   });
-  const tenCausal = frameScores(runs, (r, f) => r.ten.flag[f] === 1);
-  const tenRaw = frameScores(runs, (r, f) => r.tenRaw.flag[f + TEN_CENTRE_HOPS] === 1);
-  const sileroCausal = frameScores(runs, (r, f) => {
+  const tenCausal = scores(runs, (r, f) => r.ten.flag[f] === 1);
+  const tenRaw = scores(runs, (r, f) => r.tenRaw.flag[f + TEN_CENTRE_HOPS] === 1);
+  const sileroCausal = scores(runs, (r, f) => {
     // the newest window that had ended when frame f ended
     const k = Math.floor((((f + 1) * FRAME_MS) / 1000) * RATE / r.silero.window) - 1;
     return (r.silero.p[k] ?? 0) >= 0.5;
@@ -257,7 +235,7 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
     return { hangover_ms: h, eos_median_ms: round(e.median), eos_p90_ms: round(e.p90), premature: e.premature };
   });
   const threshold_sweep = THRESHOLDS.map((th) => {
-    const sc = frameScores(runs, (r, f) => (r.ten.p[f + TEN_CENTRE_HOPS] ?? 0) >= th);
+    const sc = scores(runs, (r, f) => (r.ten.p[f + TEN_CENTRE_HOPS] ?? 0) >= th);
     const e = endFigures(runs, (r) => gateEnds(r, hangover, th));
     return {
       threshold: th,
@@ -310,7 +288,7 @@ async function levelSweep(files: LabelledFile[], det: TenVadDetector) {
       const ten = await runTen(d, file.samples);
       runs.push({ file, ten, tenRaw: ten, silero: { p: [], window: 512, ends: [] } });
     }
-    return round(frameScores(runs, (r, f) => r.ten.flag[f + TEN_CENTRE_HOPS] === 1).f1, 4);
+    return round(scores(runs, (r, f) => r.ten.flag[f + TEN_CENTRE_HOPS] === 1).f1, 4);
   };
   const rows: { level_db: number; band: string; f1: number; f1_no_floor: number }[] = [];
   for (const db of LEVELS_DB) {

@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { firstChannel, readWav } from '../../agent/audio/wav.js';
+import { WINDOW_SIZE } from '../../agent/vad/constants.js';
 import { PROJECT_ROOT } from '../../agent/vad/model-path.js';
 
 /** The labelled TEN VAD test set, beside the project (never committed into it). */
@@ -42,4 +43,41 @@ export function labelledFiles(padMs = 0): LabelledFile[] {
       return { name: f, samples, segments: speechSegments(join(TESTSET, f.replace(/\.wav$/, '.scv'))) };
     })
     .filter((f) => f.segments.length > 0);
+}
+
+/** Frames of the labels: 10 ms, each judged at its centre. */
+const FRAME_MS = 10;
+
+/**
+ * TEN VAD's decision at a hop comes from a WINDOW_SIZE-sample window ending with that hop: the
+ * audio it analysed is centred this many hops earlier (2 at hop 160). Scoring a decision against
+ * the label of its own hop would charge it for its window's delay.
+ */
+export const tenCentreHops = (hop: number) => Math.round((WINDOW_SIZE / 2 - hop / 2) / hop);
+
+/** Whether ms falls inside a labelled speech segment. */
+export const inSpeech = (segs: Segment[], ms: number) => segs.some((s) => ms >= s.start && ms < s.end);
+
+/**
+ * Frame-level precision/recall/F1 against the labels, over 10 ms frames of each file's audio
+ * (the last `padMs`, silence appended to it, left out); `predict` says whether a run's detector
+ * called frame f speech.
+ */
+export function frameScores<T extends { file: LabelledFile }>(runs: T[], padMs: number, predict: (run: T, frame: number) => boolean) {
+  let tp = 0;
+  let fp = 0;
+  let fn = 0;
+  for (const r of runs) {
+    const frames = Math.floor((r.file.samples.length / 16_000) * 1000 - padMs) / FRAME_MS;
+    for (let f = 0; f < frames; f++) {
+      const truth = inSpeech(r.file.segments, f * FRAME_MS + FRAME_MS / 2);
+      const pred = predict(r, f);
+      if (pred && truth) tp++;
+      else if (pred) fp++;
+      else if (truth) fn++;
+    }
+  }
+  const precision = tp / (tp + fp || 1);
+  const recall = tp / (tp + fn || 1);
+  return { precision, recall, f1: (2 * precision * recall) / (precision + recall || 1) };
 }
