@@ -178,10 +178,10 @@ function gateRun(r: FileRun, hangoverMs: number, threshold: number): { starts: n
  * Labelled utterances (segments separated by ≥ hangover of pause) during which the gate never
  * entered speech: a caller who is not heard at all, the worst failure on a phone line.
  */
-function missedOnsets(runs: FileRun[], hangoverMs: number, threshold: number): number {
+function missedOnsets(runs: FileRun[], hangoverMs: number, gated: (r: FileRun) => { starts: number[]; ends: number[] }): number {
   let missed = 0;
   for (const r of runs) {
-    const { starts, ends } = gateRun(r, hangoverMs, threshold);
+    const { starts, ends } = gated(r);
     const speaking = (from: number, to: number) =>
       starts.some((s, i) => s <= to && (ends[i] ?? Infinity) >= from);
     for (const u of utterances(r.file.segments, hangoverMs)) if (!speaking(u.start, u.end)) missed++;
@@ -236,7 +236,9 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
   });
   const threshold_sweep = THRESHOLDS.map((th) => {
     const sc = scores(runs, (r, f) => (r.ten.p[f + TEN_CENTRE_HOPS] ?? 0) >= th);
-    const e = endFigures(runs, (r) => gateEnds(r, hangover, th));
+    // the gate once per file at this threshold: its ends and its starts both come from that run
+    const gated = new Map(runs.map((r) => [r, gateRun(r, hangover, th)]));
+    const e = endFigures(runs, (r) => gated.get(r)!.ends);
     return {
       threshold: th,
       precision: round(sc.precision, 4),
@@ -244,7 +246,7 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
       f1: round(sc.f1, 4),
       eos_median_ms: round(e.median),
       premature: e.premature,
-      missed_onsets: missedOnsets(runs, hangover, th),
+      missed_onsets: missedOnsets(runs, hangover, (r) => gated.get(r)!),
     };
   });
   return {
