@@ -2,7 +2,8 @@ import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { labelledFiles, TESTSET as SHARED } from '../../test/harness/vad-labels.js';
 import { TenVadDetector } from './detector.js';
-import { SpeechGate } from './gate.js';
+import { levelDb, SpeechGate } from './gate.js';
+import { DEFAULT_NOISE_FLOOR_RMS, withNoiseFloor } from './noise-floor.js';
 import type { GateEvent } from './types.js';
 
 const HOP = 160; // 10 ms
@@ -84,6 +85,67 @@ describe('SpeechGate on synthetic probabilities', () => {
     expect(() => new SpeechGate({ preRollMs: 50, minSpeechMs: 100 })).toThrow(/preRollMs/);
     expect(() => new SpeechGate({ threshold: 1.5 })).toThrow(/threshold/);
     expect(() => new SpeechGate({ hangoverMs: -1 })).toThrow(/hangoverMs/);
+    expect(() => new SpeechGate({ silenceBelowPeakDb: -1 })).toThrow(/silenceBelowPeakDb/);
+    expect(() => new SpeechGate({ silenceBelowPeakDb: Number.NaN })).toThrow(/silenceBelowPeakDb/);
+  });
+});
+
+describe('SpeechGate level check: near-silence ends an utterance even while the model lags', () => {
+  /** Runs [probability, amplitude, hops] parts through a gate: each hop a square wave of that amplitude. */
+  function runLevels(gate: SpeechGate, ...parts: [number, number, number][]): GateEvent[] {
+    const out: GateEvent[] = [];
+    for (const [p, amp, n] of parts) {
+      for (let i = 0; i < n; i++) out.push(...gate.push(new Int16Array(HOP).map((_, k) => (k % 2 ? amp : -amp)), p));
+    }
+    return out.filter((e) => e.type === 'speech-start' || e.type === 'speech-end');
+  }
+  const ends = (ev: GateEvent[]) => ev.flatMap((e) => (e.type === 'speech-end' ? [e] : []));
+
+  it('measures a hop level in dB re 1 LSB: silence 0, full scale about 90', () => {
+    expect(levelDb(new Int16Array(HOP))).toBe(0);
+    expect(levelDb(new Int16Array(HOP).fill(32767))).toBeCloseTo(90.3, 1);
+    expect(levelDb(new Int16Array(HOP).fill(100)) - levelDb(new Int16Array(HOP).fill(10))).toBeCloseTo(20, 0);
+  });
+
+  it('a hop far below the utterance, still called voiced by the model, counts as silence', () => {
+    // 500 ms of speech, then 1 s the model still calls voiced (its window lags) but 60 dB down
+    const gate = new SpeechGate({ hangoverMs: 300 });
+    const [end] = ends(runLevels(gate, [0.9, 10_000, 50], [0.9, 10, 100]));
+    expect(end?.lastVoicedMs).toBe(500);
+    expect(end?.atMs).toBe(800);
+    // without the check, the model's word is final: no end while it says voiced
+    const off = new SpeechGate({ hangoverMs: 300, silenceBelowPeakDb: 0 });
+    expect(ends(runLevels(off, [0.9, 10_000, 50], [0.9, 10, 100]))).toEqual([]);
+  });
+
+  it('softer speech within the margin keeps the utterance going', () => {
+    // 40 dB below the loudest hop is still inside the default 45 dB
+    const gate = new SpeechGate({ hangoverMs: 300 });
+    expect(ends(runLevels(gate, [0.9, 10_000, 50], [0.9, 100, 100]))).toEqual([]);
+  });
+
+  it('a silent closure inside a word (shorter than the hangover) does not end the utterance', () => {
+    const gate = new SpeechGate({ hangoverMs: 300 });
+    const ev = runLevels(gate, [0.9, 8000, 30], [0.9, 0, 12], [0.9, 8000, 30], [0.1, 0, 40]);
+    expect(ev.map((e) => e.type)).toEqual(['speech-start', 'speech-end']);
+    expect(ends(ev)[0]!.lastVoicedMs).toBe(720);
+  });
+
+  it("the level is each utterance's own: a quiet caller after a loud one is not cut short", () => {
+    const gate = new SpeechGate({ hangoverMs: 300 });
+    // loud utterance, a pause, then one 1 s long and 50 dB quieter
+    const ev = runLevels(gate, [0.9, 10_000, 50], [0.1, 10_000, 40], [0.9, 30, 100], [0.1, 0, 40]);
+    const e = ends(ev);
+    expect(e).toHaveLength(2);
+    expect(e[1]!.lastVoicedMs).toBe(1900); // the quiet utterance ran its full second
+  });
+
+  it('a loud click that never became speech does not set the level of the speech after it', () => {
+    const gate = new SpeechGate({ hangoverMs: 300, minSpeechMs: 80 });
+    // 3 voiced click hops at full scale, 2 unvoiced hops (the onset run resets), then quiet speech
+    const ev = runLevels(gate, [0.1, 0, 10], [0.9, 30_000, 3], [0.1, 0, 2], [0.9, 30, 100], [0.1, 0, 40]);
+    expect(ev.map((e) => e.type)).toEqual(['speech-start', 'speech-end']);
+    expect(ends(ev)[0]!.lastVoicedMs).toBe(1150);
   });
 });
 
@@ -134,6 +196,43 @@ describe.skipIf(!existsSync(SHARED) && process.env.PARLEY_SKIP_SHARED === '1')('
     expect(share(onsetErr, 300)).toBeGreaterThanOrEqual(0.85);
     expect(median(endErr)).toBeLessThanOrEqual(100);
     expect(share(endErr, 300)).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('the level check ends speech sooner after a hard stop, and costs no premature ends', async () => {
+    // The product's detector (behind the noise floor) over every labelled file; the gate with and
+    // without its level check on the same probabilities and audio.
+    const product = withNoiseFloor(detector, DEFAULT_NOISE_FLOOR_RMS);
+    const pad = 2000;
+    const delays: Record<'on' | 'off', number[]> = { on: [], off: [] };
+    const premature = { on: 0, off: 0 };
+    for (const { samples, segments } of labelledFiles(pad)) {
+      const lastEnd = segments.at(-1)!.end;
+      const hardStop = samples.length / 16 - pad - lastEnd < 10; // speech runs into the appended silence
+      product.reset();
+      const gates = { on: new SpeechGate(), off: new SpeechGate({ silenceBelowPeakDb: 0 }) };
+      const endsAt: Record<'on' | 'off', number[]> = { on: [], off: [] };
+      for (let o = 0; o + HOP <= samples.length; o += HOP) {
+        const h = samples.slice(o, o + HOP);
+        const { probability } = await product.process(h);
+        for (const k of ['on', 'off'] as const) {
+          for (const e of gates[k].push(h, probability)) if (e.type === 'speech-end') endsAt[k].push(e.atMs);
+        }
+      }
+      for (const k of ['on', 'off'] as const) {
+        for (let i = 0; i + 1 < segments.length; i++) {
+          premature[k] += endsAt[k].filter((t) => t >= segments[i]!.end && t < segments[i + 1]!.start).length;
+        }
+        const after = endsAt[k].find((t) => t >= lastEnd);
+        if (hardStop && after !== undefined) delays[k].push(after - lastEnd - 300);
+      }
+    }
+    const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
+    console.log(`after a hard stop, speech end − hangover: median ${median(delays.on)} ms with the level check, ` +
+      `${median(delays.off)} ms without (${delays.on.length} files); premature ends ${premature.on} vs ${premature.off}`);
+    expect(delays.on.length).toBeGreaterThanOrEqual(5);
+    expect(median(delays.off)).toBeGreaterThan(30); // the model's window lags a stop into silence...
+    expect(median(delays.on)).toBeLessThanOrEqual(15); // ...the hop's own level does not
+    expect(premature.on).toBeLessThanOrEqual(premature.off);
   });
 
   it('a loud click in silence does not start speech', async () => {

@@ -9,18 +9,31 @@ import { VAD_SAMPLE_RATE, type GateConfig, type GateEvent, type GateState } from
  * - hangoverMs 300: unvoiced time before speech-end (see test/bench/vad-bench.ts for the sweep of
  *   end-of-speech delay against premature ends that this is chosen from).
  * - preRollMs 300: audio kept from before speech-start: covers minSpeechMs and a soft onset.
+ * - silenceBelowPeakDb 45: inside an utterance, a hop this far below the utterance's loudest voiced
+ *   hop counts as silence even when the model still says voiced. TEN VAD decides on a 48 ms window,
+ *   so after speech stops into quiet its window still holds the last syllable for 3–5 hops; the
+ *   newest hop's own level shows the stop at once. 45 dB is far below any phoneme (fricatives sit
+ *   20–30 dB under vowels; at 30 dB the bench saw speech ends land inside labelled speech) and is
+ *   only reached by near-silence: a noise-suppressed browser, a DTX phone line, a hard stop. With
+ *   room noise within 45 dB of the voice it never fires and the model alone decides. Measured in
+ *   test/bench/vad-bench.ts: speech ends ~40 ms sooner where the audio goes quiet, the same premature
+ *   ends at every hangover of the sweep.
  */
 export const DEFAULT_GATE_CONFIG: Readonly<GateConfig> = Object.freeze({
   threshold: 0.5,
   minSpeechMs: 80,
   hangoverMs: 300,
   preRollMs: 300,
+  silenceBelowPeakDb: 45,
 });
 
 export function validateGateConfig(c: GateConfig): void {
   if (!(c.threshold > 0 && c.threshold < 1)) throw new RangeError(`gate threshold must be in (0, 1), got ${c.threshold}`);
   for (const k of ['minSpeechMs', 'hangoverMs', 'preRollMs'] as const) {
     if (!Number.isFinite(c[k]) || c[k] < 0) throw new RangeError(`gate ${k} must be a non-negative number of ms, got ${c[k]}`);
+  }
+  if (!Number.isFinite(c.silenceBelowPeakDb) || c.silenceBelowPeakDb < 0) {
+    throw new RangeError(`gate silenceBelowPeakDb must be a non-negative number of dB (0: off), got ${c.silenceBelowPeakDb}`);
   }
   if (c.preRollMs < c.minSpeechMs) {
     throw new RangeError(`gate preRollMs (${c.preRollMs}) must cover minSpeechMs (${c.minSpeechMs}), or the onset is lost`);
@@ -38,7 +51,8 @@ export function validateGateConfig(c: GateConfig): void {
  * Onset counts voiced audio within the current run, forgiving a single unvoiced hop inside it
  * (the model dips for a hop mid-syllable), but resetting on two in a row: scattered noise never
  * adds up to an onset. Any voiced hop in HANGOVER resumes SPEECH: within an utterance the caller
- * is already talking, so no minimum applies there.
+ * is already talking, so no minimum applies there. Within an utterance, "voiced" also needs the hop
+ * itself to be within silenceBelowPeakDb of the utterance's loudest voiced hop (see the defaults).
  *
  * Pure and synchronous; time is stream time (samples pushed so far), so it is testable exactly.
  */
@@ -56,6 +70,8 @@ export class SpeechGate {
   #onsetAt = 0; // stream samples at the first voiced hop of the run
   /** SPEECH/HANGOVER: end (stream samples) of the last voiced hop. */
   #lastVoicedEnd = 0;
+  /** Level (dB re 1 LSB) of the loudest voiced hop of the current onset run or utterance. */
+  #peakDb = -Infinity;
 
   constructor(config: Partial<GateConfig> = {}) {
     this.config = Object.freeze({ ...DEFAULT_GATE_CONFIG, ...config });
@@ -84,10 +100,14 @@ export class SpeechGate {
     if (this.#state === 'SILENCE') {
       this.#remember(hop);
       if (voiced) {
-        if (this.#voicedRun === 0) this.#onsetAt = start;
+        if (this.#voicedRun === 0) {
+          this.#onsetAt = start;
+          this.#peakDb = -Infinity; // a new candidate: an earlier blip's level is not this caller's voice
+        }
         this.#voicedRun += hop.length;
         this.#gapHops = 0;
         this.#lastVoicedEnd = end;
+        this.#peakDb = Math.max(this.#peakDb, levelDb(hop));
       } else if (this.#voicedRun > 0 && ++this.#gapHops > 1) {
         this.#voicedRun = 0;
         this.#gapHops = 0;
@@ -98,7 +118,7 @@ export class SpeechGate {
       }
     } else {
       events.push({ type: 'speech-audio', atMs, samples: hop });
-      if (voiced) {
+      if (voiced && this.#audible(hop)) {
         this.#state = 'SPEECH';
         this.#lastVoicedEnd = end;
       } else {
@@ -123,6 +143,20 @@ export class SpeechGate {
     this.#voicedRun = 0;
     this.#gapHops = 0;
     this.#lastVoicedEnd = 0;
+    this.#peakDb = -Infinity;
+  }
+
+  /**
+   * Whether a hop the model calls voiced is loud enough to be speech of this utterance: within
+   * silenceBelowPeakDb of its loudest voiced hop (which it then may raise). 0 dB: the check is off.
+   */
+  #audible(hop: Int16Array): boolean {
+    const drop = this.config.silenceBelowPeakDb;
+    if (drop === 0) return true;
+    const db = levelDb(hop);
+    if (db < this.#peakDb - drop) return false;
+    this.#peakDb = Math.max(this.#peakDb, db);
+    return true;
   }
 
   #ms(samples: number): number {
@@ -150,4 +184,11 @@ export class SpeechGate {
     this.#ringSamples = 0;
     return out;
   }
+}
+
+/** Mean power of a hop in dB re 1 LSB² (+1 LSB², the int16 quantisation floor, so silence is 0 dB). */
+export function levelDb(hop: Int16Array): number {
+  let sum = 0;
+  for (let i = 0; i < hop.length; i++) sum += hop[i]! * hop[i]!;
+  return 10 * Math.log10(sum / (hop.length || 1) + 1);
 }

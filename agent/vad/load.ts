@@ -26,6 +26,7 @@ export function gateConfigFromEnv(env: NodeJS.ProcessEnv = process.env): GateCon
     minSpeechMs: num('PARLEY_VAD_MIN_SPEECH_MS', DEFAULT_GATE_CONFIG.minSpeechMs),
     hangoverMs: num('PARLEY_VAD_HANGOVER_MS', DEFAULT_GATE_CONFIG.hangoverMs),
     preRollMs: num('PARLEY_VAD_PREROLL_MS', DEFAULT_GATE_CONFIG.preRollMs),
+    silenceBelowPeakDb: num('PARLEY_VAD_SILENCE_BELOW_PEAK_DB', DEFAULT_GATE_CONFIG.silenceBelowPeakDb),
   };
 }
 

@@ -51,6 +51,11 @@ export interface GateConfig {
   hangoverMs: number;
   /** Audio kept from before onset and forwarded with speech-start. */
   preRollMs: number;
+  /**
+   * Inside an utterance, a hop this many dB below its loudest voiced hop counts as silence even if
+   * the model still calls it voiced (the model's window lags a stop into quiet). 0 turns it off.
+   */
+  silenceBelowPeakDb: number;
 }
 
 /** What the gate tells the rest of the pipeline. Times are stream ms. */

@@ -24,7 +24,7 @@ import { TenVadDetector } from '../../agent/vad/detector.js';
 import { WINDOW_SIZE } from '../../agent/vad/constants.js';
 import { DEFAULT_GATE_CONFIG, SpeechGate } from '../../agent/vad/gate.js';
 import { DEFAULT_NOISE_FLOOR_RMS, withNoiseFloor } from '../../agent/vad/noise-floor.js';
-import type { FrameDetector } from '../../agent/vad/types.js';
+import type { FrameDetector, GateConfig } from '../../agent/vad/types.js';
 import { PROJECT_ROOT } from '../../agent/vad/model-path.js';
 import { frameScores, labelledFiles, tenCentreHops, type LabelledFile, type Segment } from '../harness/vad-labels.js';
 
@@ -69,9 +69,14 @@ interface Figures {
   eos_p90_ms_silero: number;
   premature_ten: number;
   premature_silero: number;
+  /** The gate without its level check (silenceBelowPeakDb 0): the model's decisions alone. */
+  eos_median_ms_ten_no_level_check: number;
+  premature_ten_no_level_check: number;
+  /** EOS medians apart for files whose last speech runs into the file's end (a hard stop) and the rest. */
+  eos_by_ending: Record<'hard_stop' | 'natural', { files: number; eos_median_ms: number; eos_median_ms_no_level_check: number; eos_median_ms_silero: number }>;
   hangover_ms: number;
   files: number;
-  sweep: { hangover_ms: number; eos_median_ms: number; eos_p90_ms: number; premature: number }[];
+  sweep: { hangover_ms: number; eos_median_ms: number; eos_p90_ms: number; premature: number; eos_median_ms_no_level_check: number; premature_no_level_check: number }[];
   threshold_sweep: { threshold: number; precision: number; recall: number; f1: number; eos_median_ms: number; premature: number; missed_onsets: number }[];
 }
 
@@ -155,18 +160,21 @@ function endFigures(runs: FileRun[], endsOf: (r: FileRun) => number[]) {
 }
 
 /** Our gate's speech-end decision times (stream ms) over a file's probabilities, at a hangover. */
-function gateEnds(r: FileRun, hangoverMs: number, threshold = DEFAULT_GATE_CONFIG.threshold): number[] {
-  return gateRun(r, hangoverMs, threshold).ends;
+function gateEnds(r: FileRun, hangoverMs: number, gate: Partial<GateConfig> = {}): number[] {
+  return gateRun(r, { hangoverMs, ...gate }).ends;
 }
 
-/** Our gate over a file's probabilities: speech-start and speech-end decision times (stream ms). */
-function gateRun(r: FileRun, hangoverMs: number, threshold: number): { starts: number[]; ends: number[] } {
-  const gate = new SpeechGate({ ...DEFAULT_GATE_CONFIG, hangoverMs, threshold });
+/** The gate without its level check: the model's decisions alone end an utterance. */
+const NO_LEVEL_CHECK = { silenceBelowPeakDb: 0 };
+
+/** Our gate over a file's audio and probabilities: speech-start and speech-end decision times (stream ms). */
+function gateRun(r: FileRun, config: Partial<GateConfig>): { starts: number[]; ends: number[] } {
+  const gate = new SpeechGate({ ...DEFAULT_GATE_CONFIG, ...config });
   const starts: number[] = [];
   const ends: number[] = [];
-  const hop = new Int16Array(HOP);
   for (let i = 0; i < r.ten.p.length; i++) {
-    for (const ev of gate.push(hop, r.ten.p[i]!)) {
+    // the gate hears the hop itself too (its level check), as in the product
+    for (const ev of gate.push(r.file.samples.subarray(i * HOP, (i + 1) * HOP), r.ten.p[i]!)) {
       if (ev.type === 'speech-end') ends.push(ev.atMs);
       else if (ev.type === 'speech-start') starts.push(ev.atMs);
     }
@@ -229,15 +237,39 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
   });
   const hangover = DEFAULT_GATE_CONFIG.hangoverMs;
   const ten = endFigures(runs, (r) => gateEnds(r, hangover));
+  const tenNoCheck = endFigures(runs, (r) => gateEnds(r, hangover, NO_LEVEL_CHECK));
   const sil = endFigures(runs, (r) => r.silero.ends);
+  // Where the last labelled speech runs into the file's end, the appended silence follows a hard
+  // stop; elsewhere the speaker's own ending (decay, breath, room) does. Both kinds, apart.
+  const hardStop = (r: FileRun) => r.file.samples.length / (RATE / 1000) - PAD_MS - r.file.segments.at(-1)!.end < FRAME_MS;
+  const kinds = { hard_stop: runs.filter(hardStop), natural: runs.filter((r) => !hardStop(r)) };
+  const eos_by_ending = Object.fromEntries(
+    Object.entries(kinds).map(([k, rs]) => [
+      k,
+      {
+        files: rs.length,
+        eos_median_ms: round(endFigures(rs, (r) => gateEnds(r, hangover)).median),
+        eos_median_ms_no_level_check: round(endFigures(rs, (r) => gateEnds(r, hangover, NO_LEVEL_CHECK)).median),
+        eos_median_ms_silero: round(endFigures(rs, (r) => r.silero.ends).median),
+      },
+    ]),
+  ) as Figures['eos_by_ending'];
   const sweep = SWEEP.map((h) => {
     const e = endFigures(runs, (r) => gateEnds(r, h));
-    return { hangover_ms: h, eos_median_ms: round(e.median), eos_p90_ms: round(e.p90), premature: e.premature };
+    const n = endFigures(runs, (r) => gateEnds(r, h, NO_LEVEL_CHECK));
+    return {
+      hangover_ms: h,
+      eos_median_ms: round(e.median),
+      eos_p90_ms: round(e.p90),
+      premature: e.premature,
+      eos_median_ms_no_level_check: round(n.median),
+      premature_no_level_check: n.premature,
+    };
   });
   const threshold_sweep = THRESHOLDS.map((th) => {
     const sc = scores(runs, (r, f) => (r.ten.p[f + TEN_CENTRE_HOPS] ?? 0) >= th);
     // the gate once per file at this threshold: its ends and its starts both come from that run
-    const gated = new Map(runs.map((r) => [r, gateRun(r, hangover, th)]));
+    const gated = new Map(runs.map((r) => [r, gateRun(r, { hangoverMs: hangover, threshold: th })]));
     const e = endFigures(runs, (r) => gated.get(r)!.ends);
     return {
       threshold: th,
@@ -268,6 +300,9 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
     eos_p90_ms_silero: round(sil.p90),
     premature_ten: ten.premature,
     premature_silero: sil.premature,
+    eos_median_ms_ten_no_level_check: round(tenNoCheck.median),
+    premature_ten_no_level_check: tenNoCheck.premature,
+    eos_by_ending,
     hangover_ms: hangover,
     files: runs.length,
     sweep,
@@ -316,6 +351,10 @@ function print(title: string, f: Figures): void {
       'EOS p90 ms': f.eos_p90_ms_ten,
       premature: f.premature_ten,
     },
+    'TEN VAD + gate, no level check': {
+      'EOS median ms': f.eos_median_ms_ten_no_level_check,
+      premature: f.premature_ten_no_level_check,
+    },
     'TEN VAD, no noise floor': {
       precision: f.precision_ten_no_floor,
       recall: f.recall_ten_no_floor,
@@ -333,8 +372,15 @@ function print(title: string, f: Figures): void {
   });
   console.log(`F1: each decision scored at the centre of the audio it analysed (TEN VAD: ${WINDOW_SIZE / 16} ms window ending at the hop; Silero: its ${Math.round((512 / RATE) * 1000)} ms window); F1 causal: on the frame where it becomes available`);
   console.log(`real-time factor of our detector: ${f.rtf}`);
-  console.log('hangover sweep (our gate):');
-  console.table(Object.fromEntries(f.sweep.map((s) => [`${s.hangover_ms} ms`, { 'EOS median ms': s.eos_median_ms, 'EOS p90 ms': s.eos_p90_ms, premature: s.premature }])));
+  console.log(`end-of-speech median by how the last speech ends (hangover ${f.hangover_ms} ms):`);
+  console.table(Object.fromEntries(Object.entries(f.eos_by_ending).map(([k, e]) => [k === 'hard_stop' ? 'hard stop into silence' : 'natural ending', {
+    files: e.files, 'TEN VAD + gate': e.eos_median_ms, 'no level check': e.eos_median_ms_no_level_check, Silero: e.eos_median_ms_silero,
+  }])));
+  console.log('hangover sweep (our gate; and without its level check):');
+  console.table(Object.fromEntries(f.sweep.map((s) => [`${s.hangover_ms} ms`, {
+    'EOS median ms': s.eos_median_ms, 'EOS p90 ms': s.eos_p90_ms, premature: s.premature,
+    'no check: EOS median': s.eos_median_ms_no_level_check, 'no check: premature': s.premature_no_level_check,
+  }])));
   console.log(`threshold sweep (our gate at ${f.hangover_ms} ms hangover; missed = labelled utterances the gate never opened for):`);
   console.table(Object.fromEntries(f.threshold_sweep.map((t) => [String(t.threshold), { precision: t.precision, recall: t.recall, F1: t.f1, 'EOS median ms': t.eos_median_ms, premature: t.premature, missed: t.missed_onsets }])));
   const atParity = f.sweep.find((s) => s.premature <= f.premature_silero);
