@@ -16,6 +16,7 @@ import { ROOT, startTestStack, startTestWorker } from '../../test/harness/stack.
 import { latencyChartHtml } from '../chart.js';
 import { perceivedByGroup } from '../metrics.js';
 import { readStream } from '../records.js';
+import { summarise } from '../stats.js';
 import { buildReport, formatReport } from '../report.js';
 import { powerBandwidth, type Bandwidth } from '../spectrum.js';
 import { ANSWERS, configKey, DEFAULT_PLAN, peerScript, QUESTIONS, roomPrefix, type AbPlan } from './plan.js';
@@ -30,8 +31,9 @@ import { concatPcm } from '../../agent/audio/pcm.js';
  * The A/B runner: the real stack (livekit-server, LiveKit SIP, Redis, the worker) in the test
  * namespace, the local Realtime peer with a known model-latency distribution, and for every VAD
  * mode × transport one caller asking `turns` questions. Then the report (system-added latency =
- * perceived − model, per configuration), the 99 % power bandwidth of what each caller heard, and
- * as the last line one JSON object.
+ * perceived − model, per configuration), the latency the WebRTC caller itself measured (its speech
+ * end → the answer's first sound at its ear, independent of the agent's VAD), the 99 % power
+ * bandwidth of what each caller heard, and as the last line one JSON object.
  */
 const { values: a } = parseArgs({
   options: {
@@ -102,6 +104,8 @@ try {
   const questions8k = await Promise.all(QUESTIONS.map((q) => speak(q, 8_000)));
 
   const heard = new Map<string, LegResult>();
+  /** Per WebRTC configuration: the caller's own speech end → first answer sound heard, per answered turn. */
+  const callerHeard = new Map<string, number[]>();
   let leg = 0;
   for (const mode of plan.modes) {
     // one worker per VAD mode: the mode is part of its configuration, as in production
@@ -119,6 +123,7 @@ try {
             : await runSipLeg({ target: sipTarget, from: callerIp, number: NUMBER, questions8k, turns: plan.turns, gapMs: plan.gapMs, mediaPort: 16_000 + 2 * leg });
         leg++;
         heard.set(key, res);
+        if ('turns' in res) callerHeard.set(key, res.turns.flatMap((t) => (t.answerAt === null ? [] : [t.answerAt - t.speechEndAt])));
         writeFileSync(join(outDir, `heard-${transport}-${mode}.wav`), encodeWav(res.heard, res.sampleRate));
         console.log(`${key}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       }
@@ -156,7 +161,15 @@ try {
   const answered: Record<string, number> = {};
   for (const t of plan.transports) for (const m of plan.modes) answered[configKey(t, m)] = records.filter((r) => r.transport === t && r.vadMode === m && r.status === 'completed').length;
 
+  const caller_heard_ms = Object.fromEntries(
+    [...callerHeard].map(([k, xs]) => {
+      const sm = summarise(xs);
+      return [k, { n: sm.n, median: sm.median === null ? null : Math.round(sm.median), p90: sm.p90 === null ? null : Math.round(sm.p90), values: xs }];
+    }),
+  );
   console.log(formatReport(report));
+  console.log('\nlatency at the WebRTC caller: its speech end (last sample above −60 dBFS) → first answer sound it hears');
+  for (const [k, c] of Object.entries(caller_heard_ms)) console.log(`${k.padEnd(18)}  n ${c.n}  median ${c.median} ms  p90 ${c.p90} ms`);
   console.log(lines.join('\n'));
   console.log(`\nanswered turns: ${Object.entries(answered).map(([k, n]) => `${k} ${n}/${plan.turns}`).join(', ')}`);
   console.log(`turn records: ${join(outDir, 'turns.jsonl')}   chart: ${join(outDir, 'report.html')}   caller audio: ${outDir}/heard-*.wav`);
@@ -167,6 +180,7 @@ try {
       bandwidth_99_hz: bandwidth,
       bandwidth_99_hz_by_transport: byTransport,
       bandwidth_99_hz_source: Math.round(sourceBw.bandwidthHz),
+      caller_heard_ms,
       ...report,
     }),
   );

@@ -1,6 +1,7 @@
 import { CallerBot } from '../../test/harness/caller.js';
 import { sleep, until } from '../../test/harness/call-fixture.js';
 import type { TestStack } from '../../test/harness/stack.js';
+import { trailingSilenceMs } from '../../test/harness/speech.js';
 
 export interface LegResult {
   /** What the caller heard over the whole call, mono PCM16. */
@@ -17,6 +18,12 @@ export interface WebrtcCallResult extends LegResult {
   asked: number;
   /** The first dispatch was not taken within 10 s and a second one was made. */
   redispatched: boolean;
+  /**
+   * Per question, on the caller's clock: when its speech ended (its last sample left the
+   * microphone, less the clip's trailing silence) and when the first sound of the answer reached
+   * it (null: none before the next question). The latency the caller lives, whatever any VAD thinks.
+   */
+  turns: { speechEndAt: number; answerAt: number | null }[];
 }
 
 /** A caller's speech is loud; the agent's first answer is found by this RMS (int16 units). */
@@ -55,13 +62,22 @@ export async function runWebrtcCaller(
     let asked = 0;
     let firstAnswerAt: number | null = null;
     const more = () => (o.turns === undefined || asked < o.turns) && (o.untilMs === undefined || Date.now() < o.untilMs);
+    const tails = o.questions.map((q) => trailingSilenceMs(q, 48_000));
+    const ended: number[] = [];
     while (more()) {
       const saidAt = await bot.say(o.questions[asked % o.questions.length]!);
+      ended.push(saidAt - tails[asked % o.questions.length]!);
       asked++;
       await sleep(o.gapMs);
       firstAnswerAt ??= bot.firstSoundAfter(saidAt, ANSWER_RMS);
     }
-    return { room: o.room, dispatchAt, agentJoinedAt, firstAnswerAt, asked, redispatched, heard: bot.heardSince(start), sampleRate: bot.listenRate };
+    const turns = ended.map((speechEndAt, i) => {
+      const answerAt = bot.firstSoundAfter(speechEndAt, ANSWER_RMS);
+      // an answer heard after the next question began belongs to no turn of its own
+      const next = ended[i + 1] ?? Infinity;
+      return { speechEndAt, answerAt: answerAt !== null && answerAt < next ? answerAt : null };
+    });
+    return { room: o.room, dispatchAt, agentJoinedAt, firstAnswerAt, asked, redispatched, turns, heard: bot.heardSince(start), sampleRate: bot.listenRate };
   } finally {
     await bot.leave();
     await stack.rooms.deleteRoom(o.room).catch(() => {});

@@ -14,3 +14,19 @@ export async function speakPhoneWav(text: string, path: string, silenceMs = 0, v
   const pad = silenceMs > 0 ? ['pad', '0', `${silenceMs / 1000}`] : [];
   await run('sox', ['-t', 'wav', '-', '-r', '8000', '-c', '1', '-e', 'u-law', path, ...pad], wav);
 }
+
+/**
+ * Silence at the end of a clip, in ms: after its last 10 ms window above `floorRms` (int16 units;
+ * 33 ≈ −60 dBFS). A fixed level, on purpose: the caller's own idea of where its speech ended must
+ * not depend on the agent's VAD, whose lag is what a latency measured from it would hide.
+ */
+export function trailingSilenceMs(samples: Int16Array, rate: number, floorRms = 33): number {
+  const win = Math.round(rate / 100);
+  for (let end = samples.length; end > 0; end -= win) {
+    const w = samples.subarray(Math.max(0, end - win), end);
+    let acc = 0;
+    for (let i = 0; i < w.length; i++) acc += w[i]! * w[i]!;
+    if (Math.sqrt(acc / w.length) > floorRms) return ((samples.length - end) / rate) * 1000;
+  }
+  return (samples.length / rate) * 1000;
+}
