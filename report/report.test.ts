@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -71,5 +71,6 @@ describe('report', () => {
     expect(last.pairs[0]).toHaveProperty('cohen_d');
     expect(out).toContain('| webrtc/server_vad |');
     expect(readFileSync(html, 'utf8')).toContain('<svg');
+    rmSync(dir, { recursive: true, force: true });
   });
 });

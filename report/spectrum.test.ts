@@ -1,13 +1,14 @@
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { firstChannel, parseWav } from '../agent/audio/wav.js';
 import { rng } from '../agent/util/rng.js';
 import { powerBandwidth } from './spectrum.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-spectrum-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** White noise band-limited by SoX's sinc filter, at a given rate. */
 function noise(rate: number, lowpassHz: number): Int16Array {
   const out = join(dir, `n-${rate}-${lowpassHz}.wav`);

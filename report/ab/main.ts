@@ -31,7 +31,7 @@ import { concatPcm } from '../../agent/audio/pcm.js';
  * The A/B runner: the real stack (livekit-server, LiveKit SIP, Redis, the worker) in the test
  * namespace, the local Realtime peer with a known model-latency distribution, and for every VAD
  * mode × transport one caller asking `turns` questions. Then the report (system-added latency =
- * perceived − model, per configuration), the latency the WebRTC caller itself measured (its speech
+ * perceived − model, per configuration), the latency each caller itself measured (its speech
  * end → the answer's first sound at its ear, independent of the agent's VAD), the 99 % power
  * bandwidth of what each caller heard, and as the last line one JSON object.
  */
@@ -104,7 +104,7 @@ try {
   const questions8k = await Promise.all(QUESTIONS.map((q) => speak(q, 8_000)));
 
   const heard = new Map<string, LegResult>();
-  /** Per WebRTC configuration: the caller's own speech end → first answer sound heard, per answered turn. */
+  /** Per configuration: the caller's own speech end → first answer sound heard, per answered turn. */
   const callerHeard = new Map<string, number[]>();
   let leg = 0;
   for (const mode of plan.modes) {
@@ -123,7 +123,7 @@ try {
             : await runSipLeg({ target: sipTarget, from: callerIp, number: NUMBER, questions8k, turns: plan.turns, gapMs: plan.gapMs, mediaPort: 16_000 + 2 * leg });
         leg++;
         heard.set(key, res);
-        if ('turns' in res) callerHeard.set(key, res.turns.flatMap((t) => (t.answerAt === null ? [] : [t.answerAt - t.speechEndAt])));
+        callerHeard.set(key, res.turns.flatMap((t) => (t.answerAt === null ? [] : [t.answerAt - t.speechEndAt])));
         writeFileSync(join(outDir, `heard-${transport}-${mode}.wav`), encodeWav(res.heard, res.sampleRate));
         console.log(`${key}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       }
@@ -168,7 +168,7 @@ try {
     }),
   );
   console.log(formatReport(report));
-  console.log('\nlatency at the WebRTC caller: its speech end (last sample above −60 dBFS) → first answer sound it hears');
+  console.log('\nlatency at the caller: its speech end (its last sample above −60 dBFS sent) → first answer sound it hears');
   for (const [k, c] of Object.entries(caller_heard_ms)) console.log(`${k.padEnd(18)}  n ${c.n}  median ${c.median} ms  p90 ${c.p90} ms`);
   console.log(lines.join('\n'));
   console.log(`\nanswered turns: ${Object.entries(answered).map(([k, n]) => `${k} ${n}/${plan.turns}`).join(', ')}`);

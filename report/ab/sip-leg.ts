@@ -1,16 +1,19 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { encodeWav } from '../../agent/audio/wav.js';
 import { run } from '../../peer/tts.js';
 import { placeSipCall } from '../../test/harness/sip-caller.js';
 import type { LegResult } from './webrtc-caller.js';
+import { callerTurns, type CallerTurn } from './caller-latency.js';
+import { trailingSilenceMs } from '../../test/harness/speech.js';
 import { concatPcm } from '../../agent/audio/pcm.js';
 
 /**
  * One phone call through LiveKit SIP: sipp plays one μ-law WAV holding every question, each
  * followed by `gapMs` of silence, so the turn timing matches the WebRTC leg. What the caller heard
- * is captured off the wire and decoded.
+ * is captured off the wire and decoded; so are the times its own packets were sent, which date
+ * each question's speech end on the caller's side.
  */
 export async function runSipLeg(o: {
   target: string;
@@ -21,9 +24,17 @@ export async function runSipLeg(o: {
   gapMs: number;
   /** Port for this call's RTP, so consecutive calls never share a capture. */
   mediaPort: number;
-}): Promise<LegResult & { exitCode: number }> {
+}): Promise<LegResult & { exitCode: number; turns: CallerTurn[] }> {
   const parts: Int16Array[] = [new Int16Array(8 * 500)];
-  for (let i = 0; i < o.turns; i++) parts.push(o.questions8k[i % o.questions8k.length]!, new Int16Array(8 * o.gapMs));
+  /** Sample offset in the played file where each question's speech ends. */
+  const speechEnds: number[] = [];
+  let at = parts[0]!.length;
+  for (let i = 0; i < o.turns; i++) {
+    const q = o.questions8k[i % o.questions8k.length]!;
+    parts.push(q, new Int16Array(8 * o.gapMs));
+    speechEnds.push(at + q.length - Math.round(trailingSilenceMs(q, 8000) * 8));
+    at += q.length + 8 * o.gapMs;
+  }
   const pcm = concatPcm(parts);
   const dir = mkdtempSync(join(tmpdir(), 'parley-ab-'));
   const pcmPath = join(dir, 'questions-pcm.wav');
@@ -40,5 +51,20 @@ export async function runSipLeg(o: {
     mediaPort: o.mediaPort,
     maxCallMs: durationMs + 60_000,
   });
-  return { heard: res.heard, sampleRate: 8000, exitCode: res.exitCode };
+  // sipp streams the file's bytes from its very first (the WAV header included, as a few ms of noise
+  // in the lead-in silence), 160 bytes (20 ms of μ-law) per packet: the question's last speech
+  // sample left the caller with the packet that carries its byte
+  const header = wavDataOffset(readFileSync(path));
+  rmSync(dir, { recursive: true, force: true });
+  const sentAt = (sample: number) => res.sentTimes[Math.floor((header + sample) / 160)];
+  const ended = speechEnds.map(sentAt).filter((t): t is number => t !== undefined);
+  return { heard: res.heard, sampleRate: 8000, exitCode: res.exitCode, turns: callerTurns(ended, res.heardPackets) };
+}
+
+/** Byte offset of a WAV file's sample data (after the "data" chunk header). */
+function wavDataOffset(wav: Buffer): number {
+  for (let o = 12; o + 8 <= wav.length; o += 8 + wav.readUInt32LE(o + 4) + (wav.readUInt32LE(o + 4) & 1)) {
+    if (wav.toString('ascii', o, o + 4) === 'data') return o + 8;
+  }
+  throw new Error('no data chunk in the WAV sipp plays');
 }

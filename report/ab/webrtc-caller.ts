@@ -2,6 +2,7 @@ import { CallerBot } from '../../test/harness/caller.js';
 import { sleep, until } from '../../test/harness/call-fixture.js';
 import type { TestStack } from '../../test/harness/stack.js';
 import { trailingSilenceMs } from '../../test/harness/speech.js';
+import { ANSWER_RMS, callerTurns, type CallerTurn } from './caller-latency.js';
 
 export interface LegResult {
   /** What the caller heard over the whole call, mono PCM16. */
@@ -23,11 +24,9 @@ export interface WebrtcCallResult extends LegResult {
    * microphone, less the clip's trailing silence) and when the first sound of the answer reached
    * it (null: none before the next question). The latency the caller lives, whatever any VAD thinks.
    */
-  turns: { speechEndAt: number; answerAt: number | null }[];
+  turns: CallerTurn[];
 }
 
-/** A caller's speech is loud; the agent's first answer is found by this RMS (int16 units). */
-const ANSWER_RMS = 500;
 
 /**
  * One WebRTC caller (rtc-node, Opus) in one room: dispatches the agent, joins, then asks the
@@ -71,12 +70,7 @@ export async function runWebrtcCaller(
       await sleep(o.gapMs);
       firstAnswerAt ??= bot.firstSoundAfter(saidAt, ANSWER_RMS);
     }
-    const turns = ended.map((speechEndAt, i) => {
-      const answerAt = bot.firstSoundAfter(speechEndAt, ANSWER_RMS);
-      // an answer heard after the next question began belongs to no turn of its own
-      const next = ended[i + 1] ?? Infinity;
-      return { speechEndAt, answerAt: answerAt !== null && answerAt < next ? answerAt : null };
-    });
+    const turns = callerTurns(ended, bot.heard);
     return { room: o.room, dispatchAt, agentJoinedAt, firstAnswerAt, asked, redispatched, turns, heard: bot.heardSince(start), sampleRate: bot.listenRate };
   } finally {
     await bot.leave();

@@ -1,4 +1,4 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
@@ -25,10 +25,16 @@ export async function redisAnswers(port: number, host = '127.0.0.1'): Promise<bo
 export async function startRedis(port: number, opts: { reuse?: boolean; bind?: string } = {}): Promise<Service | null> {
   if (opts.reuse && (await redisAnswers(port))) return null;
   const dir = mkdtempSync(join(tmpdir(), 'parley-redis-'));
-  return startService(
+  const svc = await startService(
     `redis-${port}`,
     'redis-server',
     ['--port', String(port), '--bind', opts.bind ?? '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir],
     { probe: () => redisAnswers(port), readyTimeoutMs: 15_000 },
-  );
+  ).catch((e: unknown) => {
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  });
+  // nothing is persisted: the working directory goes with the process, however it ends
+  void svc.exited.finally(() => rmSync(dir, { recursive: true, force: true }));
+  return svc;
 }

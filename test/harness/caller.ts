@@ -84,11 +84,7 @@ export class CallerBot {
 
   /** Arrival time of the first 20 ms window after `since` whose RMS exceeds `rms` (int16 units). */
   firstSoundAfter(since: number, rms = 300): number | null {
-    for (const c of this.heard) {
-      if (c.at < since) continue;
-      if (rmsOf(c.samples) > rms) return c.at;
-    }
-    return null;
+    return firstSoundAfter(this.heard, since, rms);
   }
 
   get listenRate(): number {
@@ -142,6 +138,15 @@ export class CallerBot {
       this.heard.push({ at: Date.now(), samples: new Int16Array(frame.data) });
     }
   }
+}
+
+/** Arrival time of the first heard chunk at or after `since` whose RMS exceeds `rms` (int16 units). */
+export function firstSoundAfter(heard: readonly HeardChunk[], since: number, rms: number): number | null {
+  for (const c of heard) {
+    if (c.at < since) continue;
+    if (rmsOf(c.samples) > rms) return c.at;
+  }
+  return null;
 }
 
 export function rmsOf(s: Int16Array): number {

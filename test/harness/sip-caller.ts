@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ulawDecode } from '../../agent/audio/g711.js';
 import { concatPcm } from '../../agent/audio/pcm.js';
+import type { HeardChunk } from './caller.js';
 import { ROOT } from './stack.js';
 
 export interface SipCallOptions {
@@ -32,6 +33,10 @@ export interface SipCallResult {
   heard: Int16Array;
   /** Arrival time (epoch ms) of each 20 ms packet heard. */
   packetTimes: number[];
+  /** The packets heard, each with its arrival time (epoch ms). */
+  heardPackets: HeardChunk[];
+  /** When (epoch ms) each RTP packet the caller sent went on the wire, in order: the utterance's clock. */
+  sentTimes: number[];
   messages: string;
 }
 
@@ -46,7 +51,8 @@ export async function placeSipCall(o: SipCallOptions): Promise<SipCallResult> {
   const mediaPort = o.mediaPort ?? 16000;
   const [host] = o.from.split(':');
   // local traffic between the namespace's own addresses goes over lo
-  const cap = spawn('tshark', ['-i', 'lo', '-f', `udp and dst host ${host} and dst port ${mediaPort}`, '-w', pcap, '-q'], {
+  // both directions of the caller's RTP: what it heard, and when what it said was sent
+  const cap = spawn('tshark', ['-i', 'lo', '-f', `udp and host ${host} and port ${mediaPort}`, '-w', pcap, '-q'], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   await new Promise<void>((resolve, reject) => {
@@ -99,29 +105,34 @@ export async function placeSipCall(o: SipCallOptions): Promise<SipCallResult> {
   cap.kill('SIGINT');
   await new Promise((r) => cap.once('exit', r));
 
-  const fields = await output('tshark', ['-r', pcap, '-d', `udp.port==${mediaPort},rtp`, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'rtp.payload']);
-  const chunks: Int16Array[] = [];
-  const packetTimes: number[] = [];
+  const fields = await output('tshark', ['-r', pcap, '-d', `udp.port==${mediaPort},rtp`, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'udp.dstport', '-e', 'rtp.payload']);
+  const heardPackets: HeardChunk[] = [];
+  const sentTimes: number[] = [];
   for (const line of fields.split('\n')) {
-    const [t, hex] = line.trim().split('\t');
+    const [t, dstPort, hex] = line.trim().split('\t');
     if (!hex) continue;
+    if (Number(dstPort) !== mediaPort) {
+      sentTimes.push(Number(t) * 1000);
+      continue;
+    }
     const bytes = Buffer.from(hex.replace(/:/g, ''), 'hex');
     const pcm = new Int16Array(bytes.length);
     for (let i = 0; i < bytes.length; i++) pcm[i] = ulawDecode(bytes[i]!);
-    chunks.push(pcm);
-    packetTimes.push(Number(t) * 1000);
+    heardPackets.push({ at: Number(t) * 1000, samples: pcm });
   }
-  const heard = concatPcm(chunks);
+  const heard = concatPcm(heardPackets.map((p) => p.samples));
+  const packetTimes = heardPackets.map((p) => p.at);
   let messages = '';
   try {
     messages = readFileSync(msgFile, 'utf8');
   } catch {
     /* sipp wrote none */
   }
+  rmSync(dir, { recursive: true, force: true }); // everything is read: no capture left behind per call
   const responses = [...messages.matchAll(/^SIP\/2\.0 (\d{3}) .*$/gm)]
     .map((m) => Number(m[1]))
     .filter((c) => c >= 200);
-  return { exitCode, responses, heard, packetTimes, messages };
+  return { exitCode, responses, heard, packetTimes, heardPackets, sentTimes, messages };
 }
 
 function output(cmd: string, args: string[]): Promise<string> {

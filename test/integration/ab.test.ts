@@ -39,13 +39,15 @@ describe('npm run ab', () => {
     }
     // the caller's own clock agrees: measured from where its speech really ended to the first
     // answer sound at its ear (network and jitter buffer included, the agent's VAD not trusted)
-    for (const m of ['local', 'server_vad']) {
-      const c = r.caller_heard_ms[`webrtc/${m}`];
-      expect(c.n, m).toBeGreaterThanOrEqual(TURNS - 2);
-      expect(c.median, m).toBeGreaterThan(r.groups[`webrtc/${m}`].model_median_ms);
-      expect(c.median, m).toBeLessThan(r.groups[`webrtc/${m}`].perceived_median_ms + 500);
+    for (const k of keys) {
+      const c = r.caller_heard_ms[k];
+      expect(c.n, k).toBeGreaterThanOrEqual(TURNS - 2);
+      expect(c.median, k).toBeGreaterThan(r.groups[k].model_median_ms);
+      expect(c.median, k).toBeLessThan(r.groups[k].perceived_median_ms + 500);
     }
-    expect(r.caller_heard_ms['webrtc/local'].median).toBeLessThan(r.caller_heard_ms['webrtc/server_vad'].median);
+    for (const t of ['webrtc', 'sip']) {
+      expect(r.caller_heard_ms[`${t}/local`].median, t).toBeLessThan(r.caller_heard_ms[`${t}/server_vad`].median);
+    }
     const vad = r.pairs.find((p: { a: string; b: string }) => p.a === '*/local' && p.b === '*/server');
     expect(vad).toMatchObject({ welch_t: expect.any(Number), welch_p: expect.any(Number), cohen_d: expect.any(Number) });
     // the phone leg is band-limited by G.711 at 8 kHz; the browser leg is not

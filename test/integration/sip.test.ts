@@ -1,6 +1,6 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { dispose } from '@livekit/rtc-node';
 import { Redis } from 'ioredis';
 import { SipClient } from 'livekit-server-sdk';
@@ -56,6 +56,7 @@ afterAll(async () => {
   await sip?.stop();
   await stack?.stop();
   await dispose();
+  if (utterance) rmSync(dirname(utterance), { recursive: true, force: true });
 });
 
 describe('a phone call through LiveKit SIP', () => {

@@ -1,4 +1,4 @@
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -21,13 +21,16 @@ class RecordingIssuer implements SessionIssuer {
 }
 
 let server: WebServer | null = null;
+let dist: string | null = null;
 afterEach(async () => {
   await server?.close();
   server = null;
+  if (dist) rmSync(dist, { recursive: true, force: true });
+  dist = null;
 });
 
 async function start(issuer: SessionIssuer, burst = 50) {
-  const dist = mkdtempSync(join(tmpdir(), 'parley-dist-'));
+  dist = mkdtempSync(join(tmpdir(), 'parley-dist-'));
   mkdirSync(join(dist, 'assets'));
   writeFileSync(join(dist, 'index.html'), '<!doctype html><title>Parley</title>');
   writeFileSync(join(dist, 'assets', 'app.js'), 'console.log(1)');
