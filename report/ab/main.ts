@@ -20,6 +20,7 @@ import { summarise } from '../stats.js';
 import { buildReport, formatReport } from '../report.js';
 import { powerBandwidth, type Bandwidth } from '../spectrum.js';
 import { ANSWERS, configKey, DEFAULT_PLAN, peerScript, QUESTIONS, roomPrefix, type AbPlan } from './plan.js';
+import { splitWaits, type CallerTurn } from './caller-latency.js';
 import { runSipLeg } from './sip-leg.js';
 import { runWebrtcCaller, type LegResult } from './webrtc-caller.js';
 import { concatPcm } from '../../agent/audio/pcm.js';
@@ -104,8 +105,8 @@ try {
   const questions8k = await Promise.all(QUESTIONS.map((q) => speak(q, 8_000)));
 
   const heard = new Map<string, LegResult>();
-  /** Per configuration: the caller's own speech end → first answer sound heard, per answered turn. */
-  const callerHeard = new Map<string, number[]>();
+  /** Per configuration: each question as the caller lived it (its own clock). */
+  const callerHeard = new Map<string, CallerTurn[]>();
   let leg = 0;
   for (const mode of plan.modes) {
     // one worker per VAD mode: the mode is part of its configuration, as in production
@@ -123,7 +124,7 @@ try {
             : await runSipLeg({ target: sipTarget, from: callerIp, number: NUMBER, questions8k, turns: plan.turns, gapMs: plan.gapMs, mediaPort: 16_000 + 2 * leg });
         leg++;
         heard.set(key, res);
-        callerHeard.set(key, res.turns.flatMap((t) => (t.answerAt === null ? [] : [t.answerAt - t.speechEndAt])));
+        callerHeard.set(key, res.turns);
         writeFileSync(join(outDir, `heard-${transport}-${mode}.wav`), encodeWav(res.heard, res.sampleRate));
         console.log(`${key}: done in ${((Date.now() - started) / 1000).toFixed(0)} s`);
       }
@@ -161,15 +162,33 @@ try {
   const answered: Record<string, number> = {};
   for (const t of plan.transports) for (const m of plan.modes) answered[configKey(t, m)] = records.filter((r) => r.transport === t && r.vadMode === m && r.status === 'completed').length;
 
+  const med = (xs: number[]) => {
+    const m = summarise(xs).median;
+    return m === null ? null : Math.round(m);
+  };
   const caller_heard_ms = Object.fromEntries(
-    [...callerHeard].map(([k, xs]) => {
+    [...callerHeard].map(([k, turns]) => {
+      const xs = turns.flatMap((t) => (t.answerAt === null ? [] : [t.answerAt - t.speechEndAt]));
       const sm = summarise(xs);
-      return [k, { n: sm.n, median: sm.median === null ? null : Math.round(sm.median), p90: sm.p90 === null ? null : Math.round(sm.p90), values: xs }];
+      const split = splitWaits(turns, records.filter((r) => configKey(r.transport, r.vadMode) === k && r.status === 'completed'));
+      return [k, {
+        n: sm.n,
+        median: med(xs),
+        p90: sm.p90 === null ? null : Math.round(sm.p90),
+        // caller's speech end → the agent's VAD speech end; the agent's first frame out → caller's ear
+        inbound_median: med(split.map((w) => w.inbound)),
+        outbound_median: med(split.map((w) => w.outbound)),
+        split_n: split.length,
+        values: xs,
+      }];
     }),
   );
   console.log(formatReport(report));
   console.log('\nlatency at the caller: its speech end (its last sample above −60 dBFS sent) → first answer sound it hears');
-  for (const [k, c] of Object.entries(caller_heard_ms)) console.log(`${k.padEnd(18)}  n ${c.n}  median ${c.median} ms  p90 ${c.p90} ms`);
+  console.log('(in: caller speech end → agent VAD speech end; out: agent first frame → caller ear; medians)');
+  for (const [k, c] of Object.entries(caller_heard_ms)) {
+    console.log(`${k.padEnd(18)}  n ${c.n}  median ${c.median} ms  p90 ${c.p90} ms   in ${c.inbound_median} ms  out ${c.outbound_median} ms`);
+  }
   console.log(lines.join('\n'));
   console.log(`\nanswered turns: ${Object.entries(answered).map(([k, n]) => `${k} ${n}/${plan.turns}`).join(', ')}`);
   console.log(`turn records: ${join(outDir, 'turns.jsonl')}   chart: ${join(outDir, 'report.html')}   caller audio: ${outDir}/heard-*.wav`);
