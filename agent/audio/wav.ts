@@ -22,27 +22,39 @@ export class WavFormatError extends Error {
   override name = 'WavFormatError';
 }
 
-/** Parses a WAV file held in memory. Throws WavFormatError on anything other than PCM16. */
-export function parseWav(buf: Uint8Array): WavAudio {
+/**
+ * The chunks of a RIFF/WAVE file, in order: id, offset of the body, size as written. Chunk bodies
+ * are padded to an even length (RIFF rule); the pad byte is not counted in the chunk size.
+ */
+export function* wavChunks(buf: Uint8Array): Generator<{ id: string; body: number; size: number }> {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const tag = (off: number): string =>
     String.fromCharCode(buf[off]!, buf[off + 1]!, buf[off + 2]!, buf[off + 3]!);
-
   if (buf.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') {
     throw new WavFormatError('not a RIFF/WAVE file');
   }
+  let off = 12;
+  while (off + 8 <= buf.byteLength) {
+    const size = view.getUint32(off + 4, true);
+    yield { id: tag(off), body: off + 8, size };
+    off += 8 + size + (size & 1);
+  }
+}
 
+/** Byte offset of a WAV file's sample data, of any format: where a player streaming its bytes reaches the audio. */
+export function wavDataOffset(buf: Uint8Array): number {
+  for (const c of wavChunks(buf)) if (c.id === 'data') return c.body;
+  throw new WavFormatError('no data chunk');
+}
+
+/** Parses a WAV file held in memory. Throws WavFormatError on anything other than PCM16. */
+export function parseWav(buf: Uint8Array): WavAudio {
+  const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   let fmt: { format: number; channels: number; sampleRate: number; bits: number; blockAlign: number } | undefined;
   let dataOff = -1;
   let dataLen = 0;
 
-  // Walk the chunk list. Chunk bodies are padded to an even length (RIFF rule), the pad byte is
-  // not counted in the chunk size.
-  let off = 12;
-  while (off + 8 <= buf.byteLength) {
-    const id = tag(off);
-    const size = view.getUint32(off + 4, true);
-    const body = off + 8;
+  for (const { id, body, size } of wavChunks(buf)) {
     if (id === 'fmt ') {
       if (size < 16 || body + 16 > buf.byteLength) throw new WavFormatError('truncated fmt chunk');
       let format = view.getUint16(body, true);
@@ -63,7 +75,6 @@ export function parseWav(buf: Uint8Array): WavAudio {
       dataLen = Math.min(size, buf.byteLength - body);
       if (fmt) break; // everything needed is known; trailing chunks are irrelevant
     }
-    off = body + size + (size & 1);
   }
 
   if (!fmt) throw new WavFormatError('no fmt chunk');

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { labelledFiles, TESTSET as SHARED } from '../../test/harness/vad-labels.js';
+import { endsIntoPadding, labelledFiles, prematureEnds, TESTSET as SHARED } from '../../test/harness/vad-labels.js';
 import { TenVadDetector } from './detector.js';
 import { levelDb, SpeechGate } from './gate.js';
 import { DEFAULT_NOISE_FLOOR_RMS, withNoiseFloor } from './noise-floor.js';
@@ -205,9 +205,10 @@ describe.skipIf(!existsSync(SHARED) && process.env.PARLEY_SKIP_SHARED === '1')('
     const pad = 2000;
     const delays: Record<'on' | 'off', number[]> = { on: [], off: [] };
     const premature = { on: 0, off: 0 };
-    for (const { samples, segments } of labelledFiles(pad)) {
+    for (const file of labelledFiles(pad)) {
+      const { samples, segments } = file;
       const lastEnd = segments.at(-1)!.end;
-      const hardStop = samples.length / 16 - pad - lastEnd < 10; // speech runs into the appended silence
+      const hardStop = endsIntoPadding(file, pad); // speech runs into the appended silence
       product.reset();
       const gates = { on: new SpeechGate(), off: new SpeechGate({ silenceBelowPeakDb: 0 }) };
       const endsAt: Record<'on' | 'off', number[]> = { on: [], off: [] };
@@ -219,9 +220,7 @@ describe.skipIf(!existsSync(SHARED) && process.env.PARLEY_SKIP_SHARED === '1')('
         }
       }
       for (const k of ['on', 'off'] as const) {
-        for (let i = 0; i + 1 < segments.length; i++) {
-          premature[k] += endsAt[k].filter((t) => t >= segments[i]!.end && t < segments[i + 1]!.start).length;
-        }
+        premature[k] += prematureEnds(segments, endsAt[k]);
         const after = endsAt[k].find((t) => t >= lastEnd);
         if (hardStop && after !== undefined) delays[k].push(after - lastEnd - 300);
       }

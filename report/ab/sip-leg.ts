@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeWav } from '../../agent/audio/wav.js';
+import { encodeWav, wavDataOffset } from '../../agent/audio/wav.js';
 import { run } from '../../peer/tts.js';
 import { placeSipCall } from '../../test/harness/sip-caller.js';
 import type { LegResult } from './webrtc-caller.js';
@@ -59,12 +59,4 @@ export async function runSipLeg(o: {
   const sentAt = (sample: number) => res.sentTimes[Math.floor((header + sample) / 160)];
   const ended = speechEnds.map(sentAt).filter((t): t is number => t !== undefined);
   return { heard: res.heard, sampleRate: 8000, exitCode: res.exitCode, turns: callerTurns(ended, res.heardPackets) };
-}
-
-/** Byte offset of a WAV file's sample data (after the "data" chunk header). */
-function wavDataOffset(wav: Buffer): number {
-  for (let o = 12; o + 8 <= wav.length; o += 8 + wav.readUInt32LE(o + 4) + (wav.readUInt32LE(o + 4) & 1)) {
-    if (wav.toString('ascii', o, o + 4) === 'data') return o + 8;
-  }
-  throw new Error('no data chunk in the WAV sipp plays');
 }

@@ -26,7 +26,7 @@ import { DEFAULT_GATE_CONFIG, SpeechGate } from '../../agent/vad/gate.js';
 import { DEFAULT_NOISE_FLOOR_RMS, withNoiseFloor } from '../../agent/vad/noise-floor.js';
 import type { FrameDetector, GateConfig } from '../../agent/vad/types.js';
 import { PROJECT_ROOT } from '../../agent/vad/model-path.js';
-import { frameScores, labelledFiles, tenCentreHops, type LabelledFile, type Segment } from '../harness/vad-labels.js';
+import { endsIntoPadding, frameScores, labelledFiles, prematureEnds, tenCentreHops, type LabelledFile, type Segment } from '../harness/vad-labels.js';
 
 const RATE = 16_000;
 const HOP = 160;
@@ -152,9 +152,7 @@ function endFigures(runs: FileRun[], endsOf: (r: FileRun) => number[]) {
     const ends = endsOf(r);
     const after = ends.find((t) => t >= lastEnd);
     if (after !== undefined) delays.push(after - lastEnd);
-    for (let i = 0; i + 1 < segs.length; i++) {
-      premature += ends.filter((t) => t >= segs[i]!.end && t < segs[i + 1]!.start).length;
-    }
+    premature += prematureEnds(segs, ends);
   }
   return { median: quantile(delays, 0.5), p90: quantile(delays, 0.9), premature, missing: runs.length - delays.length };
 }
@@ -241,7 +239,7 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
   const sil = endFigures(runs, (r) => r.silero.ends);
   // Where the last labelled speech runs into the file's end, the appended silence follows a hard
   // stop; elsewhere the speaker's own ending (decay, breath, room) does. Both kinds, apart.
-  const hardStop = (r: FileRun) => r.file.samples.length / (RATE / 1000) - PAD_MS - r.file.segments.at(-1)!.end < FRAME_MS;
+  const hardStop = (r: FileRun) => endsIntoPadding(r.file, PAD_MS);
   const kinds = { hard_stop: runs.filter(hardStop), natural: runs.filter((r) => !hardStop(r)) };
   const eos_by_ending = Object.fromEntries(
     Object.entries(kinds).map(([k, rs]) => [

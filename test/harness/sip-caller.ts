@@ -31,8 +31,6 @@ export interface SipCallResult {
   responses: number[];
   /** What the caller heard: the RTP sent to its media port, decoded to 8 kHz PCM16, in arrival order. */
   heard: Int16Array;
-  /** Arrival time (epoch ms) of each 20 ms packet heard. */
-  packetTimes: number[];
   /** The packets heard, each with its arrival time (epoch ms). */
   heardPackets: HeardChunk[];
   /** When (epoch ms) each RTP packet the caller sent went on the wire, in order: the utterance's clock. */
@@ -121,7 +119,6 @@ export async function placeSipCall(o: SipCallOptions): Promise<SipCallResult> {
     heardPackets.push({ at: Number(t) * 1000, samples: pcm });
   }
   const heard = concatPcm(heardPackets.map((p) => p.samples));
-  const packetTimes = heardPackets.map((p) => p.at);
   let messages = '';
   try {
     messages = readFileSync(msgFile, 'utf8');
@@ -132,7 +129,7 @@ export async function placeSipCall(o: SipCallOptions): Promise<SipCallResult> {
   const responses = [...messages.matchAll(/^SIP\/2\.0 (\d{3}) .*$/gm)]
     .map((m) => Number(m[1]))
     .filter((c) => c >= 200);
-  return { exitCode, responses, heard, packetTimes, heardPackets, sentTimes, messages };
+  return { exitCode, responses, heard, heardPackets, sentTimes, messages };
 }
 
 function output(cmd: string, args: string[]): Promise<string> {

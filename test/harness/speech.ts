@@ -1,4 +1,5 @@
 import { run, speakPcm } from '../../peer/tts.js';
+import { rmsOf } from './caller.js';
 
 /**
  * Real speech for test callers: espeak-ng speaks the text, sox converts it to mono PCM16 at `rate`.
@@ -23,10 +24,7 @@ export async function speakPhoneWav(text: string, path: string, silenceMs = 0, v
 export function trailingSilenceMs(samples: Int16Array, rate: number, floorRms = 33): number {
   const win = Math.round(rate / 100);
   for (let end = samples.length; end > 0; end -= win) {
-    const w = samples.subarray(Math.max(0, end - win), end);
-    let acc = 0;
-    for (let i = 0; i < w.length; i++) acc += w[i]! * w[i]!;
-    if (Math.sqrt(acc / w.length) > floorRms) return ((samples.length - end) / rate) * 1000;
+    if (rmsOf(samples.subarray(Math.max(0, end - win), end)) > floorRms) return ((samples.length - end) / rate) * 1000;
   }
   return (samples.length / rate) * 1000;
 }

@@ -55,6 +55,13 @@ const FRAME_MS = 10;
  */
 export const tenCentreHops = (hop: number) => Math.round((WINDOW_SIZE / 2 - hop / 2) / hop);
 
+/** Whether the file's last labelled speech runs to the end of its audio, i.e. stops hard into the `padMs` appended. */
+export const endsIntoPadding = (f: LabelledFile, padMs: number) => f.samples.length / 16 - padMs - f.segments.at(-1)!.end < FRAME_MS;
+
+/** Speech ends (ms) that fell inside a labelled pause that more speech follows. */
+export const prematureEnds = (segs: Segment[], ends: number[]) =>
+  segs.slice(0, -1).reduce((n, s, i) => n + ends.filter((t) => t >= s.end && t < segs[i + 1]!.start).length, 0);
+
 /** Whether ms falls inside a labelled speech segment. */
 export const inSpeech = (segs: Segment[], ms: number) => segs.some((s) => ms >= s.start && ms < s.end);
 
