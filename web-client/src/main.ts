@@ -1,6 +1,7 @@
 import './style.css';
 import type { AgentState, TranscriptMessage } from '../../agent/status-protocol.js';
 import { ParleyCall, type CallView } from './call.js';
+import { latencyChart, latencyChartSvg } from './latency-chart.js';
 import { medianLatency, type TurnView } from './messages.js';
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -44,7 +45,10 @@ const view: CallView = {
     who.className = 'who';
     who.textContent = m.role === 'user' ? 'You' : 'Parley';
     li.append(who, document.createTextNode(m.text)); // text nodes: transcript text is never HTML
-    $('transcript').append(li);
+    const list = $('transcript');
+    list.append(li);
+    // outside markers hang in the list's padding, which its overflow clips: widen it a digit at 10, 100, 1000 items
+    list.style.setProperty('--marker-digits', String(String(list.children.length).length));
     li.scrollIntoView({ block: 'nearest' });
   },
   turn(t) {
@@ -61,6 +65,7 @@ const view: CallView = {
     $('turns').querySelector('tbody')!.append(tr);
     const m = medianLatency(turns);
     $('median').textContent = m === null ? '' : `median latency ${Math.round(m)} ms over ${turns.filter((x) => x.latencyMs !== null).length} answered turns`;
+    drawChart();
   },
   agentAudio(bytes, levelDb, peakDb) {
     const el = $('agent-audio');
@@ -79,6 +84,18 @@ const view: CallView = {
 };
 
 const ms = (v: number | null) => (v === null ? '–' : `${Math.round(v)} ms`);
+
+/** Redrawn whole on each turn: a few hundred elements at most, and the scales change with every new value anyway. */
+function drawChart(): void {
+  const el = $('latency-chart');
+  const c = latencyChart(turns);
+  el.innerHTML = latencyChartSvg(c); // built from numbers and escaped text only (latency-chart.ts)
+  el.dataset.turns = String(turns.length);
+  el.dataset.points = c.series.map((s) => `${s.key}:${s.points.length}`).join(' ');
+  if (c.median) el.dataset.medianMs = String(Math.round(c.median.ms));
+  else delete el.dataset.medianMs;
+}
+drawChart(); // the empty frame, so the pane does not jump when the first turn arrives
 
 let call: ParleyCall | null = null;
 callBtn.addEventListener('click', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { newTurn } from '../../agent/turns/record.js';
+import { newTurn } from '../../agent/metrics/record.js';
 import { medianLatency, parseTranscript, parseTurn } from './messages.js';
 
 const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v : JSON.stringify(v));
