@@ -1,12 +1,12 @@
 import { defineConfig } from 'vitest/config';
 
-// Unit tests live beside their modules (agent/**, peer/**); tests that need the real stack
-// (livekit-server in the test namespace) live in test/integration and run in one fork,
-// one file at a time, because they share one server and one namespace.
+// Unit tests live beside their modules, in every room of the tree; tests that need the real stack
+// (livekit-server in the test namespace) live in test/integration and run in their own config
+// (vitest.integration.config.ts), one file at a time.
 export default defineConfig({
   test: {
-    include: ['agent/**/*.test.ts', 'peer/**/*.test.ts', 'sip/**/*.test.ts', 'web-client/**/*.test.ts', 'scripts/**/*.test.ts', 'report/**/*.test.ts'],
-    exclude: ['**/node_modules/**', 'web-client/dist/**'],
+    include: ['**/*.test.ts'],
+    exclude: ['**/node_modules/**', 'dist/**', 'web-client/dist/**', 'test/integration/**'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
   },

@@ -11,86 +11,123 @@ import {
   TrackSource,
 } from '@livekit/rtc-node';
 import { CallerInput } from './audio/caller-input.js';
-import { loadConfig } from './config.js';
+import { loadConfig, type ParleyConfig } from './config/config.js';
 import { ConversationLog } from './context/conversation-log.js';
 import { renderInstructions } from './context/instructions.js';
 import { failFastRedis } from './context/redis-client.js';
 import { ContextStore } from './context/store.js';
 import { PiiRedactor } from './guardrail/redactor.js';
-import { log } from './log.js';
+import { configureLog, log, scopeLogToCall } from './log.js';
+import { CallMeter } from './metrics/call-summary.js';
+import { LoopDelayMonitor } from './metrics/loop-delay.js';
+import type { Transport } from './metrics/record.js';
+import { TurnRecorder } from './metrics/recorder.js';
 import { createPlayback, PACER_SAMPLE_RATE, SOURCE_QUEUE_MS } from './pacer/playback.js';
+import { PROMPTS } from './prompts.js';
 import { ResponderSession } from './responder/session.js';
 import { RoomStatus } from './room-status.js';
-import { CallMeter } from './turns/call-summary.js';
 import { ResultCache } from './thinkers/cache.js';
 import { ThinkerDispatcher } from './thinkers/dispatcher.js';
 import { thinkerHost } from './thinkers/host.js';
 import { createThinkers } from './thinkers/registry.js';
 import { routeToolContext } from './thinkers/route-tool.js';
 import { TurnController } from './turns/controller.js';
+import { sayThenHangUp } from './turns/farewell.js';
 import { IdleTimer } from './turns/idle.js';
-import { LoopDelayMonitor } from './turns/loop-delay.js';
-import type { Transport } from './turns/record.js';
-import { TurnRecorder } from './turns/recorder.js';
+import { Teardown } from './util/teardown.js';
 import { createVad, preloadVadModel, type VadModel } from './vad/load.js';
+
+/** The job process's configuration, validated once (the worker already refused a bad one at start). */
+let config: ParleyConfig | null = null;
+function jobConfig(): ParleyConfig {
+  if (!config) {
+    config = loadConfig();
+    configureLog({ level: config.logLevel });
+  }
+  return config;
+}
 
 /**
  * One call. This file only wires the stages together:
  *   caller track → CallerInput (16 kHz hops → TEN VAD → gate) → TurnController → ResponderSession
  *   ResponderSession audio → pacer → AudioSource → room
+ * Each resource registers its close with the call's teardown where it is made; at the end they
+ * close newest first, all of them, whatever one of them throws.
  */
 export default defineAgent({
   // Idle job processes load the VAD model before a call arrives, so a call does not pay for it.
   prewarm: async (proc: JobProcess) => {
-    proc.userData.vadModel = await preloadVadModel();
+    proc.userData.vadModel = await preloadVadModel(jobConfig().vad);
   },
 
   entry: async (ctx: JobContext) => {
     const jobStartedAt = Date.now();
-    const cfg = loadConfig();
+    const cfg = jobConfig();
+    const teardown = new Teardown();
+    ctx.addShutdownCallback(async () => {
+      for (const f of await teardown.run()) log.error({ step: f.name, err: f.error.message }, 'teardown step failed');
+      log.info('call ended');
+      scopeLogToCall(null);
+    });
+
     await ctx.connect(undefined, AutoSubscribe.AUDIO_ONLY);
     const caller = await ctx.waitForParticipant();
     const callerJoinedAt = Date.now();
-    const meter = new CallMeter();
     const transport = transportOf(caller);
     const callId = caller.attributes['sip.callID'] ?? ctx.job.id;
-    const jlog = log.child({ room: ctx.room.name, caller: caller.identity, transport, callId });
-    jlog.info({ vadMode: cfg.vadMode, localPeer: cfg.openai.local }, 'call started');
+    const room = ctx.room.name ?? '';
+    scopeLogToCall({ callId, room, transport, caller: caller.identity });
+    log.info({ vadMode: cfg.vadMode, localPeer: cfg.openai.local }, 'call started');
+
+    // The call's figures. Registered first so they are written last: after the context store has
+    // closed, the summary counts the writes still left unwritten at the very end.
+    const meter = new CallMeter();
+    const recorder = new TurnRecorder(cfg.redisUrl);
+    teardown.defer('turn recorder', () => recorder.close());
+    const loopDelay = new LoopDelayMonitor();
+    teardown.defer('event-loop monitor', () => loopDelay.close());
+    let callSummary: (() => Parameters<TurnRecorder['recordCall']>[0]) | null = null;
+    teardown.defer('call summary', () => callSummary && recorder.recordCall(callSummary()));
 
     // Output: the agent's voice, metered by the pacer into a small AudioSource queue.
     const source = new AudioSource(PACER_SAMPLE_RATE, 1, SOURCE_QUEUE_MS);
+    teardown.defer('audio source', () => source.close());
     const track = LocalAudioTrack.createAudioTrack('parley-voice', source);
     const publishOptions = new TrackPublishOptions();
     publishOptions.source = TrackSource.SOURCE_MICROPHONE;
     await ctx.room.localParticipant!.publishTrack(track, publishOptions);
     const playback = createPlayback(source);
+    teardown.defer('playback', () => playback.flush());
 
     // Who the caller is, for their context: the phone number for SIP, a server-issued id otherwise.
     const userId = userIdOf(caller, transport);
     const redis = failFastRedis(cfg.redisUrl);
+    teardown.defer('redis', () => redis.disconnect());
     const context = new ContextStore(userId, redis);
+    teardown.defer('context store', () => context.close());
     await context.load();
     context.update({ session: true });
+    const redactor = new PiiRedactor();
+    teardown.defer('pii redactor', () => redactor.close());
+    const conversation = new ConversationLog(redactor);
+    // once the Responder has closed (it closes first): the last lines are in
+    teardown.defer('rolling summary', async () => context.update({ summary: await conversation.rollSummary(context.context.summary) }));
+
     const responder = new ResponderSession(cfg, {
       instructions: renderInstructions(cfg.instructions, context.context),
       tools: routeToolContext(),
     });
+    teardown.defer('responder', () => responder.close());
     // What a thinker learns about the caller reaches the Responder mid-call.
-    context.on('changed', (c) => void responder.updateInstructions(renderInstructions(cfg.instructions, c)).catch(() => {}));
-    const redactor = new PiiRedactor();
-    const conversation = new ConversationLog(redactor);
-    const recorder = new TurnRecorder(cfg.redisUrl);
-    const loopDelay = new LoopDelayMonitor();
-    const controller = new TurnController({
-      responder,
-      playback,
-      recorder,
-      loopDelay,
-      vadMode: cfg.vadMode,
-      transport,
-      callId,
-      room: ctx.room.name ?? '',
-    });
+    const refreshInstructions = (c: ContextStore['context']) =>
+      void responder
+        .updateInstructions(renderInstructions(cfg.instructions, c))
+        .catch((e: Error) => log.warn({ err: e.message }, 'instructions not updated: the Responder keeps the old context'));
+    context.on('changed', refreshInstructions);
+    teardown.defer('context listener', () => context.off('changed', refreshInstructions));
+
+    const controller = new TurnController({ responder, playback, recorder, loopDelay, vadMode: cfg.vadMode, transport, callId, room });
+    teardown.defer('turn controller', () => controller.close());
     const status = new RoomStatus(ctx.room.localParticipant!);
     status.setState('listening');
     controller.on('user-speaking', (on) => status.setState(on ? 'user_speaking' : 'thinking'));
@@ -111,28 +148,58 @@ export default defineAgent({
       stillWorkingEveryMs: cfg.thinkers.stillWorkingEveryMs,
       timeoutScale: cfg.thinkers.timeoutScale,
     });
+    teardown.defer('thinkers', () => thinkers.close());
     thinkers.on('running', (domains) => status.setThinker(domains.at(-1) ?? null));
-    // After the goodbye has played, end the call for everyone: deleting the room hangs up a phone
-    // caller too (LiveKit SIP sends BYE when its participant is removed).
-    const idle = new IdleTimer(cfg.idle, controller, () => {
+
+    // Ending the call for everyone: deleting the room hangs up a phone caller too (LiveKit SIP
+    // sends BYE when its participant is removed).
+    const hangUp = (reason: string) =>
       void ctx
         .deleteRoom()
-        .catch((e: Error) => jlog.warn({ err: e.message }, 'could not delete the room after goodbye'))
-        .finally(() => ctx.shutdown('idle goodbye'));
-    });
+        .catch((e: Error) => log.warn({ err: e.message, reason }, 'could not delete the room'))
+        .finally(() => ctx.shutdown(reason));
+    const idle = new IdleTimer(cfg.idle, controller, () => hangUp('idle goodbye'));
+    teardown.defer('idle timer', () => idle.close());
 
-    const vad = await createVad(ctx.proc.userData.vadModel as VadModel | undefined);
+    // Input: the caller's audio track, bound again whenever the caller publishes a new one (a
+    // device switch, a reconnect); a broken input ends the call with an apology.
+    const vad = await createVad(cfg.vad, ctx.proc.userData.vadModel as VadModel | undefined);
+    teardown.defer('vad', () => vad.close());
     let input: CallerInput | null = null;
-    const attach = (t: RemoteTrack, p: RemoteParticipant) => {
-      if (p.identity !== caller.identity || t.kind !== TrackKind.KIND_AUDIO || input) return;
+    const unbind = () => {
+      const old = input;
+      input = null;
+      return old?.stop();
+    };
+    teardown.defer('caller input', unbind);
+    // one rebind at a time: the old input has stopped reading before the new one starts
+    let binding = Promise.resolve();
+    const bind = (t: RemoteTrack, p: RemoteParticipant) => {
+      if (p.identity !== caller.identity || t.kind !== TrackKind.KIND_AUDIO) return;
+      binding = binding.then(() => rebind(t)).catch((e: Error) => log.error({ err: e.message }, 'caller input not bound'));
+    };
+    const rebind = async (t: RemoteTrack) => {
+      if (input?.track === t) return;
+      await unbind();
+      // a new track is a new stream: no state of the old one carries over
+      vad.detector.reset();
+      vad.gate.reset();
       input = new CallerInput(t, vad.detector, vad.gate, {
         onGateEvent: (ev, wallOf) => controller.onGateEvent(ev, wallOf),
         onHop: (hop) => controller.onRawAudio(hop),
+        onFailure: (err) => {
+          log.error({ err: err.message }, 'the caller can no longer be heard: ending the call');
+          idle.close();
+          void sayThenHangUp(controller, { reason: 'apology', instructions: PROMPTS.cannotHear }, () => hangUp('caller input failed'));
+        },
       });
     };
-    ctx.room.on(RoomEvent.TrackSubscribed, (t, _pub, p) => attach(t, p));
+    ctx.room.on(RoomEvent.TrackSubscribed, (t, _pub, p) => bind(t, p));
+    ctx.room.on(RoomEvent.TrackUnsubscribed, (t, _pub, p) => {
+      if (p.identity === caller.identity && input?.track === t) void unbind();
+    });
     for (const pub of caller.trackPublications.values()) {
-      if (pub.track) attach(pub.track as RemoteTrack, caller);
+      if (pub.track) bind(pub.track as RemoteTrack, caller);
     }
 
     // The caller hung up (BYE for SIP, tab closed for WebRTC): end the job, cancelling everything.
@@ -140,44 +207,26 @@ export default defineAgent({
       if (p.identity === caller.identity) ctx.shutdown('caller hung up');
     });
 
-    ctx.addShutdownCallback(async () => {
-      idle.close();
-      thinkers.close();
-      await input?.stop();
-      controller.close();
-      playback.flush();
-      await responder.close();
-      context.removeAllListeners('changed'); // the Responder is gone: nothing to refresh
-      context.update({ summary: await conversation.rollSummary(context.context.summary) });
-      await context.close();
+    callSummary = () => {
       const loop = loopDelay.whole();
-      recorder.recordCall(
-        meter.finish(
-          {
-            callId,
-            room: ctx.room.name ?? '',
-            transport,
-            vadMode: cfg.vadMode,
-            jobStartedAt,
-            callerJoinedAt,
-            turns: controller.turnCount,
-            completedTurns: controller.completedTurns,
-            eventLoopP999Ms: Math.round(loop.p999Ms * 100) / 100,
-            eventLoopMaxMs: Math.round(loop.maxMs * 100) / 100,
-            contextUpdates: context.updates,
-            contextUnwritten: context.pendingWrites,
-          },
-          playback.stats(),
-        ),
+      return meter.finish(
+        {
+          callId,
+          room,
+          transport,
+          vadMode: cfg.vadMode,
+          jobStartedAt,
+          callerJoinedAt,
+          turns: controller.turnCount,
+          completedTurns: controller.completedTurns,
+          eventLoopP999Ms: Math.round(loop.p999Ms * 100) / 100,
+          eventLoopMaxMs: Math.round(loop.maxMs * 100) / 100,
+          contextUpdates: context.updates,
+          contextUnwritten: context.pendingWrites,
+        },
+        playback.stats(),
       );
-      await recorder.close();
-      redis.disconnect();
-      await redactor.close();
-      loopDelay.close();
-      await vad.close();
-      await source.close();
-      jlog.info('call ended');
-    });
+    };
   },
 });
 

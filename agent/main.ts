@@ -3,11 +3,22 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { JobCapacity } from './capacity.js';
 import { cpuBusyMeter } from './cpu.js';
-import { loadConfig } from './config.js';
+import { ConfigError } from './config/parse.js';
+import { loadConfig, type ParleyConfig } from './config/config.js';
+import { configureLog } from './log.js';
 
 // The worker process: registers with LiveKit under the agent name (explicit dispatch only) and
-// forks a job process per call, each running agent/job.ts.
-const cfg = loadConfig();
+// forks a job process per call, each running agent/job.ts. A bad configuration stops it here,
+// before it takes a call, with every problem listed.
+let cfg: ParleyConfig;
+try {
+  cfg = loadConfig();
+} catch (e) {
+  if (!(e instanceof ConfigError)) throw e;
+  console.error(`parley worker: ${e.message}`);
+  process.exit(2);
+}
+configureLog({ level: cfg.logLevel });
 const jobFile = fileURLToPath(new URL(`./job${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url));
 
 // The machine's CPU share over each report interval: the jobs are separate processes, so the whole

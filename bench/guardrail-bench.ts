@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { redactPii } from '../../agent/guardrail/pii.js';
-import { PiiRedactor } from '../../agent/guardrail/redactor.js';
+import { redactPii } from '../agent/guardrail/pii.js';
+import { PiiRedactor } from '../agent/guardrail/redactor.js';
 
 /**
  * Event-loop delay of a call's process while the PII guardrail scans a long transcript: on its

@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { fakeMicWav, launchChromium } from './browser.js';
+import { fakeMicWav, launchChromium } from '../stack/browser.js';
 
 /**
  * For the isolated run (no person can reach the namespace): headless Chromium opens the page,

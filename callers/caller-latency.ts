@@ -1,4 +1,4 @@
-import { firstSoundAfter, type HeardChunk } from '../../test/harness/caller.js';
+import { firstSoundAfter, type HeardChunk } from './webrtc.js';
 
 /** A caller's speech is loud; the agent's answer is found by this RMS (int16 units) at the caller's ear. */
 export const ANSWER_RMS = 500;

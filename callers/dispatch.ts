@@ -1,24 +1,9 @@
 import { Redis } from 'ioredis';
-import { TURN_STREAM } from '../../agent/turns/recorder.js';
-import type { TurnRecord } from '../../agent/turns/record.js';
-import { CallerBot, rmsOf } from './caller.js';
-import type { TestStack } from './stack.js';
-
-/** RMS (int16) above which a 20 ms window of received audio counts as speech. */
-export const SPEECH_RMS = 500;
-
-/** Polls `fn` (sync or async) until it returns something truthy. */
-export async function until<T>(what: string, fn: () => T | null | undefined | false | Promise<T | null | undefined | false>, timeoutMs = 20_000): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { TURN_STREAM } from '../agent/metrics/recorder.js';
+import type { TurnRecord } from '../agent/metrics/record.js';
+import { CallerBot } from './webrtc.js';
+import { until } from './wait.js';
+import type { TestStack } from '../stack/test-stack.js';
 
 /**
  * Dispatches the agent into `room` and joins it as a WebRTC caller, without waiting for the agent
@@ -64,10 +49,3 @@ export class Calls {
   }
 }
 
-/** 20 ms windows of `s` whose RMS says speech. */
-export function voicedWindows(s: Int16Array, rate: number): number {
-  const w = rate / 50;
-  let n = 0;
-  for (let i = 0; i + w <= s.length; i += w) if (rmsOf(s.subarray(i, i + w)) > SPEECH_RMS) n++;
-  return n;
-}

@@ -1,13 +1,13 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { encodeWav, wavDataOffset } from '../../agent/audio/wav.js';
-import { run } from '../../peer/tts.js';
-import { placeSipCall } from '../../test/harness/sip-caller.js';
-import type { LegResult } from './webrtc-caller.js';
+import { encodeWav, wavDataOffset } from '../agent/audio/wav.js';
+import { run } from '../speech/espeak.js';
+import { placeSipCall } from './sip.js';
+import type { LegResult } from './webrtc-leg.js';
 import { callerTurns, type CallerTurn } from './caller-latency.js';
-import { trailingSilenceMs } from '../../test/harness/speech.js';
-import { concatPcm } from '../../agent/audio/pcm.js';
+import { trailingSilenceMs } from '../speech/clips.js';
+import { concatPcm } from '../agent/audio/pcm.js';
 
 /**
  * One phone call through LiveKit SIP: sipp plays one μ-law WAV holding every question, each

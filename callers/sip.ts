@@ -2,10 +2,10 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ulawDecode } from '../../agent/audio/g711.js';
-import { concatPcm } from '../../agent/audio/pcm.js';
-import type { HeardChunk } from './caller.js';
-import { ROOT } from './stack.js';
+import { ulawDecode } from '../agent/audio/g711.js';
+import { concatPcm } from '../agent/audio/pcm.js';
+import type { HeardChunk } from './webrtc.js';
+import { ROOT } from '../stack/test-stack.js';
 
 export interface SipCallOptions {
   /** livekit-sip's address:port. */

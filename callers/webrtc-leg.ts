@@ -1,7 +1,7 @@
-import { CallerBot } from '../../test/harness/caller.js';
-import { sleep, until } from '../../test/harness/call-fixture.js';
-import type { TestStack } from '../../test/harness/stack.js';
-import { trailingSilenceMs } from '../../test/harness/speech.js';
+import { CallerBot } from './webrtc.js';
+import { sleep, until } from './wait.js';
+import type { TestStack } from '../stack/test-stack.js';
+import { trailingSilenceMs } from '../speech/clips.js';
 import { ANSWER_RMS, callerTurns, type CallerTurn } from './caller-latency.js';
 
 export interface LegResult {

@@ -11,7 +11,7 @@ import {
   type RemoteTrack,
 } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
-import { concatPcm } from '../../agent/audio/pcm.js';
+import { concatPcm, rmsOf } from '../agent/audio/pcm.js';
 
 const MIC_RATE = 48_000;
 const MIC_FRAME = MIC_RATE / 100; // 10 ms, like a browser's capture
@@ -147,11 +147,4 @@ export function firstSoundAfter(heard: readonly HeardChunk[], since: number, rms
     if (rmsOf(c.samples) > rms) return c.at;
   }
   return null;
-}
-
-export function rmsOf(s: Int16Array): number {
-  if (s.length === 0) return 0;
-  let acc = 0;
-  for (let i = 0; i < s.length; i++) acc += s[i]! * s[i]!;
-  return Math.sqrt(acc / s.length);
 }

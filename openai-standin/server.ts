@@ -5,7 +5,7 @@ import { log } from '../agent/log.js';
 import { createChatEndpoint, type ChatScript, type ObservedChat } from './chat.js';
 import { ScriptRunner, type PeerScript } from './script.js';
 import { PeerSession, type ClientEvent, type PeerResponse } from './session.js';
-import { Speech } from './tts.js';
+import { Speech } from '../speech/espeak.js';
 
 export interface PeerOptions {
   host?: string;

@@ -1,4 +1,4 @@
-import type { TurnRecord } from '../agent/turns/record.js';
+import type { TurnRecord } from '../agent/metrics/record.js';
 
 /** The figures of one answered turn, in ms. */
 export interface TurnFigures {

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import type { TurnRecord } from '../agent/turns/record.js';
-import { TURN_STREAM } from '../agent/turns/recorder.js';
+import type { TurnRecord } from '../agent/metrics/record.js';
+import { TURN_STREAM } from '../agent/metrics/recorder.js';
 
 /** Turn records from a JSONL export (one record per line; blank lines skipped). */
 export function readJsonl(path: string): TurnRecord[] {

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { newTurn, type TurnRecord } from '../agent/turns/record.js';
+import { newTurn, type TurnRecord } from '../agent/metrics/record.js';
 import { rng } from '../agent/util/rng.js';
 import { buildReport } from './report.js';
 import { compare } from './stats.js';

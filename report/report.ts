@@ -1,4 +1,4 @@
-import type { TurnRecord } from '../agent/turns/record.js';
+import type { TurnRecord } from '../agent/metrics/record.js';
 import { figuresOf, type Exclusion, type TurnFigures } from './metrics.js';
 import { compare, shareBelow, summarise, type Comparison } from './stats.js';
 

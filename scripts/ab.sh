@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# npm run ab: the A/B runner (report/ab/main.ts) inside a test namespace of its own, after setup.
+# npm run ab: the A/B runner (bench/ab/main.ts) inside a test namespace of its own, after setup.
 source "$(dirname "$0")/lib.sh"
 cd "$ROOT"
 bash scripts/setup.sh
-exec bash scripts/in-netns.sh node --import tsx report/ab/main.ts "$@"
+exec bash scripts/in-netns.sh node --import tsx bench/ab/main.ts "$@"

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { AccessToken, AgentDispatchClient } from 'livekit-server-sdk';
-import { loadConfig } from '../agent/config.js';
+import { loadConfig } from '../agent/config/config.js';
 
 /**
  * `npm run call [-- room]`: dispatches the agent into a room and prints a short-lived join token

@@ -1,9 +1,9 @@
-import { loadConfig } from '../agent/config.js';
-import { startLivekit } from './stack/livekit.js';
-import { startRedis } from './stack/redis.js';
-import { startService, type Service } from './stack/service.js';
-import { startWorker } from './stack/worker.js';
-import { startBrowserCaller } from './stack/browser-caller.js';
+import { loadConfig } from '../agent/config/config.js';
+import { startLivekit } from '../stack/livekit.js';
+import { startRedis } from '../stack/redis.js';
+import { startService, type Service } from '../stack/service.js';
+import { startWorker } from '../stack/worker.js';
+import { startBrowserCaller } from '../callers/browser.js';
 import { startWebFromConfig } from '../web-client/server/from-config.js';
 
 /**
@@ -35,7 +35,7 @@ try {
   if (cfg.openai.local) {
     const port = Number(new URL(cfg.openai.baseURL).port || 8089);
     services.push(
-      await startService('realtime-peer', process.execPath, ['--import', 'tsx', `${root}/peer/main.ts`, '--port', String(port)], {
+      await startService('realtime-peer', process.execPath, ['--import', 'tsx', `${root}/openai-standin/main.ts`, '--port', String(port)], {
         readyWhen: (t) => t.includes('listening'),
       }),
     );
@@ -43,8 +43,8 @@ try {
   }
   services.push(await startWorker(root, env));
   const web = await startWebFromConfig(cfg, {
-    host: process.env.PARLEY_WEB_HOST ?? '127.0.0.1',
-    port: Number(process.env.PARLEY_WEB_PORT ?? 8080),
+    host: cfg.web.host,
+    port: cfg.web.port,
     livekitUrl: lk.url,
   });
   services.push({ stop: () => web.close() });

@@ -1,5 +1,5 @@
-import { run, speakPcm } from '../../peer/tts.js';
-import { rmsOf } from './caller.js';
+import { run, speakPcm } from './espeak.js';
+import { rmsOf } from '../agent/audio/pcm.js';
 
 /**
  * Real speech for test callers: espeak-ng speaks the text, sox converts it to mono PCM16 at `rate`.

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
-import { encodeWav } from '../../agent/audio/wav.js';
-import { speakPcm } from '../../peer/tts.js';
+import { encodeWav } from '../agent/audio/wav.js';
+import { speakPcm } from '../speech/espeak.js';
 
 /** Debian's Chromium (scripts/install-system.sh); playwright-core drives it, nothing is downloaded. */
 export const CHROMIUM = process.env.PARLEY_CHROMIUM ?? '/usr/bin/chromium';

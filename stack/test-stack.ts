@@ -1,11 +1,11 @@
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
-import { DEV_API_KEY, DEV_API_SECRET } from '../../agent/config.js';
-import { startLivekit } from '../../scripts/stack/livekit.js';
-import { startRedis } from '../../scripts/stack/redis.js';
-import type { Service } from '../../scripts/stack/service.js';
-import { startWorker } from '../../scripts/stack/worker.js';
+import { DEV_API_KEY, DEV_API_SECRET } from '../agent/config/config.js';
+import { startLivekit } from './livekit.js';
+import { startRedis } from './redis.js';
+import type { Service } from './service.js';
+import { startWorker } from './worker.js';
 
-export const ROOT = new URL('../..', import.meta.url).pathname.replace(/\/$/, '');
+export const ROOT = new URL('..', import.meta.url).pathname.replace(/\/$/, '');
 
 export interface TestStack {
   /** ws:// URL of livekit-server, on the namespace's veth address. */

@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT } from '../../test/harness/stack.js';
+import { ROOT } from './test-stack.js';
 import { ensureWorkerBuild } from './worker-build.js';
 
 /**

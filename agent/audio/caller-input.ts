@@ -12,6 +12,12 @@ export interface CallerInputHandlers {
   onGateEvent(ev: GateEvent, wallOf: (streamMs: number) => number): void;
   /** Every hop of caller audio (server-VAD mode streams all of it). */
   onHop?(hop: Int16Array): void;
+  /**
+   * The input broke (the stream or the detector threw): from now on this caller is not heard, so
+   * the call must say so and end rather than sit deaf until the idle goodbye. Not called when the
+   * track simply ends (unpublished, hung up) or after stop().
+   */
+  onFailure(error: Error): void;
 }
 
 /**
@@ -28,13 +34,13 @@ export class CallerInput {
   readonly done: Promise<void>;
 
   constructor(
-    track: RemoteTrack,
+    private readonly source: RemoteTrack,
     private readonly detector: FrameDetector,
     private readonly gate: Gate,
     private readonly handlers: CallerInputHandlers,
   ) {
     const hopMs = (detector.hopSize / VAD_SAMPLE_RATE) * 1000;
-    const stream = new AudioStream(track, { sampleRate: VAD_SAMPLE_RATE, numChannels: 1, frameSizeMs: hopMs });
+    const stream = new AudioStream(source, { sampleRate: VAD_SAMPLE_RATE, numChannels: 1, frameSizeMs: hopMs });
     this.#reader = stream.getReader();
     this.done = this.#run(hopMs);
   }
@@ -60,13 +66,22 @@ export class CallerInput {
         for (const ev of this.gate.push(hop, probability)) this.handlers.onGateEvent(ev, wallOf);
       }
     } catch (e) {
-      if (!this.#stopped) log.error({ err: (e as Error).message }, 'caller input failed');
+      if (this.#stopped) return;
+      const err = e instanceof Error ? e : new Error(String(e));
+      log.error({ err: err.message, hops: this.#hops }, 'caller input failed');
+      this.handlers.onFailure(err);
     }
+  }
+
+  /** The track this input reads. */
+  get track(): RemoteTrack {
+    return this.source;
   }
 
   async stop(): Promise<void> {
     this.#stopped = true;
-    await this.#reader.cancel().catch(() => {});
+    // the stream may already be closed (the track went away first): nothing left to cancel
+    await this.#reader.cancel().catch((e: Error) => log.debug({ err: e.message }, 'caller input: cancel after close'));
     await this.done;
   }
 }

@@ -8,3 +8,11 @@ export function concatPcm(parts: readonly Int16Array[]): Int16Array {
   }
   return out;
 }
+
+/** Root mean square of PCM16 samples, in LSB (0 for an empty buffer). */
+export function rmsOf(s: Int16Array): number {
+  if (s.length === 0) return 0;
+  let acc = 0;
+  for (let i = 0; i < s.length; i++) acc += s[i]! * s[i]!;
+  return Math.sqrt(acc / s.length);
+}

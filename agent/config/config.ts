@@ -1,6 +1,16 @@
+import { DEFAULT_INSTRUCTIONS } from '../prompts.js';
+import { DEFAULT_GATE_CONFIG } from '../vad/gate.js';
+import { DEFAULT_NOISE_FLOOR_RMS } from '../vad/noise-floor.js';
+import type { GateConfig } from '../vad/types.js';
+import { readSettings } from './parse.js';
+import { WEB_SETTINGS, WORKER_SETTINGS } from './settings.js';
+
 /**
- * Every setting of the worker, read once from the environment, with embedded defaults that run the
- * local stack (dev LiveKit keys, local Redis, the local Realtime peer when there is no OpenAI key).
+ * Every setting of the project, read and validated once, at a composition root (the worker, a job,
+ * the token server), from the environment (the names, types and ranges: settings.ts), with embedded
+ * defaults that run the local stack (dev LiveKit keys, local Redis, the local Realtime stand-in when
+ * there is no OpenAI key). Each part is handed its own section; nothing below the roots reads the
+ * environment.
  */
 
 /** Dev credentials of the local livekit-server (livekit.yaml). Never valid against a real deployment. */
@@ -42,7 +52,41 @@ export interface ParleyConfig {
   idleProcesses: number;
   /** The worker's health/status HTTP port; 0 picks a free one (several workers on one machine). */
   workerHttpPort: number;
+  logLevel: string;
+  vad: VadConfig;
+  responder: ResponderConfig;
   thinkers: ThinkerConfig;
+  web: WebConfig;
+}
+
+/** The caller-side VAD of every call (agent/vad). */
+export interface VadConfig {
+  gate: GateConfig;
+  /** RMS (LSB) of the noise floor under the model's input (agent/vad/noise-floor.ts); 0 = off. */
+  noiseFloorRms: number;
+  /** The TEN VAD model file; undefined: models/ten-vad.onnx in the project. */
+  modelPath: string | undefined;
+}
+
+/** What the Responder asks of the Realtime session beyond the model and voice. */
+export interface ResponderConfig {
+  /** server_vad mode: the server's turn detection (the API's documented defaults). */
+  serverVad: { threshold: number; prefixPaddingMs: number; silenceDurationMs: number };
+  /** semantic_vad mode. */
+  semanticEagerness: 'low' | 'medium' | 'high' | 'auto';
+  transcriptionModel: string;
+}
+
+/** The token server (web-client/server). */
+export interface WebConfig {
+  host: string;
+  port: number;
+  /** LiveKit as browsers reach it, when it differs from livekit.url. */
+  publicLivekitUrl: string | undefined;
+  /** Take the client address from X-Forwarded-For (only behind your own proxy). */
+  trustProxy: boolean;
+  /** HMAC key of the caller-id cookie; undefined: derived from the LiveKit secret. */
+  cookieSecret: string | undefined;
 }
 
 /** The specialists' text models and their data providers. */
@@ -70,73 +114,87 @@ export interface ThinkerConfig {
   };
 }
 
-const DEFAULT_INSTRUCTIONS =
-  'You are Parley, a friendly voice assistant on a call. Answer in one or two short spoken sentences. ' +
-  'Never read out lists or markup.';
-
-function int(name: string, fallback: number, env: NodeJS.ProcessEnv): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v < 0) throw new Error(`${name} must be a non-negative number, got "${raw}"`);
-  return v;
-}
-
-function vadMode(raw: string | undefined): VadMode {
-  const v = raw ?? 'local';
-  if (v === 'local' || v === 'server_vad' || v === 'semantic_vad') return v;
-  throw new Error(`PARLEY_VAD_MODE must be local, server_vad or semantic_vad, got "${v}"`);
-}
-
+/** Throws a ConfigError listing every problem (agent/config/parse.ts). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
-  const key = env.OPENAI_API_KEY ?? '';
+  const v = readSettings(env, WORKER_SETTINGS);
+  const w = readSettings(env, WEB_SETTINGS);
+  const key = v.OPENAI_API_KEY ?? '';
   const local = key === '';
-  const peer = env.PARLEY_PEER_URL ?? 'http://127.0.0.1:8089/v1';
+  const standin = v.PARLEY_PEER_URL ?? 'http://127.0.0.1:8089/v1';
+  const openaiUrl = local ? standin : 'https://api.openai.com/v1';
   return {
-    agentName: env.PARLEY_AGENT_NAME ?? 'parley',
+    agentName: v.PARLEY_AGENT_NAME ?? 'parley',
     livekit: {
-      url: env.LIVEKIT_URL ?? 'ws://127.0.0.1:7880',
-      apiKey: env.LIVEKIT_API_KEY ?? DEV_API_KEY,
-      apiSecret: env.LIVEKIT_API_SECRET ?? DEV_API_SECRET,
+      url: v.LIVEKIT_URL ?? 'ws://127.0.0.1:7880',
+      apiKey: v.LIVEKIT_API_KEY ?? DEV_API_KEY,
+      apiSecret: v.LIVEKIT_API_SECRET ?? DEV_API_SECRET,
     },
     openai: {
-      // The local peer accepts any bearer token but, like the real API, refuses none at all.
+      // The local stand-in accepts any bearer token but, like the real API, refuses none at all.
       apiKey: local ? 'local-peer' : key,
-      baseURL: env.OPENAI_BASE_URL ?? (local ? peer : 'https://api.openai.com/v1'),
-      realtimeModel: env.PARLEY_REALTIME_MODEL ?? 'gpt-realtime',
-      voice: env.PARLEY_VOICE ?? 'alloy',
+      baseURL: v.OPENAI_BASE_URL ?? openaiUrl,
+      realtimeModel: v.PARLEY_REALTIME_MODEL ?? 'gpt-realtime',
+      voice: v.PARLEY_VOICE ?? 'alloy',
       local,
     },
-    redisUrl: env.REDIS_URL ?? 'redis://127.0.0.1:6379',
-    vadMode: vadMode(env.PARLEY_VAD_MODE),
-    instructions: env.PARLEY_INSTRUCTIONS ?? DEFAULT_INSTRUCTIONS,
-    responseWaitTimeoutMs: int('PARLEY_RESPONSE_WAIT_MS', 8000, env),
+    redisUrl: v.REDIS_URL ?? 'redis://127.0.0.1:6379',
+    vadMode: v.PARLEY_VAD_MODE ?? 'local',
+    instructions: v.PARLEY_INSTRUCTIONS ?? DEFAULT_INSTRUCTIONS,
+    responseWaitTimeoutMs: v.PARLEY_RESPONSE_WAIT_MS ?? 8000,
     idle: {
-      nudgeAfterMs: int('PARLEY_IDLE_NUDGE_MS', 12_000, env),
-      goodbyeAfterMs: int('PARLEY_IDLE_GOODBYE_MS', 45_000, env),
+      nudgeAfterMs: v.PARLEY_IDLE_NUDGE_MS ?? 12_000,
+      goodbyeAfterMs: v.PARLEY_IDLE_GOODBYE_MS ?? 45_000,
     },
-    maxJobs: Math.max(1, int('PARLEY_MAX_JOBS', 25, env)),
-    idleProcesses: int('PARLEY_IDLE_PROCESSES', 2, env),
-    workerHttpPort: int('PARLEY_WORKER_PORT', 8081, env),
-    cpuFullAt: int('PARLEY_CPU_FULL_AT', 0.95, env),
-    serverTargetLoad: int('PARLEY_SERVER_TARGET_LOAD', 0.7, env),
-    thinkers: {
-      baseURL: env.PARLEY_THINKER_BASE_URL ?? env.OPENAI_BASE_URL ?? (local ? peer : 'https://api.openai.com/v1'),
-      apiKey: local ? 'local-peer' : key,
-      cheapModel: env.PARLEY_THINKER_MODEL_CHEAP ?? 'gpt-4.1-mini',
-      strongModel: env.PARLEY_THINKER_MODEL_STRONG ?? 'gpt-4.1',
-      researchMs: int('PARLEY_RESEARCH_MS', 30_000, env),
-      stillWorkingAfterMs: int('PARLEY_STILL_WORKING_MS', 8_000, env),
-      stillWorkingEveryMs: int('PARLEY_STILL_WORKING_EVERY_MS', 15_000, env),
-      timeoutScale: int('PARLEY_THINKER_TIMEOUT_SCALE', 1, env) || 1,
-      providers: {
-        geocodingUrl: env.PARLEY_GEOCODING_URL ?? 'https://geocoding-api.open-meteo.com/v1/search',
-        forecastUrl: env.PARLEY_FORECAST_URL ?? 'https://api.open-meteo.com/v1/forecast',
-        stocksUrl: env.PARLEY_STOCKS_URL ?? 'https://finnhub.io/api/v1',
-        stocksKey: env.FINNHUB_API_KEY ?? '',
-        newsUrl: env.PARLEY_NEWS_URL ?? 'https://newsapi.org/v2',
-        newsKey: env.NEWSAPI_KEY ?? '',
+    maxJobs: v.PARLEY_MAX_JOBS ?? 25,
+    idleProcesses: v.PARLEY_IDLE_PROCESSES ?? 2,
+    workerHttpPort: v.PARLEY_WORKER_PORT ?? 8081,
+    cpuFullAt: v.PARLEY_CPU_FULL_AT ?? 0.95,
+    serverTargetLoad: v.PARLEY_SERVER_TARGET_LOAD ?? 0.7,
+    logLevel: v.LOG_LEVEL ?? 'info',
+    vad: {
+      gate: {
+        threshold: v.PARLEY_VAD_THRESHOLD ?? DEFAULT_GATE_CONFIG.threshold,
+        minSpeechMs: v.PARLEY_VAD_MIN_SPEECH_MS ?? DEFAULT_GATE_CONFIG.minSpeechMs,
+        hangoverMs: v.PARLEY_VAD_HANGOVER_MS ?? DEFAULT_GATE_CONFIG.hangoverMs,
+        preRollMs: v.PARLEY_VAD_PREROLL_MS ?? DEFAULT_GATE_CONFIG.preRollMs,
+        silenceBelowPeakDb: v.PARLEY_VAD_SILENCE_BELOW_PEAK_DB ?? DEFAULT_GATE_CONFIG.silenceBelowPeakDb,
       },
+      noiseFloorRms: v.PARLEY_VAD_NOISE_FLOOR_RMS ?? DEFAULT_NOISE_FLOOR_RMS,
+      modelPath: v.TEN_VAD_MODEL,
+    },
+    responder: {
+      serverVad: {
+        threshold: v.PARLEY_SERVER_VAD_THRESHOLD ?? 0.5,
+        prefixPaddingMs: v.PARLEY_SERVER_VAD_PREFIX_MS ?? 300,
+        silenceDurationMs: v.PARLEY_SERVER_VAD_SILENCE_MS ?? 500,
+      },
+      semanticEagerness: v.PARLEY_SEMANTIC_VAD_EAGERNESS ?? 'auto',
+      transcriptionModel: v.PARLEY_TRANSCRIPTION_MODEL ?? 'gpt-4o-mini-transcribe',
+    },
+    thinkers: {
+      baseURL: v.PARLEY_THINKER_BASE_URL ?? v.OPENAI_BASE_URL ?? openaiUrl,
+      apiKey: local ? 'local-peer' : key,
+      cheapModel: v.PARLEY_THINKER_MODEL_CHEAP ?? 'gpt-4.1-mini',
+      strongModel: v.PARLEY_THINKER_MODEL_STRONG ?? 'gpt-4.1',
+      researchMs: v.PARLEY_RESEARCH_MS ?? 30_000,
+      stillWorkingAfterMs: v.PARLEY_STILL_WORKING_MS ?? 8_000,
+      stillWorkingEveryMs: v.PARLEY_STILL_WORKING_EVERY_MS ?? 15_000,
+      timeoutScale: v.PARLEY_THINKER_TIMEOUT_SCALE ?? 1,
+      providers: {
+        geocodingUrl: v.PARLEY_GEOCODING_URL ?? 'https://geocoding-api.open-meteo.com/v1/search',
+        forecastUrl: v.PARLEY_FORECAST_URL ?? 'https://api.open-meteo.com/v1/forecast',
+        stocksUrl: v.PARLEY_STOCKS_URL ?? 'https://finnhub.io/api/v1',
+        stocksKey: v.FINNHUB_API_KEY ?? '',
+        newsUrl: v.PARLEY_NEWS_URL ?? 'https://newsapi.org/v2',
+        newsKey: v.NEWSAPI_KEY ?? '',
+      },
+    },
+    web: {
+      host: w.PARLEY_WEB_HOST ?? '127.0.0.1',
+      port: w.PARLEY_WEB_PORT ?? 8080,
+      publicLivekitUrl: w.PARLEY_PUBLIC_LIVEKIT_URL,
+      trustProxy: w.PARLEY_TRUST_PROXY ?? false,
+      cookieSecret: w.PARLEY_COOKIE_SECRET,
     },
   };
 }

@@ -1,7 +1,7 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
-import { startRedis } from '../../scripts/stack/redis.js';
-import type { Service } from '../../scripts/stack/service.js';
+import { startRedis } from '../../stack/redis.js';
+import type { Service } from '../../stack/service.js';
 import { applyUpdate } from './apply.js';
 import { RedisContextRepo, userKey } from './redis-store.js';
 import { failFastRedis } from './redis-client.js';

@@ -1,4 +1,4 @@
-import type { VadMode } from '../config.js';
+import type { VadMode } from '../config/config.js';
 import type { PacerStats } from '../pacer/pacer.js';
 import type { Transport } from './record.js';
 

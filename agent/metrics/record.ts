@@ -1,4 +1,4 @@
-import type { VadMode } from '../config.js';
+import type { VadMode } from '../config/config.js';
 
 export type Transport = 'webrtc' | 'sip';
 

@@ -1,7 +1,7 @@
 import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRealtimePeer, type RealtimePeer } from '../../peer/server.js';
-import { loadConfig } from '../config.js';
+import { startRealtimePeer, type RealtimePeer } from '../../openai-standin/server.js';
+import { loadConfig } from '../config/config.js';
 import { ResponderSession } from './session.js';
 
 /**

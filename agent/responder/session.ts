@@ -3,7 +3,7 @@ import { EventEmitter } from 'node:events';
 import type { llm } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AudioFrame } from '@livekit/rtc-node';
-import type { ParleyConfig } from '../config.js';
+import type { ParleyConfig } from '../config/config.js';
 import { log } from '../log.js';
 import { ResponseActivity } from './activity.js';
 import { RealtimeInput } from './input-audio.js';
@@ -70,6 +70,7 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
   constructor(cfg: ParleyConfig, opts: { instructions?: string; tools?: llm.ToolContext } = {}) {
     super();
     const serverVad = cfg.vadMode !== 'local';
+    const r = cfg.responder;
     this.#model = new openai.realtime.RealtimeModel({
       model: cfg.openai.realtimeModel,
       voice: cfg.openai.voice,
@@ -78,10 +79,17 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
       // Explicit null: leaving turn_detection out keeps the server's VAD on.
       turnDetection: serverVad
         ? cfg.vadMode === 'semantic_vad'
-          ? { type: 'semantic_vad', eagerness: 'auto', create_response: true, interrupt_response: true }
-          : { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true }
+          ? { type: 'semantic_vad', eagerness: r.semanticEagerness, create_response: true, interrupt_response: true }
+          : {
+              type: 'server_vad',
+              threshold: r.serverVad.threshold,
+              prefix_padding_ms: r.serverVad.prefixPaddingMs,
+              silence_duration_ms: r.serverVad.silenceDurationMs,
+              create_response: true,
+              interrupt_response: true,
+            }
         : null,
-      inputAudioTranscription: { model: 'gpt-4o-mini-transcribe' },
+      inputAudioTranscription: { model: r.transcriptionModel },
     });
     this.#session = this.#model.session();
     this.#input = new RealtimeInput(this.#session);
@@ -174,8 +182,9 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
     if (this.#closed) return;
     this.#closed = true;
     this.#input.close();
-    await this.#session.close().catch(() => {});
-    await this.#model.close().catch(() => {});
+    // at hang-up a socket already gone is expected; anything else is worth a line
+    await this.#session.close().catch((e: Error) => log.debug({ err: e.message }, 'realtime session close failed'));
+    await this.#model.close().catch((e: Error) => log.debug({ err: e.message }, 'realtime model close failed'));
     this.removeAllListeners();
   }
 
@@ -231,12 +240,12 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
     try {
       void (async () => {
         for await (const call of ev.functionStream) this.emit('function-call', responseId, call);
-      })().catch(() => {});
+      })().catch((e: Error) => log.warn({ err: e.message, responseId }, 'function-call stream failed'));
       for await (const message of ev.messageStream) {
         // transcripts arrive as server events; the text stream is drained so its channel never backs up
         void (async () => {
           for await (const _ of message.textStream) void _;
-        })().catch(() => {});
+        })().catch((e: Error) => log.debug({ err: e.message, responseId }, 'text stream failed'));
         for await (const frame of message.audioStream) {
           if (this.#dropped.has(responseId) || this.#closed) continue;
           this.emit('audio', responseId, message.messageId, frame);

@@ -4,6 +4,7 @@ import type { ContextStore } from '../context/store.js';
 import type { ContextUpdate, Domain } from '../context/types.js';
 import type { PiiRedactor } from '../guardrail/redactor.js';
 import { log } from '../log.js';
+import { PROMPTS, THINKER_FAILURE } from '../prompts.js';
 import type { ResponseOutcome, ResponseRequest } from '../responder/response-lock.js';
 import { ResultCache } from './cache.js';
 import { parseRouteArgs, ROUTE_TOOL_NAME } from './route-tool.js';
@@ -148,8 +149,8 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
 
     await this.#userQuiet();
     const instructions = result.ok
-      ? `The ${task.domain} specialist answered the caller's question ("${task.query}"). Its answer: ${result.response}\nTell the caller this now, in one or two short spoken sentences. Do not call any tool.`
-      : `You could not get the ${task.domain} answer: ${result.spoken}. Apologise in one short sentence and offer to try again later. Do not call any tool.`;
+      ? PROMPTS.thinkerAnswer(task.domain, task.query, result.response)
+      : PROMPTS.thinkerFailed(task.domain, result.spoken);
     const out = await this.o.host.say({ reason: result.ok ? 'thinker' : 'apology', instructions, isStale: () => this.#stale(task) });
     if (out.status === 'stale') return report('stale');
     if (out.status !== 'created') return report('unspoken', out.status === 'refused' ? out.error.message : out.status);
@@ -174,10 +175,10 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
     } catch (e) {
       const err = e as Error;
       if (task.abort.signal.aborted) return { ok: false, cancelled: true, spoken: '', error: 'cancelled' };
-      if (timeout.aborted) return { ok: false, spoken: 'it took too long to get an answer', error: `timed out after ${budgetMs} ms` };
+      if (timeout.aborted) return { ok: false, spoken: THINKER_FAILURE.timedOut, error: `timed out after ${budgetMs} ms` };
       if (err instanceof SpokenError) return { ok: false, spoken: err.spoken, error: err.message };
       log.warn({ err: err.message, domain: task.domain }, 'thinker failed');
-      return { ok: false, spoken: 'something went wrong while looking that up', error: err.message };
+      return { ok: false, spoken: THINKER_FAILURE.broke, error: err.message };
     }
   }
 
@@ -191,7 +192,7 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
   async #acknowledge(task: Task): Promise<void> {
     await this.o.host.say({
       reason: 'filler',
-      instructions: `In a few words, tell the caller you are checking that (${task.domain}) and will be right back. Do not call any tool.`,
+      instructions: PROMPTS.checking(task.domain),
       // pointless once the answer is in, or after a barge-in
       isStale: () => !this.#tasks.has(task) || this.#stale(task),
     });
@@ -208,7 +209,7 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
           if (!this.o.host.agentBusy && !this.o.host.userSpeaking) {
             void this.o.host.say({
               reason: 'filler',
-              instructions: `In a few words, tell the caller you are still working on their ${task.domain} question. Do not call any tool.`,
+              instructions: PROMPTS.stillWorking(task.domain),
               isStale: () => !this.#tasks.has(task) || this.o.host.userSpeaking,
             });
           }

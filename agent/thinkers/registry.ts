@@ -1,5 +1,5 @@
 import OpenAI from 'openai';
-import type { ThinkerConfig } from '../config.js';
+import type { ThinkerConfig } from '../config/config.js';
 import type { Domain } from '../context/types.js';
 import { KnowledgeThinker } from './knowledge.js';
 import { NewsThinker } from './news.js';

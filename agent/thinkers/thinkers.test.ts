@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRealtimePeer, type RealtimePeer } from '../../peer/server.js';
-import { rememberingModel, toolUsingModel } from '../../test/harness/chat-scripts.js';
-import { fakeApiEnv, startFakeApis, type FakeApis } from '../../test/harness/fake-apis.js';
-import { loadConfig } from '../config.js';
+import { startRealtimePeer, type RealtimePeer } from '../../openai-standin/server.js';
+import { rememberingModel, toolUsingModel } from '../../test/support/chat-scripts.js';
+import { fakeApiEnv, startFakeApis, type FakeApis } from '../../test/support/fake-apis.js';
+import { loadConfig } from '../config/config.js';
 import { emptyContext } from '../context/types.js';
 import { createThinkers } from './registry.js';
 import { SpokenError } from './types.js';

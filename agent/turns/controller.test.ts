@@ -6,8 +6,8 @@ import { ResponseActivity } from '../responder/activity.js';
 import type { ResponseOutcome, ResponseRequest } from '../responder/response-lock.js';
 import type { GateEvent } from '../vad/types.js';
 import { TurnController, type Playback, type Responder } from './controller.js';
-import { LoopDelayMonitor } from './loop-delay.js';
-import type { TurnRecord } from './record.js';
+import { LoopDelayMonitor } from '../metrics/loop-delay.js';
+import type { TurnRecord } from '../metrics/record.js';
 
 /** Records what the controller asks of the Realtime session; the test plays the server. */
 class FakeResponder extends EventEmitter {

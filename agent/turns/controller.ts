@@ -1,12 +1,13 @@
 import { EventEmitter } from 'node:events';
-import type { VadMode } from '../config.js';
+import type { VadMode } from '../config/config.js';
 import { log } from '../log.js';
+import { PROMPTS } from '../prompts.js';
 import type { ResponseOutcome, ResponseRequest } from '../responder/response-lock.js';
 import type { ResponderSession } from '../responder/session.js';
 import type { GateEvent } from '../vad/types.js';
-import type { LoopDelayMonitor } from './loop-delay.js';
-import { newTurn, type TurnRecord, type Transport, type TurnStatus } from './record.js';
-import type { TurnSink } from './recorder.js';
+import type { LoopDelayMonitor } from '../metrics/loop-delay.js';
+import { newTurn, type TurnRecord, type Transport, type TurnStatus } from '../metrics/record.js';
+import type { TurnSink } from '../metrics/recorder.js';
 
 /** What the controller needs of the pacer (agent/pacer) that plays the answer into the room. */
 export interface Playback {
@@ -247,7 +248,9 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     }
     this.o.playback.flush();
     if (active) this.#cancelled.add(active);
-    void this.o.responder.cancel(active ?? playing?.responseId ?? null).catch(() => {});
+    void this.o.responder
+      .cancel(active ?? playing?.responseId ?? null)
+      .catch((e: Error) => log.warn({ err: e.message, responseId: active ?? playing?.responseId }, 'cancel at barge-in failed'));
     if (playing) {
       const t = this.#byResponse.get(playing.responseId);
       if (t) {
@@ -255,7 +258,12 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
         t.bargeInAt = Date.now();
         t.heardMs = heard;
       }
-      if (heard > 0) void this.o.responder.truncate(playing.messageId, heard).catch(() => {});
+      // a failed truncate leaves the model believing the caller heard the whole answer: say so
+      if (heard > 0) {
+        void this.o.responder
+          .truncate(playing.messageId, heard)
+          .catch((e: Error) => log.warn({ err: e.message, itemId: playing.messageId, heardMs: heard }, 'truncate at barge-in failed'));
+      }
       this.emit('barge-in', playing.responseId, heard);
       // a cancelled response that already finished server-side gets no response.done: finish it now
       if (t && !this.o.responder.activity.active) this.#finishResponse(playing.responseId, 'cancelled');
@@ -298,7 +306,9 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     // spoke again while the response was being created: it is already stale
     if (this.#generation !== gen) {
       this.#cancelled.add(outcome.responseId);
-      void this.o.responder.cancel(outcome.responseId).catch(() => {});
+      void this.o.responder
+        .cancel(outcome.responseId)
+        .catch((e: Error) => log.warn({ err: e.message, responseId: outcome.responseId }, 'cancel of a stale response failed'));
     }
   }
 
@@ -339,7 +349,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     for (const t of this.#awaitingResponse.splice(0)) this.#finish(t, 'failed');
     void this.say({
       reason: 'apology',
-      instructions: 'The line dropped for a moment. Apologise in one short sentence and ask the caller to repeat.',
+      instructions: PROMPTS.lineDropped,
     }).then((o) => log.info({ outcome: o.status, err: o.status === 'refused' ? o.error.message : undefined }, 'apology after a dropped Realtime socket'));
   }
 

@@ -1,8 +1,10 @@
 import { log } from '../log.js';
+import { PROMPTS } from '../prompts.js';
+import { type FarewellSubject, sayThenHangUp } from './farewell.js';
 import type { ResponseOutcome, ResponseRequest } from '../responder/response-lock.js';
 
 /** What the idle timer needs of the turn controller. */
-export interface IdleSubject {
+export interface IdleSubject extends FarewellSubject {
   say(req: ResponseRequest): Promise<ResponseOutcome>;
   readonly agentBusy: boolean;
   on(ev: 'user-speaking' | 'agent-speaking', fn: (speaking: boolean) => void): unknown;
@@ -35,8 +37,7 @@ export class IdleTimer {
     // Only the caller's speech restarts the clock: the agent's own nudge must not postpone the goodbye.
     subject.on('user-speaking', (speaking) => (speaking ? this.#stop() : this.#restart()));
     subject.on('agent-speaking', (speaking) => {
-      if (speaking) return;
-      if (this.#leaving) return this.#end();
+      if (speaking || this.#leaving) return;
       // the answer just finished: the caller's silence starts now, for the nudge
       if (!this.#nudged) this.#armNudge();
     });
@@ -63,7 +64,7 @@ export class IdleTimer {
       this.#nudged = true;
       void this.subject.say({
         reason: 'nudge',
-        instructions: 'The caller has been quiet for a while. In a few words, check whether they are still there.',
+        instructions: PROMPTS.idleNudge,
       });
     }, this.cfg.nudgeAfterMs);
   }
@@ -81,9 +82,7 @@ export class IdleTimer {
   async #sayGoodbye(): Promise<void> {
     this.#leaving = true;
     log.info('idle: saying goodbye');
-    const out = await this.subject.say({ reason: 'goodbye', instructions: 'Say a short, friendly goodbye.' });
-    // nothing will play: end now rather than wait for audio that is not coming
-    if (out.status !== 'created') this.#end();
+    await sayThenHangUp(this.subject, { reason: 'goodbye', instructions: PROMPTS.idleGoodbye }, () => this.#end());
   }
 
   #end(): void {

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { endsIntoPadding, labelledFiles, prematureEnds, TESTSET as SHARED } from '../../test/harness/vad-labels.js';
+import { endsIntoPadding, labelledFiles, prematureEnds, TESTSET as SHARED } from '../../test/support/vad-labels.js';
 import { TenVadDetector } from './detector.js';
 import { levelDb, SpeechGate } from './gate.js';
 import { DEFAULT_NOISE_FLOOR_RMS, withNoiseFloor } from './noise-floor.js';

@@ -1,6 +1,6 @@
 /**
- * Where the TEN VAD model lives: `TEN_VAD_MODEL` if set, else `models/ten-vad.onnx` at the project
- * root (put there by scripts/fetch-model.sh). Resolved from this file's location, not the working
+ * Where the TEN VAD model lives: the configured path (`TEN_VAD_MODEL`, agent/config) if any, else
+ * `models/ten-vad.onnx` at the project root (put there by scripts/fetch-model.sh). Resolved from this file's location, not the working
  * directory, so tools work from anywhere in the tree.
  */
 import { existsSync } from 'node:fs';
@@ -22,8 +22,7 @@ function projectRoot(from: string): string {
 
 export const DEFAULT_MODEL_PATH = resolve(PROJECT_ROOT, 'models', 'ten-vad.onnx');
 
-export function resolveModelPath(env: NodeJS.ProcessEnv = process.env): string {
-  const override = env['TEN_VAD_MODEL'];
+export function resolveModelPath(override?: string): string {
   const path = override !== undefined && override !== '' ? resolve(override) : DEFAULT_MODEL_PATH;
   if (!existsSync(path)) {
     throw new Error(

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { frameScores, labelledFiles, tenCentreHops, type LabelledFile } from '../../test/harness/vad-labels.js';
+import { frameScores, labelledFiles, tenCentreHops, type LabelledFile } from '../../test/support/vad-labels.js';
 import { telephoneBand } from '../audio/g711.js';
 import { TenVadDetector } from './detector.js';
 import { DEFAULT_NOISE_FLOOR_RMS, NoiseFloor, withNoiseFloor } from './noise-floor.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { initializeLogger, VADEventType, type VADEvent } from '@livekit/agents';
 import { AudioFrame, AudioResampler } from '@livekit/rtc-node';
 import { describe, expect, it } from 'vitest';
-import { labelledFiles, TESTSET } from '../../test/harness/vad-labels.js';
+import { labelledFiles, TESTSET } from '../../test/support/vad-labels.js';
 import { TenVAD } from './plugin.js';
 
 initializeLogger({ pretty: false, level: 'warn' });

@@ -1,6 +1,6 @@
-import type { VadMode } from '../../agent/config.js';
-import type { Transport } from '../../agent/turns/record.js';
-import type { PeerScript } from '../../peer/script.js';
+import type { VadMode } from '../../agent/config/config.js';
+import type { Transport } from '../../agent/metrics/record.js';
+import type { PeerScript } from '../../openai-standin/script.js';
 
 /** One A/B run: N turns for every (VAD mode × transport) against the local Realtime peer. */
 export interface AbPlan {

@@ -1,6 +1,6 @@
-import type { CallSummary } from '../../agent/turns/call-summary.js';
-import { CALL_STREAM } from '../../agent/turns/recorder.js';
-import { readJsonStream } from '../records.js';
+import type { CallSummary } from '../../agent/metrics/call-summary.js';
+import { CALL_STREAM } from '../../agent/metrics/recorder.js';
+import { readJsonStream } from '../../report/records.js';
 
 /**
  * The job summaries of `rooms`. A job writes its summary as it ends, just after its caller left,

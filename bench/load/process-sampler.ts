@@ -1,4 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
+import type { ProcessRole, ProcessSample, ProcessSeries } from '../../report/load/process-series.js';
 
 /**
  * Samples, once per interval while load runs, every process under a root (the load runner: it
@@ -7,23 +8,6 @@ import { readdir, readFile } from 'node:fs/promises';
  * its JS thread, Opus encoding, WebRTC's audio device…). Read from /proc, asynchronously, so the
  * callers in the runner's own event loop are not stalled. Linux only; elsewhere it samples nothing.
  */
-
-export type ProcessRole = 'job' | 'inference' | 'worker' | 'livekit-server' | 'redis' | 'runner' | 'other';
-
-export interface ProcessSample {
-  /** Wall ms at the end of the interval. */
-  at: number;
-  cpuPct: number;
-  rssMb: number;
-  /** CPU % of one core per thread name over the interval (threads of one name summed). */
-  threads: Record<string, number>;
-}
-
-export interface ProcessSeries {
-  pid: number;
-  role: ProcessRole;
-  samples: ProcessSample[];
-}
 
 interface Reading {
   ticks: number;

@@ -1,7 +1,7 @@
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
-import { startRealtimePeer } from '../../peer/server.js';
-import type { Service } from '../../scripts/stack/service.js';
-import { startTestStack, startTestWorker, type TestStack } from '../../test/harness/stack.js';
+import { startRealtimePeer } from '../../openai-standin/server.js';
+import type { Service } from '../../stack/service.js';
+import { startTestStack, startTestWorker, type TestStack } from '../../stack/test-stack.js';
 
 /** Where load goes: LiveKit to dispatch and call into, and the Redis the workers record to. */
 export type LoadTarget = Pick<TestStack, 'url' | 'apiKey' | 'apiSecret' | 'dispatch' | 'rooms' | 'redisUrl'>;

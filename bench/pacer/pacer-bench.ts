@@ -25,7 +25,7 @@
  *                                      [--variants pacer,backpressure,naive] [--room [--per-process 10]]
  */
 import { SOURCE_QUEUE_MS } from '../../agent/pacer/playback.js';
-import { startTestStack, type TestStack } from '../harness/stack.js';
+import { startTestStack, type TestStack } from '../../stack/test-stack.js';
 import { analyse, audioSource, type Figures, runMeasuredSessions, type Sender, timerFloor } from './pacer-load.js';
 import type { RoomTarget } from './pacer-room.js';
 import { runThroughRoom } from './pacer-shards.js';

@@ -10,10 +10,10 @@
  */
 import { readdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { firstChannel, readWav } from '../audio/wav.js';
-import { TenVadDetector } from './detector.js';
-import { PROJECT_ROOT } from './model-path.js';
-import { VAD_SAMPLE_RATE, type HopSize } from './types.js';
+import { firstChannel, readWav } from '../../agent/audio/wav.js';
+import { TenVadDetector } from '../../agent/vad/detector.js';
+import { PROJECT_ROOT } from '../../agent/vad/model-path.js';
+import { VAD_SAMPLE_RATE, type HopSize } from '../../agent/vad/types.js';
 
 async function main(argv: string[]): Promise<void> {
   let hop: HopSize = 160;

@@ -26,7 +26,7 @@ import { DEFAULT_GATE_CONFIG, SpeechGate } from '../../agent/vad/gate.js';
 import { DEFAULT_NOISE_FLOOR_RMS, withNoiseFloor } from '../../agent/vad/noise-floor.js';
 import type { FrameDetector, GateConfig } from '../../agent/vad/types.js';
 import { PROJECT_ROOT } from '../../agent/vad/model-path.js';
-import { endsIntoPadding, frameScores, labelledFiles, prematureEnds, tenCentreHops, type LabelledFile, type Segment } from '../harness/vad-labels.js';
+import { endsIntoPadding, frameScores, labelledFiles, prematureEnds, tenCentreHops, type LabelledFile, type Segment } from '../../test/support/vad-labels.js';
 
 const RATE = 16_000;
 const HOP = 160;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import type { CallSummary } from '../../agent/turns/call-summary.js';
-import { newTurn, type TurnRecord } from '../../agent/turns/record.js';
+import type { CallSummary } from '../../agent/metrics/call-summary.js';
+import { newTurn, type TurnRecord } from '../../agent/metrics/record.js';
 import { loadFigures } from './figures.js';
 
 const turn = (room: string, n: number, perceived: number | null, status: TurnRecord['status'] = 'completed'): TurnRecord => ({

@@ -1,6 +1,6 @@
-import type { CallSummary } from '../../agent/turns/call-summary.js';
-import type { TurnRecord } from '../../agent/turns/record.js';
-import { perceivedMs } from '../../agent/turns/record.js';
+import type { CallSummary } from '../../agent/metrics/call-summary.js';
+import type { TurnRecord } from '../../agent/metrics/record.js';
+import { perceivedMs } from '../../agent/metrics/record.js';
 import { figuresOf } from '../metrics.js';
 import { gapsPerMinute, type Gaps } from '../heard-gaps.js';
 import { summarise } from '../stats.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { CallSummary } from '../../agent/turns/call-summary.js';
+import type { CallSummary } from '../../agent/metrics/call-summary.js';
 import { cpuByRole, jobProcessFigures, medianOverJobs, rssSlopeMbPerMin } from './process-figures.js';
-import type { ProcessSeries } from './process-sampler.js';
+import type { ProcessSeries } from './process-series.js';
 
 const call = (room: string, pid: number, from: number, to: number) => ({ room, pid, callerJoinedAt: from, endedAt: to }) as CallSummary;
 const series = (pid: number, role: ProcessSeries['role'], cpu: number[], rss: number[] = cpu.map(() => 200), t0 = 1000): ProcessSeries => ({

@@ -1,6 +1,6 @@
-import type { CallSummary } from '../../agent/turns/call-summary.js';
+import type { CallSummary } from '../../agent/metrics/call-summary.js';
 import { summarise } from '../stats.js';
-import type { ProcessRole, ProcessSeries } from './process-sampler.js';
+import type { ProcessRole, ProcessSeries } from './process-series.js';
 
 /** One job process while it served its call, from the per-second samples. */
 export interface JobProcessFigures {

@@ -1,8 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { lastJsonLine, runTs } from '../harness/run-node.js';
-import { ROOT } from '../harness/stack.js';
+import { lastJsonLine, runTs } from '../support/run-node.js';
+import { ROOT } from '../../stack/test-stack.js';
 
 /**
  * `npm run ab` at small N, as CI runs it: 10 turns × {local, server VAD} × {WebRTC, SIP} on the
@@ -15,7 +15,7 @@ const TURNS = 10;
 
 describe('npm run ab', () => {
   it('measures every configuration and reports latency, statistics and bandwidth', async () => {
-    const run = await runTs(['report/ab/main.ts', '--turns', String(TURNS), '--out', OUT]);
+    const run = await runTs(['bench/ab/main.ts', '--turns', String(TURNS), '--out', OUT]);
     expect(run.code, run.out.slice(-3000)).toBe(0);
     const r = lastJsonLine(run.out);
     const keys = ['webrtc/local', 'webrtc/server_vad', 'sip/local', 'sip/server_vad'];

@@ -1,11 +1,13 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealtimePeer } from '../../peer/server.js';
-import type { Service } from '../../scripts/stack/service.js';
-import { rmsOf } from '../harness/caller.js';
-import { type Calls, SPEECH_RMS, sleep, until, voicedWindows } from '../harness/call-fixture.js';
-import { speak } from '../harness/speech.js';
-import { startCallStack, type CallStack } from '../harness/call-stack.js';
+import type { RealtimePeer } from '../../openai-standin/server.js';
+import type { Service } from '../../stack/service.js';
+import { rmsOf } from '../../agent/audio/pcm.js';
+import { type Calls } from '../../callers/dispatch.js';
+import { SPEECH_RMS, voicedWindows } from '../../callers/heard.js';
+import { sleep, until } from '../../callers/wait.js';
+import { speak } from '../../speech/clips.js';
+import { startCallStack, type CallStack } from '../support/call-stack.js';
 
 /**
  * The walking skeleton on real parts: livekit-server and Redis in the test namespace, the worker

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealtimePeer } from '../../peer/server.js';
-import { type Calls, SPEECH_RMS, sleep, until, voicedWindows } from '../harness/call-fixture.js';
-import { rmsOf } from '../harness/caller.js';
-import { speak } from '../harness/speech.js';
-import { startCallStack, type CallStack } from '../harness/call-stack.js';
+import type { RealtimePeer } from '../../openai-standin/server.js';
+import { type Calls } from '../../callers/dispatch.js';
+import { SPEECH_RMS, voicedWindows } from '../../callers/heard.js';
+import { sleep, until } from '../../callers/wait.js';
+import { rmsOf } from '../../agent/audio/pcm.js';
+import { speak } from '../../speech/clips.js';
+import { startCallStack, type CallStack } from '../support/call-stack.js';
 
 /**
  * The Responder's hot path under real callers' behaviour, on the real stack: barge-in, a refused

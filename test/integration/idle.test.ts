@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SPEECH_RMS, until } from '../harness/call-fixture.js';
-import { startCallStack, type CallStack } from '../harness/call-stack.js';
+import { SPEECH_RMS } from '../../callers/heard.js';
+import { until } from '../../callers/wait.js';
+import { startCallStack, type CallStack } from '../support/call-stack.js';
 
 /**
  * A silent caller: the agent checks in once after the nudge delay, says goodbye after the longer

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { lastJsonLine, runTs } from '../harness/run-node.js';
+import { lastJsonLine, runTs } from '../support/run-node.js';
 
 /**
  * `npm run load` and `npm run soak` at CI size. Each runner starts its own stack (in this
@@ -8,7 +8,7 @@ import { lastJsonLine, runTs } from '../harness/run-node.js';
 
 describe('load and soak runners', () => {
   it('3 rooms × 30 s: every room answered, no job error, figures from every job', async () => {
-    const run = await runTs(['report/load/main.ts', '--rooms', '3', '--duration', '30', '--baseline-s', '15']);
+    const run = await runTs(['bench/load/main.ts', '--rooms', '3', '--duration', '30', '--baseline-s', '15']);
     expect(run.code, run.out.slice(-3000)).toBe(0);
     const r = lastJsonLine(run.out);
     expect(r.rooms).toBe(3);
@@ -35,7 +35,7 @@ describe('load and soak runners', () => {
   }, 600_000);
 
   it('soak: calls that keep coming lose no context write and end every job', async () => {
-    const run = await runTs(['report/load/soak.ts', '--rooms', '2', '--minutes', '1', '--call-s', '20']);
+    const run = await runTs(['bench/load/soak.ts', '--rooms', '2', '--minutes', '1', '--call-s', '20']);
     expect(run.code, run.out.slice(-3000)).toBe(0);
     const r = lastJsonLine(run.out);
     expect(r.calls).toBeGreaterThanOrEqual(4);

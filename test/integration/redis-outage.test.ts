@@ -1,14 +1,16 @@
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisContextRepo } from '../../agent/context/redis-store.js';
-import { TURN_STREAM } from '../../agent/turns/recorder.js';
-import type { RealtimePeer } from '../../peer/server.js';
-import { startRedis } from '../../scripts/stack/redis.js';
-import type { Service } from '../../scripts/stack/service.js';
-import { type Calls, SPEECH_RMS, sleep, until } from '../harness/call-fixture.js';
-import { startCallStack, type CallStack } from '../harness/call-stack.js';
-import { speak } from '../harness/speech.js';
-import { rememberingModel } from '../harness/chat-scripts.js';
+import { TURN_STREAM } from '../../agent/metrics/recorder.js';
+import type { RealtimePeer } from '../../openai-standin/server.js';
+import { startRedis } from '../../stack/redis.js';
+import type { Service } from '../../stack/service.js';
+import { type Calls } from '../../callers/dispatch.js';
+import { SPEECH_RMS } from '../../callers/heard.js';
+import { sleep, until } from '../../callers/wait.js';
+import { startCallStack, type CallStack } from '../support/call-stack.js';
+import { speak } from '../../speech/clips.js';
+import { rememberingModel } from '../support/chat-scripts.js';
 
 /**
  * Redis goes away in the middle of a call and comes back. The worker's Redis (context, caches, turn

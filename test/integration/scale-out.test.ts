@@ -1,11 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispose } from '@livekit/rtc-node';
-import { startRealtimePeer, type RealtimePeer } from '../../peer/server.js';
-import type { Service } from '../../scripts/stack/service.js';
-import { CallerBot } from '../harness/caller.js';
-import { dispatchAndJoin, sleep, until } from '../harness/call-fixture.js';
-import { startTestStack, startTestWorker, type TestStack } from '../harness/stack.js';
+import { startRealtimePeer, type RealtimePeer } from '../../openai-standin/server.js';
+import type { Service } from '../../stack/service.js';
+import { CallerBot } from '../../callers/webrtc.js';
+import { dispatchAndJoin } from '../../callers/dispatch.js';
+import { sleep, until } from '../../callers/wait.js';
+import { startTestStack, startTestWorker, type TestStack } from '../../stack/test-stack.js';
 
 /**
  * Scale-out on LiveKit's own dispatch: two worker processes, each with room for one call, register

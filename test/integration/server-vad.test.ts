@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { SPEECH_RMS, sleep, until, voicedWindows } from '../harness/call-fixture.js';
-import { startCallStack, type CallStack } from '../harness/call-stack.js';
-import { speak } from '../harness/speech.js';
+import { SPEECH_RMS, voicedWindows } from '../../callers/heard.js';
+import { sleep, until } from '../../callers/wait.js';
+import { startCallStack, type CallStack } from '../support/call-stack.js';
+import { speak } from '../../speech/clips.js';
 
 /**
  * Server-VAD mode on the real stack: the Realtime server decides the turn (its VAD commits and

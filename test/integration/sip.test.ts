@@ -5,16 +5,16 @@ import { dispose } from '@livekit/rtc-node';
 import { Redis } from 'ioredis';
 import { SipClient } from 'livekit-server-sdk';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TURN_STREAM } from '../../agent/turns/recorder.js';
-import type { TurnRecord } from '../../agent/turns/record.js';
-import { startRealtimePeer, type RealtimePeer } from '../../peer/server.js';
-import { startSip } from '../../scripts/stack/sip.js';
-import type { Service } from '../../scripts/stack/service.js';
+import { TURN_STREAM } from '../../agent/metrics/recorder.js';
+import type { TurnRecord } from '../../agent/metrics/record.js';
+import { startRealtimePeer, type RealtimePeer } from '../../openai-standin/server.js';
+import { startSip } from '../../stack/sip.js';
+import type { Service } from '../../stack/service.js';
 import { provisionSip, type SipProvisionOptions } from '../../sip/provision.js';
-import { rmsOf } from '../harness/caller.js';
-import { placeSipCall, type SipCallOptions } from '../harness/sip-caller.js';
-import { speakPhoneWav } from '../harness/speech.js';
-import { ROOT, startTestStack, startTestWorker, type TestStack } from '../harness/stack.js';
+import { rmsOf } from '../../agent/audio/pcm.js';
+import { placeSipCall, type SipCallOptions } from '../../callers/sip.js';
+import { speakPhoneWav } from '../../speech/clips.js';
+import { ROOT, startTestStack, startTestWorker, type TestStack } from '../../stack/test-stack.js';
 
 /**
  * The phone path on real parts: LiveKit SIP in the test namespace, a trunk and dispatch rule made by

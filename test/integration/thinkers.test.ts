@@ -1,11 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealtimePeer } from '../../peer/server.js';
-import type { PeerScript } from '../../peer/script.js';
-import { type Calls, SPEECH_RMS, sleep, until } from '../harness/call-fixture.js';
-import { startCallStack, type CallStack } from '../harness/call-stack.js';
-import { toolUsingModel } from '../harness/chat-scripts.js';
-import { fakeApiEnv, startFakeApis, type FakeApis } from '../harness/fake-apis.js';
-import { speak } from '../harness/speech.js';
+import type { RealtimePeer } from '../../openai-standin/server.js';
+import type { PeerScript } from '../../openai-standin/script.js';
+import { type Calls } from '../../callers/dispatch.js';
+import { SPEECH_RMS } from '../../callers/heard.js';
+import { sleep, until } from '../../callers/wait.js';
+import { startCallStack, type CallStack } from '../support/call-stack.js';
+import { toolUsingModel } from '../support/chat-scripts.js';
+import { fakeApiEnv, startFakeApis, type FakeApis } from '../support/fake-apis.js';
+import { speak } from '../../speech/clips.js';
 
 /**
  * Thinkers on the real stack: the Responder (local peer) calls route_to_thinker, the worker runs the

@@ -6,10 +6,10 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LiveKitSessionIssuer } from '../../web-client/server/session-issuer.js';
 import { startWebServer, type WebServer } from '../../web-client/server/server.js';
-import { until } from '../harness/call-fixture.js';
-import { startCallStack, type CallStack } from '../harness/call-stack.js';
-import { fakeMicWav, launchChromium } from '../../scripts/stack/browser.js';
-import { ROOT } from '../harness/stack.js';
+import { until } from '../../callers/wait.js';
+import { startCallStack, type CallStack } from '../support/call-stack.js';
+import { fakeMicWav, launchChromium } from '../../stack/browser.js';
+import { ROOT } from '../../stack/test-stack.js';
 
 /**
  * The browser path end to end: Debian's Chromium (headless, driven by playwright-core), its fake

@@ -1,8 +1,8 @@
 import { dispose } from '@livekit/rtc-node';
-import { startRealtimePeer, type RealtimePeer } from '../../peer/server.js';
-import type { Service } from '../../scripts/stack/service.js';
-import { Calls } from './call-fixture.js';
-import { startTestStack, startTestWorker, type TestStack } from './stack.js';
+import { startRealtimePeer, type RealtimePeer } from '../../openai-standin/server.js';
+import type { Service } from '../../stack/service.js';
+import { Calls } from '../../callers/dispatch.js';
+import { startTestStack, startTestWorker, type TestStack } from '../../stack/test-stack.js';
 
 export interface CallStack {
   stack: TestStack;

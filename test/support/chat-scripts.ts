@@ -1,4 +1,4 @@
-import type { ChatReply, ChatRequest } from '../../peer/chat.js';
+import type { ChatReply, ChatRequest } from '../../openai-standin/chat.js';
 
 /** The tool a thinker's model should call first, per domain (by the tools it was offered). */
 const FIRST_TOOL: Record<string, { name: string; args: Record<string, unknown> }> = {

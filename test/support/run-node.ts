@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { ROOT } from './stack.js';
+import { ROOT } from '../../stack/test-stack.js';
 
 /** Runs a TypeScript entry as its own process (as `npm run …` would), collecting all its output. */
 export function runTs(args: string[]): Promise<{ code: number | null; out: string }> {

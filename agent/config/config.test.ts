@@ -1,0 +1,132 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_GATE_CONFIG } from '../vad/gate.js';
+import { closestName, editDistance } from './closest-name.js';
+import { loadConfig } from './config.js';
+import { ConfigError } from './parse.js';
+import { ALL_SETTINGS, TOOLING_SETTINGS, WEB_SETTINGS, WORKER_SETTINGS } from './settings.js';
+
+/** The problems a ConfigError lists for `env` (fails the test when it does not throw one). */
+function problems(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return [...e.problems];
+    throw e;
+  }
+  throw new Error(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig: defaults', () => {
+  it('runs the local stack with nothing set', () => {
+    const c = loadConfig({});
+    expect(c.openai.local).toBe(true);
+    expect(c.openai.baseURL).toBe('http://127.0.0.1:8089/v1');
+    expect(c.thinkers.baseURL).toBe('http://127.0.0.1:8089/v1');
+    expect(c.maxJobs).toBe(25);
+    expect(c.thinkers.timeoutScale).toBe(1);
+    expect(c.vad.gate).toEqual(DEFAULT_GATE_CONFIG);
+    expect(c.vad.modelPath).toBeUndefined();
+    expect(c.responder.serverVad).toEqual({ threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500 });
+    expect(c.web).toEqual({ host: '127.0.0.1', port: 8080, publicLivekitUrl: undefined, trustProxy: false, cookieSecret: undefined });
+  });
+
+  it('hands each part its values', () => {
+    const c = loadConfig({
+      OPENAI_API_KEY: 'sk-test',
+      PARLEY_VAD_HANGOVER_MS: '250',
+      PARLEY_VAD_THRESHOLD: '0.6',
+      PARLEY_VAD_NOISE_FLOOR_RMS: '0',
+      TEN_VAD_MODEL: '/models/ten.onnx',
+      PARLEY_SERVER_VAD_SILENCE_MS: '700',
+      PARLEY_TRANSCRIPTION_MODEL: 'whisper-1',
+      PARLEY_THINKER_TIMEOUT_SCALE: '0.02',
+      PARLEY_TRUST_PROXY: '1',
+      PARLEY_WEB_PORT: '9090',
+      LOG_LEVEL: 'debug',
+    });
+    expect(c.openai).toMatchObject({ local: false, apiKey: 'sk-test', baseURL: 'https://api.openai.com/v1' });
+    expect(c.vad).toEqual({ gate: { ...DEFAULT_GATE_CONFIG, hangoverMs: 250, threshold: 0.6 }, noiseFloorRms: 0, modelPath: '/models/ten.onnx' });
+    expect(c.responder.serverVad.silenceDurationMs).toBe(700);
+    expect(c.responder.transcriptionModel).toBe('whisper-1');
+    expect(c.thinkers.timeoutScale).toBe(0.02);
+    expect(c.web.trustProxy).toBe(true);
+    expect(c.web.port).toBe(9090);
+    expect(c.logLevel).toBe('debug');
+  });
+
+  it('reads an empty value as unset, and leaves names of others alone', () => {
+    const c = loadConfig({ PARLEY_MAX_JOBS: '', OPENAI_API_KEY: '', HOME: '/root', LIVEKIT_SOMETHING_ELSE: 'x', NODE_OPTIONS: '--foo' });
+    expect(c.maxJobs).toBe(25);
+    expect(c.openai.local).toBe(true);
+  });
+});
+
+describe('loadConfig: refusals', () => {
+  it('refuses an unknown PARLEY_ name, naming the closest valid one', () => {
+    expect(problems({ PARLEY_VAD_HANGOVR_MS: '250' })).toEqual([
+      'PARLEY_VAD_HANGOVR_MS is not a setting of Parley; did you mean PARLEY_VAD_HANGOVER_MS?',
+    ]);
+    expect(problems({ PARLEY_MAXJOBS: '4' })[0]).toContain('did you mean PARLEY_MAX_JOBS?');
+    expect(problems({ PARLEY_IDLE_NUDGE: '0' })[0]).toContain('did you mean PARLEY_IDLE_NUDGE_MS?');
+  });
+
+  it('refuses a value of the wrong type', () => {
+    expect(problems({ PARLEY_MAX_JOBS: '0.95' })).toEqual(['PARLEY_MAX_JOBS must be a whole number from 1 to 1000, got "0.95"']);
+    expect(problems({ PARLEY_IDLE_NUDGE_MS: '12s' })[0]).toMatch(/^PARLEY_IDLE_NUDGE_MS must be a whole number/);
+    expect(problems({ PARLEY_VAD_THRESHOLD: 'half' })[0]).toMatch(/^PARLEY_VAD_THRESHOLD must be a number above 0 and at most 1, got "half"/);
+    expect(problems({ PARLEY_VAD_MODE: 'silero' })).toEqual(['PARLEY_VAD_MODE must be one of local, server_vad, semantic_vad, got "silero"']);
+    expect(problems({ PARLEY_TRUST_PROXY: 'yes' })).toEqual(['PARLEY_TRUST_PROXY must be 0 or 1, got "yes"']);
+    expect(problems({ LIVEKIT_URL: 'localhost:7880' })[0]).toMatch(/^LIVEKIT_URL must be a URL starting ws:\/\//);
+    expect(problems({ LOG_LEVEL: 'verbose' })[0]).toMatch(/^LOG_LEVEL must be one of fatal/);
+  });
+
+  it('refuses a value out of range (no silent replacement)', () => {
+    expect(problems({ PARLEY_THINKER_TIMEOUT_SCALE: '0' })).toEqual(['PARLEY_THINKER_TIMEOUT_SCALE must be above 0 and at most 100, got "0"']);
+    expect(problems({ PARLEY_MAX_JOBS: '0' })).toEqual(['PARLEY_MAX_JOBS must be from 1 to 1000, got "0"']);
+    expect(problems({ PARLEY_CPU_FULL_AT: '1.5' })).toEqual(['PARLEY_CPU_FULL_AT must be from 0 to 1, got "1.5"']);
+    expect(problems({ PARLEY_IDLE_GOODBYE_MS: '-5' })[0]).toBe('PARLEY_IDLE_GOODBYE_MS must be 0 or more, got "-5"');
+    expect(problems({ PARLEY_WEB_PORT: '70000' })[0]).toBe('PARLEY_WEB_PORT must be from 0 to 65535, got "70000"');
+    expect(problems({ PARLEY_COOKIE_SECRET: 'short' })[0]).toBe('PARLEY_COOKIE_SECRET must be at least 16 characters, got "short"');
+  });
+
+  it('lists every problem at once', () => {
+    const p = problems({ PARLEY_MAX_JOBS: 'x', PARLEY_VAD_MODE: 'y', PARLEY_VOICEE: 'alloy' });
+    expect(p).toHaveLength(3);
+    expect(new ConfigError(p).message).toBe(`invalid configuration:\n  ${p.join('\n  ')}`);
+  });
+});
+
+describe('closestName', () => {
+  it('measures edits, swaps counting once', () => {
+    expect(editDistance('kitten', 'sitting')).toBe(3);
+    expect(editDistance('PARLEY_VOICE', 'PARLEY_VOCIE')).toBe(1);
+    expect(editDistance('', 'abc')).toBe(3);
+    expect(closestName('PARLEY_VOCIE', Object.keys(ALL_SETTINGS))).toBe('PARLEY_VOICE');
+  });
+});
+
+describe('the settings table is the whole truth', () => {
+  const source = readFileSync(new URL('./config.ts', import.meta.url), 'utf8');
+  const tracked = execFileSync('git', ['ls-files', '*.ts', '*.sh', '*.mjs'], { encoding: 'utf8', cwd: new URL('../..', import.meta.url) })
+    .split('\n')
+    .filter((f) => f && !f.startsWith('agent/config/'));
+  const root = new URL('../../', import.meta.url);
+  const readAll = tracked.map((f) => readFileSync(new URL(f, root), 'utf8')).join('\n');
+
+  it('every worker and web setting is read by loadConfig', () => {
+    for (const name of Object.keys(WORKER_SETTINGS)) expect(source, name).toContain(`v.${name}`);
+    for (const name of Object.keys(WEB_SETTINGS)) expect(source, name).toContain(`w.${name}`);
+  });
+
+  it('every tooling setting is read somewhere in the project', () => {
+    for (const name of Object.keys(TOOLING_SETTINGS)) expect(readAll, name).toContain(name);
+  });
+
+  it('every PARLEY_ name the project reads is listed (else the worker would refuse it)', () => {
+    const used = new Set(readAll.match(/PARLEY_[A-Z0-9_]*[A-Z0-9]/g));
+    const unlisted = [...used].filter((n) => !(n in ALL_SETTINGS));
+    expect(unlisted).toEqual([]);
+  });
+});

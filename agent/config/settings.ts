@@ -1,0 +1,140 @@
+import { z } from 'zod';
+
+/**
+ * Every environment name the project reads, each with its type, range and meaning: the one list a
+ * deployment is checked against. Values arrive as strings; each schema turns one into its typed
+ * value or says, in words, what was wrong. Defaults live where the sections are assembled
+ * (config.ts), because some depend on others (no OpenAI key → the local stand-in's URL).
+ */
+
+const WHOLE = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/;
+
+const range = (min: number, max: number) => (max === Infinity ? `${min} or more` : `from ${min} to ${max}`);
+
+/** A whole number in [min, max]: "0.95" is refused, not truncated. */
+export const int = (min: number, max = Infinity) =>
+  z
+    .string()
+    .trim()
+    .regex(WHOLE, `must be a whole number ${range(min, max)}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be ${range(min, max)}`).max(max, `must be ${range(min, max)}`));
+
+/** A decimal number in [min, max] (exclusive of min when `above`). */
+export const decimal = (min: number, max = Infinity, opts: { above?: boolean } = {}) => {
+  const words = opts.above ? (max === Infinity ? `above ${min}` : `above ${min} and at most ${max}`) : range(min, max);
+  return z
+    .string()
+    .trim()
+    .regex(DECIMAL, `must be a number ${words}`)
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .refine((v) => (opts.above ? v > min : v >= min) && v <= max, `must be ${words}`),
+    );
+};
+
+export const text = z.string().min(1, 'must not be empty');
+
+/** An absolute URL with one of `protocols` (e.g. 'ws:', 'wss:'). */
+export const url = (...protocols: string[]) =>
+  z.string().refine((v) => {
+    try {
+      return protocols.includes(new URL(v).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting ${protocols.map((p) => `${p}//`).join(' or ')}`);
+
+export const flag = z.enum(['0', '1'], { errorMap: () => ({ message: 'must be 0 or 1' }) }).transform((v) => v === '1');
+
+export const oneOf = <const T extends readonly [string, ...string[]]>(...values: T) =>
+  z.enum(values, { errorMap: () => ({ message: `must be one of ${values.join(', ')}` }) });
+
+export interface Setting<T extends z.ZodTypeAny = z.ZodTypeAny> {
+  schema: T;
+  doc: string;
+}
+const s = <T extends z.ZodTypeAny>(schema: T, doc: string): Setting<T> => ({ schema, doc });
+
+/** The worker and its calls. */
+export const WORKER_SETTINGS = {
+  OPENAI_API_KEY: s(z.string(), 'OpenAI key; unset or empty: the local Realtime stand-in answers'),
+  OPENAI_BASE_URL: s(url('http:', 'https:'), 'Realtime API base URL (default OpenAI, or the stand-in without a key)'),
+  LIVEKIT_URL: s(url('ws:', 'wss:', 'http:', 'https:'), 'livekit-server the worker registers with'),
+  LIVEKIT_API_KEY: s(text, 'LiveKit API key (default: the local dev key)'),
+  LIVEKIT_API_SECRET: s(text, 'LiveKit API secret (default: the local dev secret)'),
+  REDIS_URL: s(url('redis:', 'rediss:'), 'Redis for user context, caches and the turn/call streams'),
+  LOG_LEVEL: s(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'pino log level'),
+  TEN_VAD_MODEL: s(text, 'path of the TEN VAD ONNX model (default models/ten-vad.onnx)'),
+  FINNHUB_API_KEY: s(z.string(), 'stocks provider key'),
+  NEWSAPI_KEY: s(z.string(), 'news provider key'),
+  PARLEY_AGENT_NAME: s(text, 'agent name for explicit dispatch'),
+  PARLEY_PEER_URL: s(url('http:', 'https:'), 'base URL of the local Realtime stand-in when there is no OpenAI key'),
+  PARLEY_REALTIME_MODEL: s(text, 'Realtime model'),
+  PARLEY_VOICE: s(text, 'Realtime voice'),
+  PARLEY_INSTRUCTIONS: s(text, "the Responder's base instructions"),
+  PARLEY_VAD_MODE: s(oneOf('local', 'server_vad', 'semantic_vad'), 'who ends a turn: our TEN VAD gate, or the server'),
+  PARLEY_VAD_THRESHOLD: s(decimal(0, 1, { above: true }), 'gate: speech probability threshold'),
+  PARLEY_VAD_MIN_SPEECH_MS: s(int(0, 5_000), 'gate: voiced time before an onset counts'),
+  PARLEY_VAD_HANGOVER_MS: s(int(10, 10_000), 'gate: unvoiced time before speech end'),
+  PARLEY_VAD_PREROLL_MS: s(int(0, 2_000), 'gate: audio kept from before the onset'),
+  PARLEY_VAD_SILENCE_BELOW_PEAK_DB: s(decimal(0, 120), 'gate: a hop this far below the utterance peak is silence (0: off)'),
+  PARLEY_VAD_NOISE_FLOOR_RMS: s(decimal(0, 1_000), "RMS (LSB) of the noise floor under the model's input (0: off)"),
+  PARLEY_SERVER_VAD_THRESHOLD: s(decimal(0, 1), 'server_vad mode: the server VAD threshold'),
+  PARLEY_SERVER_VAD_PREFIX_MS: s(int(0, 5_000), 'server_vad mode: prefix_padding_ms'),
+  PARLEY_SERVER_VAD_SILENCE_MS: s(int(0, 10_000), 'server_vad mode: silence_duration_ms'),
+  PARLEY_SEMANTIC_VAD_EAGERNESS: s(oneOf('low', 'medium', 'high', 'auto'), 'semantic_vad mode: eagerness'),
+  PARLEY_TRANSCRIPTION_MODEL: s(text, "model transcribing the caller's audio"),
+  PARLEY_RESPONSE_WAIT_MS: s(int(100, 120_000), 'max wait of a response.create for the active response'),
+  PARLEY_IDLE_NUDGE_MS: s(int(0), 'silence before one check-in (0: off)'),
+  PARLEY_IDLE_GOODBYE_MS: s(int(0), 'silence before goodbye and hang-up (0: off)'),
+  PARLEY_MAX_JOBS: s(int(1, 1_000), 'calls one worker takes at most'),
+  PARLEY_IDLE_PROCESSES: s(int(0, 100), 'job processes kept warm'),
+  PARLEY_WORKER_PORT: s(int(0, 65_535), 'worker health port (0: a free one)'),
+  PARLEY_CPU_FULL_AT: s(decimal(0, 1), 'machine CPU share at which the worker reports itself full (0: jobs only)'),
+  PARLEY_SERVER_TARGET_LOAD: s(decimal(0, 1, { above: true }), "livekit-server's agents.target_load"),
+  PARLEY_THINKER_BASE_URL: s(url('http:', 'https:'), "thinkers' chat-completions base URL"),
+  PARLEY_THINKER_MODEL_CHEAP: s(text, 'thinker model, fast tier'),
+  PARLEY_THINKER_MODEL_STRONG: s(text, 'thinker model, strong tier'),
+  PARLEY_RESEARCH_MS: s(int(0, 600_000), 'how long the research thinker works'),
+  PARLEY_STILL_WORKING_MS: s(int(0, 600_000), "first 'still working' line after this long"),
+  PARLEY_STILL_WORKING_EVERY_MS: s(int(1_000, 600_000), "then one every this long"),
+  PARLEY_THINKER_TIMEOUT_SCALE: s(decimal(0, 100, { above: true }), "multiplies every thinker's own time budget"),
+  PARLEY_GEOCODING_URL: s(url('http:', 'https:'), 'weather: geocoding endpoint'),
+  PARLEY_FORECAST_URL: s(url('http:', 'https:'), 'weather: forecast endpoint'),
+  PARLEY_STOCKS_URL: s(url('http:', 'https:'), 'stocks endpoint'),
+  PARLEY_NEWS_URL: s(url('http:', 'https:'), 'news endpoint'),
+} as const;
+
+/** The token server (web-client/server). */
+export const WEB_SETTINGS = {
+  PARLEY_WEB_HOST: s(text, 'address the token server listens on'),
+  PARLEY_WEB_PORT: s(int(0, 65_535), 'port the token server listens on'),
+  PARLEY_PUBLIC_LIVEKIT_URL: s(url('ws:', 'wss:'), 'LiveKit as browsers reach it'),
+  PARLEY_TRUST_PROXY: s(flag, '1: client address from X-Forwarded-For (only behind your own proxy)'),
+  PARLEY_COOKIE_SECRET: s(z.string().min(16, 'must be at least 16 characters'), 'HMAC key of the caller-id cookie'),
+} as const;
+
+/**
+ * Names the project's scripts, test stack and runners read (never the worker). Listed so that one
+ * environment can drive the whole stack without the worker refusing them as unknown.
+ */
+export const TOOLING_SETTINGS = {
+  PARLEY_NODE_IP: s(text, 'test namespace: the veth address livekit-server advertises'),
+  PARLEY_PEER_IP: s(text, "test namespace: the veth peer end's address (SIP callers)"),
+  PARLEY_NETNS: s(text, 'test namespace: its name'),
+  PARLEY_TOOLS_DIR: s(text, 'where the Go-built tools are cached'),
+  PARLEY_WITH_SIP: s(flag, '0: setup skips building LiveKit SIP'),
+  PARLEY_SKIP_SHARED: s(flag, "1: tests that need ../shared's TEN VAD data are skipped"),
+  PARLEY_TEST_REDIS_PORT: s(int(1, 65_535), "the test stack's Redis port"),
+  PARLEY_LOAD_ENTRY: s(oneOf('main', 'soak'), 'npm run load / soak'),
+  PARLEY_CHROMIUM: s(text, "Chromium's path"),
+} as const;
+
+export const ALL_SETTINGS: Record<string, Setting> = { ...WORKER_SETTINGS, ...WEB_SETTINGS, ...TOOLING_SETTINGS };
+
+/** Names under this prefix are ours: one that is not listed above is a mistake, not someone else's. */
+export const OWN_PREFIX = 'PARLEY_';

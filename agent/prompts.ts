@@ -1,0 +1,41 @@
+/**
+ * Every line the agent is asked to say on its own initiative, in one place: the persona, the idle
+ * check-in and goodbye, apologies, and the thinkers' acknowledgements and answers. Each is an
+ * instruction for one Realtime response (the model words it in the call's voice and language),
+ * so they say how long to be and forbid tool calls where a tool call would loop.
+ */
+
+/** The Responder's base instructions (PARLEY_INSTRUCTIONS replaces them). */
+export const DEFAULT_INSTRUCTIONS =
+  'You are Parley, a friendly voice assistant on a call. Answer in one or two short spoken sentences. ' +
+  'Never read out lists or markup.';
+
+export const PROMPTS = {
+  /** The caller has been silent for PARLEY_IDLE_NUDGE_MS. */
+  idleNudge: 'The caller has been quiet for a while. In a few words, check whether they are still there.',
+  /** The caller has been silent for PARLEY_IDLE_GOODBYE_MS: the call ends once this has played. */
+  idleGoodbye: 'Say a short, friendly goodbye.',
+  /** The Realtime socket dropped and came back: whatever was being said is lost. */
+  lineDropped: 'The line dropped for a moment. Apologise in one short sentence and ask the caller to repeat.',
+  /** The caller's audio stopped reaching the agent for good: the call ends once this has played. */
+  cannotHear:
+    'You can no longer hear the caller because of a technical problem. Apologise in one short sentence, ' +
+    'ask them to call again, and say goodbye. Do not call any tool.',
+  /** A thinker took the question: a short acknowledgement while it works. */
+  checking: (domain: string) =>
+    `In a few words, tell the caller you are checking that (${domain}) and will be right back. Do not call any tool.`,
+  /** The thinker is still at it, and the line is quiet. */
+  stillWorking: (domain: string) =>
+    `In a few words, tell the caller you are still working on their ${domain} question. Do not call any tool.`,
+  thinkerAnswer: (domain: string, query: string, answer: string) =>
+    `The ${domain} specialist answered the caller's question ("${query}"). Its answer: ${answer}\n` +
+    'Tell the caller this now, in one or two short spoken sentences. Do not call any tool.',
+  thinkerFailed: (domain: string, why: string) =>
+    `You could not get the ${domain} answer: ${why}. Apologise in one short sentence and offer to try again later. Do not call any tool.`,
+} as const;
+
+/** Why a thinker failed, as the apology puts it to the caller (thinkerFailed's `why`). */
+export const THINKER_FAILURE = {
+  timedOut: 'it took too long to get an answer',
+  broke: 'something went wrong while looking that up',
+} as const;
