@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { JobCapacity } from './capacity.js';
 
 function request(id: string) {
-  const r = { id, accepted: false, rejected: false, accept: async () => void (r.accepted = true), reject: async () => void (r.rejected = true) };
+  const r = { id, accepted: false, rejected: false, accept: async () => {
+      r.accepted = true;
+    },
+    reject: async () => {
+      r.rejected = true;
+    },
+  };
   return r;
 }
 const server = (ids: string[]) => ({ activeJobs: ids.map((id) => ({ job: { id } })) }) as unknown as AgentServer;

@@ -22,6 +22,7 @@ export async function startBrowserCaller(pageUrl: string, outDir: string): Promi
     if (busy) return;
     busy = true;
     void (async () => {
+      // biome-ignore lint/performance/useDomNodeTextContent: the text as rendered, one cell apart from the next
       const rows = await page.$$eval('#turns tbody tr', (trs) => trs.map((tr) => (tr as HTMLElement).innerText.replace(/\s+/g, ' ')));
       for (const r of rows.slice(printed)) console.log(`browser caller: turn ${r}`);
       if (rows.length > printed) await page.screenshot({ path: join(outDir, 'web-call.png') });

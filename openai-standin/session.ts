@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { log } from '../agent/log.js';
-import { ScriptRunner, type ResponsePlan } from './script.js';
+import type { ScriptRunner, ResponsePlan } from './script.js';
 import { PEER_SAMPLE_RATE, type Speech } from '../speech/espeak.js';
 
 /** A client event as received (the fields the peer reads). */

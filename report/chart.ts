@@ -29,7 +29,7 @@ export function latencyChartHtml(groups: Map<string, number[]>, title = 'Perceiv
     parts.push(`<rect x="${x(q1)}" y="${y - 14}" width="${Math.max(1, x(q3) - x(q1))}" height="28" fill="#9cf" stroke="#246"/>`);
     parts.push(`<line x1="${x(med)}" x2="${x(med)}" y1="${y - 14}" y2="${y + 14}" stroke="#024" stroke-width="3"/>`);
     parts.push(`<text x="${x(med)}" y="${y + 30}" font-size="11" text-anchor="middle">${Math.round(med)} ms</text>`);
-    s.forEach((v, i) => parts.push(`<circle cx="${x(v)}" cy="${y - 20 - (i % 3) * 3}" r="2" fill="#246" opacity="0.6"/>`));
+    for (const [i, v] of s.entries()) parts.push(`<circle cx="${x(v)}" cy="${y - 20 - (i % 3) * 3}" r="2" fill="#246" opacity="0.6"/>`);
     row++;
   }
   return `<!doctype html><meta charset="utf-8"><title>${esc(title)}</title>

@@ -6,7 +6,7 @@ const flags = (pattern: string) => [...pattern].map((c) => c === '#');
 describe('countGaps', () => {
   it('counts silence inside sound as a gap, and a long silence as a pause', () => {
     // 30 ms sound, 20 ms hole, 20 ms sound, 200 ms pause, 10 ms sound
-    const g = countGaps(flags('###..##' + '.'.repeat(20) + '#'));
+    const g = countGaps(flags(`###..##${'.'.repeat(20)}#`));
     expect(g).toEqual({ gap_ms: 20, gaps: 1, received_ms: 60 });
   });
 

@@ -8,6 +8,8 @@ bash scripts/setup.sh
 
 say "typecheck"
 npm run -s typecheck
+say "format and lint (npm run format writes the fixes)"
+npm run -s lint
 
 NS="parley-test-$$"
 NODE_IP=$(bash scripts/netns.sh up "$NS")

@@ -4,7 +4,7 @@ import {
   RoomConfiguration,
   SIPDispatchRule,
   SIPDispatchRuleIndividual,
-  SipClient,
+  type SipClient,
   type SIPDispatchRuleInfo,
   type SIPInboundTrunkInfo,
 } from 'livekit-server-sdk';

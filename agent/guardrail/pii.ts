@@ -87,7 +87,7 @@ export function redactPii(input: string): Redaction {
   let out = '';
   let at = 0;
   for (const s of spans) {
-    out += input.slice(at, s.start) + `[${s.kind.toUpperCase()}]`;
+    out += `${input.slice(at, s.start)}[${s.kind.toUpperCase()}]`;
     at = s.end;
   }
   return { text: out + input.slice(at), found: spans.map((s) => s.kind) };

@@ -50,7 +50,7 @@ describe('Pacer framing', () => {
       const audio = sink.frames.filter((f) => !isSilence(f.data));
       expect(audio.length).toBe(Math.ceil(input.length / SPF));
       const out = new Int16Array(audio.length * SPF);
-      audio.forEach((f, i) => out.set(f.data, i * SPF));
+      for (const [i, f] of audio.entries()) out.set(f.data, i * SPF);
       expect(out.subarray(0, input.length)).toEqual(input);
       expect(isSilence(out.subarray(input.length))).toBe(true);
       expect(events.filter((e) => e.startsWith('drained'))).toHaveLength(1);
@@ -176,7 +176,7 @@ describe('Pacer underrun', () => {
     // the audio itself is intact around the silence
     const audio = sink.frames.filter((f) => !isSilence(f.data));
     const out = new Int16Array(audio.length * SPF);
-    audio.forEach((f, i) => out.set(f.data, i * SPF));
+    for (const [i, f] of audio.entries()) out.set(f.data, i * SPF);
     expect(out.subarray(0, a.length)).toEqual(a);
     expect(out.subarray(a.length, a.length + b.length)).toEqual(b);
     // silence is not the response's audio: played = 300 ms

@@ -139,6 +139,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
 
   #inflight = false;
   /** The frame being captured: rtc-node reads its samples by pointer after captureFrame returns. */
+  // biome-ignore lint/correctness/noUnusedPrivateClassMembers: written, never read, on purpose: it keeps the frame's buffer alive until the capture settles
   #inflightFrame: AudioFrame | null = null;
   /** A flush happened while a capture was in flight: clear the sink again once it settles. */
   #clearOnSettle = false;

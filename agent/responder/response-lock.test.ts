@@ -18,7 +18,7 @@ class FakeServer implements ReplyGenerator {
     this.sent.push({ id, at: performance.now(), activeWhenSent });
     if (activeWhenSent) {
       await sleep(this.createDelayMs);
-      throw new Error('Conversation already has an active response in progress: ' + this.activity.activeId);
+      throw new Error(`Conversation already has an active response in progress: ${this.activity.activeId}`);
     }
     await sleep(this.createDelayMs);
     this.activity.onCreated(id);

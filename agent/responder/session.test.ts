@@ -35,7 +35,11 @@ describe('ResponderSession with the Realtime peer', () => {
     ]);
     expect(outcomes.map((o) => o.status)).toEqual(['created', 'created', 'created']);
     await new Promise<void>((res) => {
-      const t = setInterval(() => done.length >= 3 && (clearInterval(t), res()), 20);
+      const t = setInterval(() => {
+        if (done.length < 3) return;
+        clearInterval(t);
+        res();
+      }, 20);
     });
     expect(errors).toEqual([]);
     const session = peer.sessions().at(-1);

@@ -21,12 +21,16 @@ export function rememberTool(into: ContextUpdate): AgentTool {
       additionalProperties: false,
     },
     run: async (a) => {
-      const prefs = (into.preferences ??= {});
+      into.preferences ??= {};
+      const prefs = into.preferences;
       if (typeof a.name === 'string' && a.name.trim()) prefs.name = a.name.trim().slice(0, 60);
       if (typeof a.location === 'string' && a.location.trim()) prefs.location = a.location.trim().slice(0, 80);
       if (a.units === 'metric' || a.units === 'imperial') prefs.units = a.units;
       if (Array.isArray(a.tickers)) prefs.tickers = a.tickers.filter((t): t is string => typeof t === 'string').map((t) => t.toUpperCase().slice(0, 10)).slice(0, 20);
-      if (typeof a.fact === 'string' && a.fact.trim()) (into.facts ??= []).push({ text: a.fact.trim().slice(0, 200) });
+      if (typeof a.fact === 'string' && a.fact.trim()) {
+        into.facts ??= [];
+        into.facts.push({ text: a.fact.trim().slice(0, 200) });
+      }
       if (!Object.keys(prefs).length) delete into.preferences;
       return { ok: true };
     },

@@ -32,7 +32,10 @@ describe('Teardown', () => {
     const t = new Teardown();
     const order: string[] = [];
     t.defer('second', () => void order.push('second'));
-    t.defer('first', () => new Promise<void>((r) => setTimeout(() => (order.push('first'), r()), 20)));
+    t.defer('first', async () => {
+      await new Promise((r) => setTimeout(r, 20));
+      order.push('first');
+    });
     await t.run();
     expect(order).toEqual(['first', 'second']);
   });

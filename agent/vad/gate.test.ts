@@ -53,7 +53,7 @@ describe('SpeechGate on synthetic probabilities', () => {
     const gate = new SpeechGate({ hangoverMs: 320, minSpeechMs: 48, preRollMs: 96 });
     const events: GateEvent[] = [];
     const probs = seq([0, 10], [1, 20], [0, 40]);
-    probs.forEach((p) => events.push(...gate.push(new Int16Array(256), p)));
+    for (const p of probs) events.push(...gate.push(new Int16Array(256), p));
     const end = events.find((e) => e.type === 'speech-end');
     if (end?.type !== 'speech-end') throw new Error('no speech-end');
     expect(end.lastVoicedMs).toBe(30 * 16);

@@ -64,7 +64,7 @@ describe('noise floor on telephone audio', () => {
   }
 
   it('brings TEN VAD back on G.711 audio without losing precision', { timeout: 120_000 }, async () => {
-    if (process.env['PARLEY_SKIP_SHARED'] === '1') return;
+    if (process.env.PARLEY_SKIP_SHARED === '1') return;
     files = labelledFiles().map((f) => ({ ...f, samples: telephoneBand(f.samples).subarray(0, f.samples.length) }));
     det = await TenVadDetector.create({ hopSize: 160 });
     const raw = await recall(det, files);

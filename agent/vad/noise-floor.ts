@@ -42,7 +42,7 @@ export class NoiseFloor {
     const out = new Int16Array(hop.length);
     for (let i = 0; i < hop.length; i++) {
       const v = Math.round(hop[i]! + this.#gaussian() * this.rms);
-      out[i] = v > 32767 ? 32767 : v < -32768 ? -32768 : v;
+      out[i] = Math.min(32767, Math.max(-32768, v));
     }
     return out;
   }

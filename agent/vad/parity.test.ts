@@ -14,7 +14,7 @@ import { DEFAULT_MODEL_PATH, PROJECT_ROOT } from './model-path.js';
 import type { HopSize } from './types.js';
 
 const SHARED = resolve(PROJECT_ROOT, '..', 'shared', 'ten-vad');
-const SKIP = process.env['PARLEY_SKIP_SHARED'] === '1';
+const SKIP = process.env.PARLEY_SKIP_SHARED === '1';
 
 const TOL = 0.02;
 const MIN_WITHIN = 0.999;
@@ -66,7 +66,7 @@ describe.skipIf(SKIP)('TEN VAD parity with the reference C library', () => {
 
   it.each([160, 256] as HopSize[])('hop %i: every shared test file matches the golden output', async (hopSize) => {
     const files = wavFiles();
-    const modelPath = existsSync(DEFAULT_MODEL_PATH) || process.env['TEN_VAD_MODEL'] ? undefined : join(SHARED, 'ten-vad.onnx');
+    const modelPath = existsSync(DEFAULT_MODEL_PATH) || process.env.TEN_VAD_MODEL ? undefined : join(SHARED, 'ten-vad.onnx');
     const det = await TenVadDetector.create({ modelPath, hopSize });
     const out: FileFigures[] = [];
     figures[hopSize] = out;

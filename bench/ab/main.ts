@@ -135,7 +135,7 @@ try {
 
   // turn records come from the worker through Redis, exactly as `npm run report` reads them
   const records = (await readStream(stack.redisUrl)).filter((t) => t.room.startsWith(prefix));
-  writeFileSync(join(outDir, 'turns.jsonl'), records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(join(outDir, 'turns.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
   const report = buildReport(records);
   writeFileSync(join(outDir, 'report.html'), latencyChartHtml(perceivedByGroup(records)));
 

@@ -1,5 +1,5 @@
 import { readdir, readFile } from 'node:fs/promises';
-import type { ProcessRole, ProcessSample, ProcessSeries } from '../../report/load/process-series.js';
+import type { ProcessRole, ProcessSeries } from '../../report/load/process-series.js';
 
 /**
  * Samples, once per interval while load runs, every process under a root (the load runner: it

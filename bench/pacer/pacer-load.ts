@@ -162,7 +162,7 @@ export async function runSession(sink: RecordingSink, opts: SessionOptions): Pro
     sink.log.pacer = pacer.stats();
     pacer.close();
   } else {
-    for (let i = 0; performance.now() < endAt; i++) {
+    while (performance.now() < endAt) {
       sink.startResponse();
       const q = new ChunkQueue();
       let chain = Promise.resolve();

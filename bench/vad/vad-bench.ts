@@ -420,7 +420,7 @@ ${line(f.sweep.map((s) => [x(s.hangover_ms), yP(s.premature)]), '#d62728')}
 <text x="${W - pad - 4}" y="${yE(f.eos_median_ms_silero) - 4}" text-anchor="end" fill="#1f77b4">Silero EOS median ${f.eos_median_ms_silero} ms</text>
 <line x1="${pad}" x2="${W - pad}" y1="${yP(f.premature_silero)}" y2="${yP(f.premature_silero)}" stroke="#d62728" stroke-dasharray="5,4"/>
 <text x="${pad + 4}" y="${yP(f.premature_silero) - 4}" fill="#d62728">Silero premature ${f.premature_silero}</text>
-${tel ? line(tel.sweep.map((s) => [x(s.hangover_ms), yE(s.eos_median_ms)]), '#9ecae1') + `<text x="${pad + 4}" y="${pad + 14}" fill="#6baed6">light blue: telephone (G.711) EOS median</text>` : ''}
+${tel ? `${line(tel.sweep.map((s) => [x(s.hangover_ms), yE(s.eos_median_ms)]), '#9ecae1')}<text x="${pad + 4}" y="${pad + 14}" fill="#6baed6">light blue: telephone (G.711) EOS median</text>` : ''}
 </svg>`;
 }
 

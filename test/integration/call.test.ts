@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimePeer } from '../../openai-standin/server.js';
 import type { Service } from '../../stack/service.js';
 import { rmsOf } from '../../agent/audio/pcm.js';
-import { type Calls } from '../../callers/dispatch.js';
+import type { Calls } from '../../callers/dispatch.js';
 import { SPEECH_RMS, voicedWindows } from '../../callers/heard.js';
 import { sleep, until } from '../../callers/wait.js';
 import { speak } from '../../speech/clips.js';

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimePeer } from '../../openai-standin/server.js';
-import { type Calls } from '../../callers/dispatch.js';
+import type { Calls } from '../../callers/dispatch.js';
 import { SPEECH_RMS, voicedWindows } from '../../callers/heard.js';
 import { sleep, until } from '../../callers/wait.js';
 import { rmsOf } from '../../agent/audio/pcm.js';

@@ -5,7 +5,7 @@ import { TURN_STREAM } from '../../agent/metrics/recorder.js';
 import type { RealtimePeer } from '../../openai-standin/server.js';
 import { startRedis } from '../../stack/redis.js';
 import type { Service } from '../../stack/service.js';
-import { type Calls } from '../../callers/dispatch.js';
+import type { Calls } from '../../callers/dispatch.js';
 import { SPEECH_RMS } from '../../callers/heard.js';
 import { sleep, until } from '../../callers/wait.js';
 import { startCallStack, type CallStack } from '../support/call-stack.js';

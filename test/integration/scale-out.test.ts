@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispose } from '@livekit/rtc-node';
 import { startRealtimePeer, type RealtimePeer } from '../../openai-standin/server.js';
 import type { Service } from '../../stack/service.js';
-import { CallerBot } from '../../callers/webrtc.js';
+import type { CallerBot } from '../../callers/webrtc.js';
 import { dispatchAndJoin } from '../../callers/dispatch.js';
 import { sleep, until } from '../../callers/wait.js';
 import { startTestStack, startTestWorker, type TestStack } from '../../stack/test-stack.js';

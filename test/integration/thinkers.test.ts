@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RealtimePeer } from '../../openai-standin/server.js';
 import type { PeerScript } from '../../openai-standin/script.js';
-import { type Calls } from '../../callers/dispatch.js';
+import type { Calls } from '../../callers/dispatch.js';
 import { SPEECH_RMS } from '../../callers/heard.js';
 import { sleep, until } from '../../callers/wait.js';
 import { startCallStack, type CallStack } from '../support/call-stack.js';

@@ -13,4 +13,5 @@ export function runTs(args: string[]): Promise<{ code: number | null; out: strin
 }
 
 /** The JSON object a runner prints as its last line. */
+// biome-ignore lint/suspicious/noExplicitAny: tests read whatever keys a runner printed, and assert on them
 export const lastJsonLine = (out: string) => JSON.parse(out.trim().split('\n').at(-1)!) as Record<string, any>;

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { log } from '../../agent/log.js';
 import { CallerIds } from './caller-id.js';
 import { RateLimiter } from './rate-limit.js';
-import type { SessionIssuer } from './session-issuer.js';
+import type { IssuedSession, SessionIssuer } from './session-issuer.js';
 import { DEFAULT_POLICY, MAX_BODY_BYTES, parseSessionRequest, RequestError, type TokenPolicy } from './session-request.js';
 import { serveStatic } from './static-files.js';
 
@@ -85,7 +85,7 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
       const parsed = parseSessionRequest(await readJson(req), policy);
       const known = ids.read(req.headers.cookie);
       const callerId = known ?? ids.mint();
-      let issued;
+      let issued: IssuedSession;
       try {
         issued = await o.issuer.issue(parsed, callerId);
       } catch (e) {

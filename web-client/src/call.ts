@@ -1,6 +1,6 @@
 import {
-  ConnectionState,
-  RemoteAudioTrack,
+  type ConnectionState,
+  type RemoteAudioTrack,
   Room,
   RoomEvent,
   Track,
