@@ -3,7 +3,11 @@ import { describe, expect, it } from 'vitest';
 import { JobCapacity } from './capacity.js';
 
 function request(id: string) {
-  const r = { id, accepted: false, rejected: false, accept: async () => {
+  const r = {
+    id,
+    accepted: false,
+    rejected: false,
+    accept: async () => {
       r.accepted = true;
     },
     reject: async () => {
@@ -39,7 +43,11 @@ describe('JobCapacity', () => {
 
   it('frees the slot when the job has ended, and reports CPU when that is higher', async () => {
     let now = 0;
-    const cap = new JobCapacity(4, async () => 0.6, () => now);
+    const cap = new JobCapacity(
+      4,
+      async () => 0.6,
+      () => now,
+    );
     await cap.request(request('j1') as unknown as JobRequest);
     expect(await cap.load(server(['j1']))).toBeCloseTo(0.6 * 0.7); // cpu 0.6 > 1/4 jobs, on the server's scale
     await cap.load(server([])); // the job ended

@@ -20,10 +20,7 @@ let callFields: CallFields | Record<string, never> = {};
  * line never blocks the audio path; nothing on that path logs per frame. Level 'info' until a
  * composition root applies the configured one (configureLog).
  */
-export const log = pino(
-  { level: 'info', base: { svc: 'parley' }, mixin: () => callFields },
-  pino.destination({ dest: 2, sync: false }),
-);
+export const log = pino({ level: 'info', base: { svc: 'parley' }, mixin: () => callFields }, pino.destination({ dest: 2, sync: false }));
 
 export type Logger = typeof log;
 

@@ -7,8 +7,7 @@
 
 /** The Responder's base instructions (PARLEY_INSTRUCTIONS replaces them). */
 export const DEFAULT_INSTRUCTIONS =
-  'You are Parley, a friendly voice assistant on a call. Answer in one or two short spoken sentences. ' +
-  'Never read out lists or markup.';
+  'You are Parley, a friendly voice assistant on a call. Answer in one or two short spoken sentences. ' + 'Never read out lists or markup.';
 
 export const PROMPTS = {
   /** The caller has been silent for PARLEY_IDLE_NUDGE_MS. */

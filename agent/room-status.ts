@@ -48,6 +48,8 @@ export class RoomStatus {
 
   #send(topic: string, payload: unknown): void {
     const data = new TextEncoder().encode(JSON.stringify(payload));
-    this.local.publishData(data, { reliable: true, topic }).catch((e: Error) => log.debug({ err: e.message, topic }, 'status message not sent'));
+    this.local
+      .publishData(data, { reliable: true, topic })
+      .catch((e: Error) => log.debug({ err: e.message, topic }, 'status message not sent'));
   }
 }

@@ -71,7 +71,9 @@ console.log(`\nPII guardrail: ${SCANS} scans of a ${(CHARS / 1000).toFixed(0)} k
 console.log('| where | scan ms | loop delay p50 | p99 | p99.9 | max | worst 10 ms tick late |');
 console.log('|---|---|---|---|---|---|---|');
 for (const r of [worker, inline]) {
-  console.log(`| ${r.label} | ${r.scanMs.toFixed(1)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${r.max.toFixed(2)} | ${r.worstTick.toFixed(1)} |`);
+  console.log(
+    `| ${r.label} | ${r.scanMs.toFixed(1)} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.p999.toFixed(2)} | ${r.max.toFixed(2)} | ${r.worstTick.toFixed(1)} |`,
+  );
 }
 console.log(`\ngoal: p99.9 ≤ 5 ms with the worker thread: ${worker.p999 <= 5 ? 'met' : 'MISSED'}`);
 console.log(

@@ -50,7 +50,8 @@ export function splitWaits(
       const d = r.speechEndAt - t.speechEndAt;
       // the VAD may place the end a little before the caller's −60 dBFS mark (a soft last syllable)
       if (d < -200 || d > windowMs) continue;
-      if (best === null || Math.abs(d) < Math.abs(best.speechEndAt - t.speechEndAt)) best = { speechEndAt: r.speechEndAt, firstFrameAt: r.firstFrameAt };
+      if (best === null || Math.abs(d) < Math.abs(best.speechEndAt - t.speechEndAt))
+        best = { speechEndAt: r.speechEndAt, firstFrameAt: r.firstFrameAt };
     }
     if (best) out.push({ inbound: best.speechEndAt - t.speechEndAt, outbound: t.answerAt - best.firstFrameAt });
   }

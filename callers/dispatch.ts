@@ -21,7 +21,10 @@ export class Calls {
   #turns: TurnRecord[] = [];
   readonly #poll: NodeJS.Timeout;
 
-  constructor(private readonly stack: TestStack, private readonly prefix: string) {
+  constructor(
+    private readonly stack: TestStack,
+    private readonly prefix: string,
+  ) {
     this.#redis = new Redis(stack.redisUrl);
     // the turn stream, refreshed in the background so assertions can poll it synchronously
     this.#poll = setInterval(() => {
@@ -48,4 +51,3 @@ export class Calls {
     this.#redis.disconnect();
   }
 }
-

@@ -77,15 +77,25 @@ export async function placeSipCall(o: SipCallOptions): Promise<SipCallResult> {
   const msgFile = join(dir, 'messages.log');
   const args = [
     o.target,
-    '-sf', scenario,
-    '-s', o.number,
-    '-i', host!,
-    '-mi', host!,
-    '-mp', String(mediaPort),
-    '-p', '5070',
-    '-m', '1',
-    '-trace_msg', '-message_file', msgFile,
-    '-timeout', `${Math.ceil(o.holdMs / 1000) + 30}s`,
+    '-sf',
+    scenario,
+    '-s',
+    o.number,
+    '-i',
+    host!,
+    '-mi',
+    host!,
+    '-mp',
+    String(mediaPort),
+    '-p',
+    '5070',
+    '-m',
+    '1',
+    '-trace_msg',
+    '-message_file',
+    msgFile,
+    '-timeout',
+    `${Math.ceil(o.holdMs / 1000) + 30}s`,
     '-nostdin',
   ];
   if (o.auth) args.push('-au', o.auth.username, '-ap', o.auth.password);
@@ -103,7 +113,20 @@ export async function placeSipCall(o: SipCallOptions): Promise<SipCallResult> {
   cap.kill('SIGINT');
   await new Promise((r) => cap.once('exit', r));
 
-  const fields = await output('tshark', ['-r', pcap, '-d', `udp.port==${mediaPort},rtp`, '-T', 'fields', '-e', 'frame.time_epoch', '-e', 'udp.dstport', '-e', 'rtp.payload']);
+  const fields = await output('tshark', [
+    '-r',
+    pcap,
+    '-d',
+    `udp.port==${mediaPort},rtp`,
+    '-T',
+    'fields',
+    '-e',
+    'frame.time_epoch',
+    '-e',
+    'udp.dstport',
+    '-e',
+    'rtp.payload',
+  ]);
   const heardPackets: HeardChunk[] = [];
   const sentTimes: number[] = [];
   for (const line of fields.split('\n')) {
@@ -126,9 +149,7 @@ export async function placeSipCall(o: SipCallOptions): Promise<SipCallResult> {
     /* sipp wrote none */
   }
   rmSync(dir, { recursive: true, force: true }); // everything is read: no capture left behind per call
-  const responses = [...messages.matchAll(/^SIP\/2\.0 (\d{3}) .*$/gm)]
-    .map((m) => Number(m[1]))
-    .filter((c) => c >= 200);
+  const responses = [...messages.matchAll(/^SIP\/2\.0 (\d{3}) .*$/gm)].map((m) => Number(m[1])).filter((c) => c >= 200);
   return { exitCode, responses, heard, heardPackets, sentTimes, messages };
 }
 

@@ -27,7 +27,6 @@ export interface WebrtcCallResult extends LegResult {
   turns: CallerTurn[];
 }
 
-
 /**
  * One WebRTC caller (rtc-node, Opus) in one room: dispatches the agent, joins, then asks the
  * questions in turn, each followed by `gapMs` of silence while the answer plays, for `turns`
@@ -40,7 +39,13 @@ export async function runWebrtcCaller(
 ): Promise<WebrtcCallResult> {
   const dispatchAt = Date.now();
   await stack.dispatch.createDispatch(o.room, 'parley');
-  const bot = await CallerBot.join({ url: stack.url, room: o.room, identity: o.identity ?? `caller-${o.room}`, apiKey: stack.apiKey, apiSecret: stack.apiSecret });
+  const bot = await CallerBot.join({
+    url: stack.url,
+    room: o.room,
+    identity: o.identity ?? `caller-${o.room}`,
+    apiKey: stack.apiKey,
+    apiSecret: stack.apiSecret,
+  });
   try {
     // LiveKit sometimes refuses a dispatch that lands just as another job on the same worker ends
     // ("no servers available", not retried; see the README): dispatch once more after 10 s.
@@ -71,7 +76,17 @@ export async function runWebrtcCaller(
       firstAnswerAt ??= bot.firstSoundAfter(saidAt, ANSWER_RMS);
     }
     const turns = callerTurns(ended, bot.heard);
-    return { room: o.room, dispatchAt, agentJoinedAt, firstAnswerAt, asked, redispatched, turns, heard: bot.heardSince(start), sampleRate: bot.listenRate };
+    return {
+      room: o.room,
+      dispatchAt,
+      agentJoinedAt,
+      firstAnswerAt,
+      asked,
+      redispatched,
+      turns,
+      heard: bot.heardSince(start),
+      sampleRate: bot.listenRate,
+    };
   } finally {
     await bot.leave();
     await stack.rooms.deleteRoom(o.room).catch(() => {});

@@ -16,7 +16,10 @@ export interface ChatMessage {
 }
 
 /** What the scripted model answers: text, or tool calls (arguments sent as-is). */
-export type ChatReply = { content: string } | { toolCalls: Array<{ name: string; arguments: string }> } | { error: { status: number; message: string } };
+export type ChatReply =
+  | { content: string }
+  | { toolCalls: Array<{ name: string; arguments: string }> }
+  | { error: { status: number; message: string } };
 
 export interface ChatScript {
   /** Time to the answer (ms): a number, or per request. Default 120. */
@@ -79,7 +82,8 @@ export function createChatEndpoint(initial: ChatScript = {}) {
       const reply = (script.respond ?? defaultReply)(body, n++);
       const latency = typeof script.latencyMs === 'function' ? script.latencyMs(body) : (script.latencyMs ?? 120);
       const timer = setTimeout(() => {
-        if ('error' in reply) return fail(reply.error.status, reply.error.message, reply.error.status >= 500 ? 'server_error' : 'invalid_request_error');
+        if ('error' in reply)
+          return fail(reply.error.status, reply.error.message, reply.error.status >= 500 ? 'server_error' : 'invalid_request_error');
         res.writeHead(200, { 'content-type': 'application/json' });
         res.end(JSON.stringify(completion(body.model, reply)));
       }, latency);
@@ -105,23 +109,35 @@ export function createChatEndpoint(initial: ChatScript = {}) {
 
 function validate(b: ChatRequest): { message: string; param: string } | null {
   if (typeof b?.model !== 'string' || !b.model) return { message: 'you must provide a model parameter', param: 'model' };
-  if (!Array.isArray(b.messages) || b.messages.length === 0) return { message: "Invalid 'messages': empty array. Expected an array with minimum length 1.", param: 'messages' };
+  if (!Array.isArray(b.messages) || b.messages.length === 0)
+    return { message: "Invalid 'messages': empty array. Expected an array with minimum length 1.", param: 'messages' };
   const open = new Set<string>();
   for (const [i, m] of b.messages.entries()) {
-    if (!m || !ROLES.has(m.role)) return { message: `Invalid value: '${String(m?.role)}'. Supported values are: 'system', 'assistant', 'user', 'tool', and 'developer'.`, param: `messages[${i}].role` };
+    if (!m || !ROLES.has(m.role))
+      return {
+        message: `Invalid value: '${String(m?.role)}'. Supported values are: 'system', 'assistant', 'user', 'tool', and 'developer'.`,
+        param: `messages[${i}].role`,
+      };
     if (m.role === 'assistant') for (const c of m.tool_calls ?? []) open.add(c.id);
     if (m.role === 'tool') {
       if (!m.tool_call_id || !open.has(m.tool_call_id)) {
-        return { message: "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.", param: `messages.[${i}].role` };
+        return {
+          message: "Invalid parameter: messages with role 'tool' must be a response to a preceeding message with 'tool_calls'.",
+          param: `messages.[${i}].role`,
+        };
       }
       open.delete(m.tool_call_id);
     }
   }
   if (open.size) {
-    return { message: "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'.", param: 'messages' };
+    return {
+      message: "An assistant message with 'tool_calls' must be followed by tool messages responding to each 'tool_call_id'.",
+      param: 'messages',
+    };
   }
   for (const t of b.tools ?? []) {
-    if (t?.type !== 'function' || !/^[a-zA-Z0-9_-]{1,64}$/.test(t.function?.name ?? '')) return { message: "Invalid 'tools': each tool needs type 'function' and a valid name.", param: 'tools' };
+    if (t?.type !== 'function' || !/^[a-zA-Z0-9_-]{1,64}$/.test(t.function?.name ?? ''))
+      return { message: "Invalid 'tools': each tool needs type 'function' and a valid name.", param: 'tools' };
   }
   return null;
 }
@@ -129,7 +145,11 @@ function validate(b: ChatRequest): { message: string; param: string } | null {
 function defaultReply(req: ChatRequest): ChatReply {
   const user = [...req.messages].reverse().find((m) => m.role === 'user')?.content ?? '';
   const tool = [...req.messages].reverse().find((m) => m.role === 'tool')?.content;
-  return { content: tool ? `Here is what I found: ${String(tool).slice(0, 200)}` : `I looked into "${String(user).slice(0, 120)}" and have a short answer.` };
+  return {
+    content: tool
+      ? `Here is what I found: ${String(tool).slice(0, 200)}`
+      : `I looked into "${String(user).slice(0, 120)}" and have a short answer.`,
+  };
 }
 
 function completion(model: string, reply: Exclude<ChatReply, { error: unknown }>) {
@@ -140,7 +160,11 @@ function completion(model: string, reply: Exclude<ChatReply, { error: unknown }>
           role: 'assistant',
           content: null,
           refusal: null,
-          tool_calls: reply.toolCalls.map((t) => ({ id: id('call_'), type: 'function', function: { name: t.name, arguments: t.arguments } })),
+          tool_calls: reply.toolCalls.map((t) => ({
+            id: id('call_'),
+            type: 'function',
+            function: { name: t.name, arguments: t.arguments },
+          })),
         };
   return {
     id: id('chatcmpl-'),

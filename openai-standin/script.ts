@@ -80,7 +80,9 @@ export class ScriptRunner {
     if (s.fillerShare && this.#random() < s.fillerShare) {
       return { kind: 'speech', latencyMs: s.fillerLatencyMs ?? 150, filler: true, text: FILLERS[n % FILLERS.length]! };
     }
-    const text = s.reply?.(n, instructions, toolOutput) ?? (toolOutput !== undefined ? speakToolOutput(toolOutput) : DEFAULT_REPLIES[n % DEFAULT_REPLIES.length]!);
+    const text =
+      s.reply?.(n, instructions, toolOutput) ??
+      (toolOutput !== undefined ? speakToolOutput(toolOutput) : DEFAULT_REPLIES[n % DEFAULT_REPLIES.length]!);
     return { kind: 'speech', latencyMs: this.#latency(n), filler: false, text };
   }
 

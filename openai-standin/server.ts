@@ -71,7 +71,9 @@ export async function startRealtimePeer(opts: PeerOptions = {}): Promise<Realtim
     }
     // like the real API: no credentials, no session
     if (!/^Bearer \S+/.test(req.headers.authorization ?? '')) {
-      socket.end('HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n\r\n{"error":{"message":"Missing bearer authentication in header","type":"invalid_request_error","code":null}}');
+      socket.end(
+        'HTTP/1.1 401 Unauthorized\r\ncontent-type: application/json\r\n\r\n{"error":{"message":"Missing bearer authentication in header","type":"invalid_request_error","code":null}}',
+      );
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {

@@ -47,7 +47,18 @@ export class PeerSession {
     tools: [],
     tool_choice: 'auto',
     audio: {
-      input: { format: { type: 'audio/pcm', rate: PEER_SAMPLE_RATE }, turn_detection: { type: 'server_vad', threshold: 0.5, prefix_padding_ms: 300, silence_duration_ms: 500, create_response: true, interrupt_response: true }, transcription: null },
+      input: {
+        format: { type: 'audio/pcm', rate: PEER_SAMPLE_RATE },
+        turn_detection: {
+          type: 'server_vad',
+          threshold: 0.5,
+          prefix_padding_ms: 300,
+          silence_duration_ms: 500,
+          create_response: true,
+          interrupt_response: true,
+        },
+        transcription: null,
+      },
       output: { format: { type: 'audio/pcm', rate: PEER_SAMPLE_RATE }, voice: 'alloy', speed: 1 },
     },
   };
@@ -76,11 +87,18 @@ export class PeerSession {
     try {
       ev = JSON.parse(raw) as ClientEvent;
     } catch {
-      return this.#error('invalid_request_error', 'invalid_json', "We could not parse the JSON body of your request.");
+      return this.#error('invalid_request_error', 'invalid_json', 'We could not parse the JSON body of your request.');
     }
     this.hooks.onClientEvent(this, ev);
     const h = this.#handlers[ev.type];
-    if (!h) return this.#error('invalid_request_error', 'invalid_value', `Invalid value: '${ev.type}'. Supported values are client event types.`, ev.event_id, 'type');
+    if (!h)
+      return this.#error(
+        'invalid_request_error',
+        'invalid_value',
+        `Invalid value: '${ev.type}'. Supported values are client event types.`,
+        ev.event_id,
+        'type',
+      );
     h(ev);
   }
 
@@ -106,7 +124,13 @@ export class PeerSession {
       const item: Item = { ...(e.item as Item), id: (e.item as Item)?.id ?? id('item') };
       // like the API: a tool result must answer a function call that is in the conversation
       if (item.type === 'function_call_output' && !this.#items.some((x) => x.type === 'function_call' && x.call_id === item.call_id)) {
-        return this.#error('invalid_request_error', 'invalid_value', `Tool call ID '${String(item.call_id)}' not found in conversation.`, e.event_id, 'item.call_id');
+        return this.#error(
+          'invalid_request_error',
+          'invalid_value',
+          `Tool call ID '${String(item.call_id)}' not found in conversation.`,
+          e.event_id,
+          'item.call_id',
+        );
       }
       const prev = this.#items.at(-1)?.id ?? null;
       this.#items.push(item);
@@ -115,16 +139,24 @@ export class PeerSession {
     },
     'conversation.item.delete': (e) => {
       const i = this.#items.findIndex((x) => x.id === e.item_id);
-      if (i < 0) return this.#error('invalid_request_error', 'item_not_found', `Item with item_id not found: ${String(e.item_id)}`, e.event_id);
+      if (i < 0)
+        return this.#error('invalid_request_error', 'item_not_found', `Item with item_id not found: ${String(e.item_id)}`, e.event_id);
       this.#items.splice(i, 1);
       this.#send({ type: 'conversation.item.deleted', event_id: id('event'), item_id: e.item_id });
     },
     'conversation.item.truncate': (e) => {
       const item = this.#items.find((x) => x.id === e.item_id);
-      if (!item) return this.#error('invalid_request_error', 'item_not_found', `Item with item_id not found: ${String(e.item_id)}`, e.event_id);
+      if (!item)
+        return this.#error('invalid_request_error', 'item_not_found', `Item with item_id not found: ${String(e.item_id)}`, e.event_id);
       const end = Number(e.audio_end_ms);
       if (!(end >= 0) || end > (item.audioMs ?? 0)) {
-        return this.#error('invalid_request_error', 'invalid_value', `Audio content of ${item.audioMs ?? 0}ms is already shorter than ${end}ms`, e.event_id, 'audio_end_ms');
+        return this.#error(
+          'invalid_request_error',
+          'invalid_value',
+          `Audio content of ${item.audioMs ?? 0}ms is already shorter than ${end}ms`,
+          e.event_id,
+          'audio_end_ms',
+        );
       }
       item.audioMs = end;
       this.#send({ type: 'conversation.item.truncated', event_id: id('event'), item_id: item.id, content_index: 0, audio_end_ms: end });
@@ -135,14 +167,22 @@ export class PeerSession {
     },
     'response.cancel': (e) => {
       if (!this.#active || this.#active.done) {
-        return this.#error('invalid_request_error', 'response_cancel_not_active', 'Cancellation failed: no active response found', e.event_id);
+        return this.#error(
+          'invalid_request_error',
+          'response_cancel_not_active',
+          'Cancellation failed: no active response found',
+          e.event_id,
+        );
       }
       this.#finish('cancelled');
     },
   };
 
   #turnDetection(): { create_response?: boolean; interrupt_response?: boolean; silence_duration_ms?: number } | null {
-    const td = ((this.#config.audio as Record<string, Record<string, unknown>>)?.input?.turn_detection ?? null) as Record<string, unknown> | null;
+    const td = ((this.#config.audio as Record<string, Record<string, unknown>>)?.input?.turn_detection ?? null) as Record<
+      string,
+      unknown
+    > | null;
     return td ? (td as never) : null;
   }
 
@@ -171,7 +211,13 @@ export class PeerSession {
     this.#send({ type: 'input_audio_buffer.committed', event_id: id('event'), previous_item_id: prev, item_id: itemId });
     this.#send({ type: 'conversation.item.added', event_id: id('event'), previous_item_id: prev, item });
     const transcript = this.script.script.userTranscript?.(n, ms) ?? `(${Math.round(ms)} ms of speech)`;
-    this.#send({ type: 'conversation.item.input_audio_transcription.completed', event_id: id('event'), item_id: itemId, content_index: 0, transcript });
+    this.#send({
+      type: 'conversation.item.input_audio_transcription.completed',
+      event_id: id('event'),
+      item_id: itemId,
+      content_index: 0,
+      transcript,
+    });
     return true;
   }
 
@@ -187,7 +233,12 @@ export class PeerSession {
     const s = this.script.script;
     if (s.refuseNext && s.refuseNext > 0) {
       s.refuseNext--;
-      return this.#error('server_error', 'server_error', 'The server had an error while processing your request. Sorry about that!', eventId);
+      return this.#error(
+        'server_error',
+        'server_error',
+        'The server had an error while processing your request. Sorry about that!',
+        eventId,
+      );
     }
     // a result the model has not spoken about yet: the latest item is a tool's output
     const last = this.#items.at(-1);
@@ -227,11 +278,33 @@ export class PeerSession {
     const a = this.#active!;
     const prev = this.#items.at(-1)?.id ?? null;
     if (plan.kind === 'tool') {
-      const item: Item = { id: a.itemId, type: 'function_call', status: 'completed', call_id: id('call'), name: plan.tool!.name, arguments: plan.tool!.arguments };
+      const item: Item = {
+        id: a.itemId,
+        type: 'function_call',
+        status: 'completed',
+        call_id: id('call'),
+        name: plan.tool!.name,
+        arguments: plan.tool!.arguments,
+      };
       this.#items.push(item);
-      this.#send({ type: 'response.output_item.added', event_id: id('event'), response_id: a.res.id, output_index: 0, item: { ...item, status: 'in_progress', arguments: '' } });
+      this.#send({
+        type: 'response.output_item.added',
+        event_id: id('event'),
+        response_id: a.res.id,
+        output_index: 0,
+        item: { ...item, status: 'in_progress', arguments: '' },
+      });
       this.#send({ type: 'conversation.item.added', event_id: id('event'), previous_item_id: prev, item });
-      this.#send({ type: 'response.function_call_arguments.done', event_id: id('event'), response_id: a.res.id, item_id: item.id, output_index: 0, call_id: item.call_id, name: item.name, arguments: item.arguments });
+      this.#send({
+        type: 'response.function_call_arguments.done',
+        event_id: id('event'),
+        response_id: a.res.id,
+        item_id: item.id,
+        output_index: 0,
+        call_id: item.call_id,
+        name: item.name,
+        arguments: item.arguments,
+      });
       this.#send({ type: 'response.output_item.done', event_id: id('event'), response_id: a.res.id, output_index: 0, item });
       this.#finish('completed', [item]);
       return;
@@ -268,7 +341,12 @@ export class PeerSession {
       offset = end;
       a.res.audioMsSent += chunk.length / samplesPerMs;
       item.audioMs = a.res.audioMsSent;
-      this.#send({ type: 'response.output_audio.delta', event_id: id('event'), ...ids, delta: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64') });
+      this.#send({
+        type: 'response.output_audio.delta',
+        event_id: id('event'),
+        ...ids,
+        delta: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
+      });
       deltas++;
       const drop = this.script.script.dropAfterDeltas;
       if (drop !== undefined && deltas >= drop) {
@@ -312,7 +390,13 @@ export class PeerSession {
       conversation_id: 'conv_local',
       output_modalities: ['audio'],
       metadata: res.clientEventId ? { client_event_id: res.clientEventId } : null,
-      usage: { total_tokens: 0, input_tokens: 0, output_tokens: 0, input_token_details: { text_tokens: 0, audio_tokens: 0, cached_tokens: 0 }, output_token_details: { text_tokens: 0, audio_tokens: 0 } },
+      usage: {
+        total_tokens: 0,
+        input_tokens: 0,
+        output_tokens: 0,
+        input_token_details: { text_tokens: 0, audio_tokens: 0, cached_tokens: 0 },
+        output_token_details: { text_tokens: 0, audio_tokens: 0 },
+      },
     };
   }
 
@@ -340,7 +424,12 @@ export class PeerSession {
         if (v.speaking && v.silenceMs >= (td.silence_duration_ms ?? 500)) {
           v.speaking = false;
           v.speechMs = 0;
-          this.#send({ type: 'input_audio_buffer.speech_stopped', event_id: id('event'), audio_end_ms: Math.round(this.#bufferMs()), item_id: '' });
+          this.#send({
+            type: 'input_audio_buffer.speech_stopped',
+            event_id: id('event'),
+            audio_end_ms: Math.round(this.#bufferMs()),
+            item_id: '',
+          });
           if (this.#commit() && td.create_response !== false) this.#createResponse(undefined);
         }
       }

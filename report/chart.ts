@@ -16,7 +16,9 @@ export function latencyChartHtml(groups: Map<string, number[]>, title = 'Perceiv
   const x = (v: number) => left + ((W - left - right) * v) / maxV;
   const parts: string[] = [];
   for (const t of [1000, 1500, 2500, 3000]) {
-    parts.push(`<line x1="${x(t)}" x2="${x(t)}" y1="30" y2="${H - 20}" stroke="#c33" stroke-dasharray="4 4" opacity="0.5"/><text x="${x(t)}" y="22" font-size="11" text-anchor="middle" fill="#c33">${t / 1000} s</text>`);
+    parts.push(
+      `<line x1="${x(t)}" x2="${x(t)}" y1="30" y2="${H - 20}" stroke="#c33" stroke-dasharray="4 4" opacity="0.5"/><text x="${x(t)}" y="22" font-size="11" text-anchor="middle" fill="#c33">${t / 1000} s</text>`,
+    );
   }
   let row = 0;
   for (const [g, vals] of groups) {

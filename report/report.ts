@@ -45,7 +45,12 @@ function figuresFor(ts: TurnFigures[], fillerMs: number): GroupFigures {
     commit_median_ms: r1(summarise(ts.flatMap((t) => (t.commit === null ? [] : [t.commit]))).median),
     model_median_ms: r1(model.median),
     model_mean_ms: r1(model.mean),
-    filler_share: r3(shareBelow(ts.map((t) => t.model), fillerMs)),
+    filler_share: r3(
+      shareBelow(
+        ts.map((t) => t.model),
+        fillerMs,
+      ),
+    ),
     under_1s: r3(shareBelow(perceived, 1000)),
     under_1_5s: r3(shareBelow(perceived, 1500)),
     under_2_5s: r3(shareBelow(perceived, 2500)),
@@ -74,15 +79,30 @@ export function buildReport(records: TurnRecord[], fillerMs = 1000): Report {
     const ts = byGroup.get(g)!;
     groups[g] = {
       ...figuresFor(ts, fillerMs),
-      filler: figuresFor(ts.filter((t) => t.model < fillerMs), fillerMs),
-      non_filler: figuresFor(ts.filter((t) => t.model >= fillerMs), fillerMs),
+      filler: figuresFor(
+        ts.filter((t) => t.model < fillerMs),
+        fillerMs,
+      ),
+      non_filler: figuresFor(
+        ts.filter((t) => t.model >= fillerMs),
+        fillerMs,
+      ),
     };
   }
   const perceived = (pred: (t: TurnFigures) => boolean) => all.filter(pred).map((t) => t.perceived);
   const pairs: Report['pairs'] = [];
   for (let i = 0; i < names.length; i++) {
     for (let j = i + 1; j < names.length; j++) {
-      pairs.push({ a: names[i]!, b: names[j]!, ...rounded(compare(perceived((t) => t.group === names[i]), perceived((t) => t.group === names[j]))) });
+      pairs.push({
+        a: names[i]!,
+        b: names[j]!,
+        ...rounded(
+          compare(
+            perceived((t) => t.group === names[i]),
+            perceived((t) => t.group === names[j]),
+          ),
+        ),
+      });
     }
   }
   const local = perceived((t) => t.vadMode === 'local');
@@ -105,10 +125,16 @@ export function formatReport(rep: Report): string {
   const f = (x: number | null, unit = '') => (x === null ? '–' : `${x}${unit}`);
   const pct = (x: number | null) => (x === null ? '–' : `${Math.round(x * 100)}%`);
   out.push(`Turn latency by transport / VAD mode (${rep.turns} records; filler = model latency < ${rep.filler_threshold_ms} ms)`, '');
-  out.push('| group | n | perceived median | mean | p90 | system-added median | commit median | model median | filler share | <1 s | <1.5 s | <2.5 s | <3 s |');
+  out.push(
+    '| group | n | perceived median | mean | p90 | system-added median | commit median | model median | filler share | <1 s | <1.5 s | <2.5 s | <3 s |',
+  );
   out.push('|---|---|---|---|---|---|---|---|---|---|---|---|---|');
   for (const [g, x] of Object.entries(rep.groups)) {
-    for (const [label, y] of [[g, x], [`  ${g} filler`, x.filler], [`  ${g} non-filler`, x.non_filler]] as const) {
+    for (const [label, y] of [
+      [g, x],
+      [`  ${g} filler`, x.filler],
+      [`  ${g} non-filler`, x.non_filler],
+    ] as const) {
       if (label !== g && y.n === 0) continue;
       out.push(
         `| ${label} | ${y.n} | ${f(y.perceived_median_ms)} | ${f(y.perceived_mean_ms)} | ${f(y.perceived_p90_ms)} | ${f(y.system_added_median_ms)} | ${f(y.commit_median_ms)} | ${f(y.model_median_ms)} | ${pct(y.filler_share)} | ${pct(y.under_1s)} | ${pct(y.under_1_5s)} | ${pct(y.under_2_5s)} | ${pct(y.under_3s)} |`,
@@ -116,7 +142,13 @@ export function formatReport(rep: Report): string {
     }
   }
   if (rep.pairs.length) {
-    out.push('', "Perceived latency, pairwise: Welch's t-test (two-tailed) and Cohen's d", '', '| a | b | t | df | p | d |', '|---|---|---|---|---|---|');
+    out.push(
+      '',
+      "Perceived latency, pairwise: Welch's t-test (two-tailed) and Cohen's d",
+      '',
+      '| a | b | t | df | p | d |',
+      '|---|---|---|---|---|---|',
+    );
     for (const p of rep.pairs) out.push(`| ${p.a} | ${p.b} | ${f(p.welch_t)} | ${f(p.welch_df)} | ${f(p.welch_p)} | ${f(p.cohen_d)} |`);
   }
   const ex = Object.entries(rep.excluded);

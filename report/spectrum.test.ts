@@ -12,7 +12,23 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 /** White noise band-limited by SoX's sinc filter, at a given rate. */
 function noise(rate: number, lowpassHz: number): Int16Array {
   const out = join(dir, `n-${rate}-${lowpassHz}.wav`);
-  execFileSync('sox', ['-n', '-r', String(rate), '-b', '16', '-c', '1', out, 'synth', '3', 'whitenoise', 'vol', '0.5', 'sinc', `-${lowpassHz}`]);
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    String(rate),
+    '-b',
+    '16',
+    '-c',
+    '1',
+    out,
+    'synth',
+    '3',
+    'whitenoise',
+    'vol',
+    '0.5',
+    'sinc',
+    `-${lowpassHz}`,
+  ]);
   return firstChannel(parseWav(readFileSync(out)));
 }
 

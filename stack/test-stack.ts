@@ -59,17 +59,21 @@ export async function startTestStack(): Promise<TestStack> {
 
 /** The worker, pointed at this stack and at a Realtime peer. */
 export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS.ProcessEnv = {}, name = 'worker'): Promise<Service> {
-  return startWorker(ROOT, {
-    LIVEKIT_URL: stack.url,
-    LIVEKIT_API_KEY: stack.apiKey,
-    LIVEKIT_API_SECRET: stack.apiSecret,
-    REDIS_URL: stack.redisUrl,
-    PARLEY_PEER_URL: peerUrl,
-    OPENAI_API_KEY: '',
-    // the tests themselves saturate two cores; capacity by job count only, or calls get refused
-    PARLEY_CPU_FULL_AT: '0',
-    // a free port for the worker's health server: some tests and runners start several workers
-    PARLEY_WORKER_PORT: '0',
-    ...extra,
-  }, name);
+  return startWorker(
+    ROOT,
+    {
+      LIVEKIT_URL: stack.url,
+      LIVEKIT_API_KEY: stack.apiKey,
+      LIVEKIT_API_SECRET: stack.apiSecret,
+      REDIS_URL: stack.redisUrl,
+      PARLEY_PEER_URL: peerUrl,
+      OPENAI_API_KEY: '',
+      // the tests themselves saturate two cores; capacity by job count only, or calls get refused
+      PARLEY_CPU_FULL_AT: '0',
+      // a free port for the worker's health server: some tests and runners start several workers
+      PARLEY_WORKER_PORT: '0',
+      ...extra,
+    },
+    name,
+  );
 }

@@ -20,7 +20,11 @@ export async function ensureWorkerBuild(root: string): Promise<string> {
     // another process may have built it while we waited
     if (builtAfter(stamp, newestSource(root))) return entry;
     const started = Date.now();
-    await promisify(execFile)(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], { cwd: root });
+    await promisify(execFile)(
+      process.execPath,
+      [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')],
+      { cwd: root },
+    );
     // the stamp carries the time the build started: an edit during the build makes it stale again
     writeFileSync(stamp, String(started));
     return entry;

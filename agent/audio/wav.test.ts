@@ -84,12 +84,22 @@ describe('parseWav', () => {
 
   it('rejects what it cannot read, with a WavFormatError', () => {
     expect(() => parseWav(new Uint8Array(10))).toThrow(WavFormatError);
-    expect(() => parseWav(riff([['fmt ', fmtChunk(3, 1, 16_000, 32)], ['data', new Uint8Array(8)]]))).toThrow(
-      /format code 3/,
-    );
-    expect(() => parseWav(riff([['fmt ', fmtChunk(1, 1, 16_000, 8)], ['data', new Uint8Array(8)]]))).toThrow(
-      /bit depth 8/,
-    );
+    expect(() =>
+      parseWav(
+        riff([
+          ['fmt ', fmtChunk(3, 1, 16_000, 32)],
+          ['data', new Uint8Array(8)],
+        ]),
+      ),
+    ).toThrow(/format code 3/);
+    expect(() =>
+      parseWav(
+        riff([
+          ['fmt ', fmtChunk(1, 1, 16_000, 8)],
+          ['data', new Uint8Array(8)],
+        ]),
+      ),
+    ).toThrow(/bit depth 8/);
     expect(() => parseWav(riff([['fmt ', fmtChunk(1, 1, 16_000, 16)]]))).toThrow(/no data chunk/);
     expect(() => parseWav(riff([['data', pcm([1])]]))).toThrow(/no fmt chunk/);
   });

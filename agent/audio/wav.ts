@@ -28,8 +28,7 @@ export class WavFormatError extends Error {
  */
 export function* wavChunks(buf: Uint8Array): Generator<{ id: string; body: number; size: number }> {
   const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const tag = (off: number): string =>
-    String.fromCharCode(buf[off]!, buf[off + 1]!, buf[off + 2]!, buf[off + 3]!);
+  const tag = (off: number): string => String.fromCharCode(buf[off]!, buf[off + 1]!, buf[off + 2]!, buf[off + 3]!);
   if (buf.byteLength < 12 || tag(0) !== 'RIFF' || tag(8) !== 'WAVE') {
     throw new WavFormatError('not a RIFF/WAVE file');
   }

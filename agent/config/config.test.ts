@@ -47,7 +47,11 @@ describe('loadConfig: defaults', () => {
       LOG_LEVEL: 'debug',
     });
     expect(c.openai).toMatchObject({ local: false, apiKey: 'sk-test', baseURL: 'https://api.openai.com/v1' });
-    expect(c.vad).toEqual({ gate: { ...DEFAULT_GATE_CONFIG, hangoverMs: 250, threshold: 0.6 }, noiseFloorRms: 0, modelPath: '/models/ten.onnx' });
+    expect(c.vad).toEqual({
+      gate: { ...DEFAULT_GATE_CONFIG, hangoverMs: 250, threshold: 0.6 },
+      noiseFloorRms: 0,
+      modelPath: '/models/ten.onnx',
+    });
     expect(c.responder.serverVad.silenceDurationMs).toBe(700);
     expect(c.responder.transcriptionModel).toBe('whisper-1');
     expect(c.thinkers.timeoutScale).toBe(0.02);
@@ -75,15 +79,21 @@ describe('loadConfig: refusals', () => {
   it('refuses a value of the wrong type', () => {
     expect(problems({ PARLEY_MAX_JOBS: '0.95' })).toEqual(['PARLEY_MAX_JOBS must be a whole number from 1 to 1000, got "0.95"']);
     expect(problems({ PARLEY_IDLE_NUDGE_MS: '12s' })[0]).toMatch(/^PARLEY_IDLE_NUDGE_MS must be a whole number/);
-    expect(problems({ PARLEY_VAD_THRESHOLD: 'half' })[0]).toMatch(/^PARLEY_VAD_THRESHOLD must be a number above 0 and at most 1, got "half"/);
-    expect(problems({ PARLEY_VAD_MODE: 'silero' })).toEqual(['PARLEY_VAD_MODE must be one of local, server_vad, semantic_vad, got "silero"']);
+    expect(problems({ PARLEY_VAD_THRESHOLD: 'half' })[0]).toMatch(
+      /^PARLEY_VAD_THRESHOLD must be a number above 0 and at most 1, got "half"/,
+    );
+    expect(problems({ PARLEY_VAD_MODE: 'silero' })).toEqual([
+      'PARLEY_VAD_MODE must be one of local, server_vad, semantic_vad, got "silero"',
+    ]);
     expect(problems({ PARLEY_TRUST_PROXY: 'yes' })).toEqual(['PARLEY_TRUST_PROXY must be 0 or 1, got "yes"']);
     expect(problems({ LIVEKIT_URL: 'localhost:7880' })[0]).toMatch(/^LIVEKIT_URL must be a URL starting ws:\/\//);
     expect(problems({ LOG_LEVEL: 'verbose' })[0]).toMatch(/^LOG_LEVEL must be one of fatal/);
   });
 
   it('refuses a value out of range (no silent replacement)', () => {
-    expect(problems({ PARLEY_THINKER_TIMEOUT_SCALE: '0' })).toEqual(['PARLEY_THINKER_TIMEOUT_SCALE must be above 0 and at most 100, got "0"']);
+    expect(problems({ PARLEY_THINKER_TIMEOUT_SCALE: '0' })).toEqual([
+      'PARLEY_THINKER_TIMEOUT_SCALE must be above 0 and at most 100, got "0"',
+    ]);
     expect(problems({ PARLEY_MAX_JOBS: '0' })).toEqual(['PARLEY_MAX_JOBS must be from 1 to 1000, got "0"']);
     expect(problems({ PARLEY_CPU_FULL_AT: '1.5' })).toEqual(['PARLEY_CPU_FULL_AT must be from 0 to 1, got "1.5"']);
     expect(problems({ PARLEY_IDLE_GOODBYE_MS: '-5' })[0]).toBe('PARLEY_IDLE_GOODBYE_MS must be 0 or more, got "-5"');

@@ -19,7 +19,13 @@ export const int = (min: number, max = Infinity) =>
     .trim()
     .regex(WHOLE, `must be a whole number ${range(min, max)}`)
     .transform(Number)
-    .pipe(z.number().int().min(min, `must be ${range(min, max)}`).max(max, `must be ${range(min, max)}`));
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(min, `must be ${range(min, max)}`)
+        .max(max, `must be ${range(min, max)}`),
+    );
 
 /** A decimal number in [min, max] (exclusive of min when `above`). */
 export const decimal = (min: number, max = Infinity, opts: { above?: boolean } = {}) => {
@@ -29,24 +35,23 @@ export const decimal = (min: number, max = Infinity, opts: { above?: boolean } =
     .trim()
     .regex(DECIMAL, `must be a number ${words}`)
     .transform(Number)
-    .pipe(
-      z
-        .number()
-        .refine((v) => (opts.above ? v > min : v >= min) && v <= max, `must be ${words}`),
-    );
+    .pipe(z.number().refine((v) => (opts.above ? v > min : v >= min) && v <= max, `must be ${words}`));
 };
 
 export const text = z.string().min(1, 'must not be empty');
 
 /** An absolute URL with one of `protocols` (e.g. 'ws:', 'wss:'). */
 export const url = (...protocols: string[]) =>
-  z.string().refine((v) => {
-    try {
-      return protocols.includes(new URL(v).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting ${protocols.map((p) => `${p}//`).join(' or ')}`);
+  z.string().refine(
+    (v) => {
+      try {
+        return protocols.includes(new URL(v).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
 
 export const flag = z.enum(['0', '1'], { errorMap: () => ({ message: 'must be 0 or 1' }) }).transform((v) => v === '1');
 
@@ -101,7 +106,7 @@ export const WORKER_SETTINGS = {
   PARLEY_THINKER_MODEL_STRONG: s(text, 'thinker model, strong tier'),
   PARLEY_RESEARCH_MS: s(int(0, 600_000), 'how long the research thinker works'),
   PARLEY_STILL_WORKING_MS: s(int(0, 600_000), "first 'still working' line after this long"),
-  PARLEY_STILL_WORKING_EVERY_MS: s(int(1_000, 600_000), "then one every this long"),
+  PARLEY_STILL_WORKING_EVERY_MS: s(int(1_000, 600_000), 'then one every this long'),
   PARLEY_THINKER_TIMEOUT_SCALE: s(decimal(0, 100, { above: true }), "multiplies every thinker's own time budget"),
   PARLEY_GEOCODING_URL: s(url('http:', 'https:'), 'weather: geocoding endpoint'),
   PARLEY_FORECAST_URL: s(url('http:', 'https:'), 'weather: forecast endpoint'),

@@ -45,7 +45,10 @@ export class ConversationLog {
    */
   async rollSummary(previous: string, now = new Date(), maxChars = 800): Promise<string> {
     const lines = await this.recent(this.keep);
-    const said = lines.filter((l) => l.startsWith('caller: ')).slice(-3).map((l) => l.slice(8));
+    const said = lines
+      .filter((l) => l.startsWith('caller: '))
+      .slice(-3)
+      .map((l) => l.slice(8));
     if (!said.length && !this.#topics.size) return previous;
     const topics = this.#topics.size ? `asked about ${[...this.#topics].join(', ')}` : 'talked';
     const entry = `${now.toISOString().slice(0, 10)}: ${topics}${said.length ? `; said "${said.join(' / ')}"` : ''}.`;

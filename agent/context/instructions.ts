@@ -21,7 +21,13 @@ export function renderInstructions(base: string, ctx: UserContext): string {
   if (p.tickers?.length) about.push(`They follow ${p.tickers.join(', ')}.`);
   if (ctx.signals.sessionCount > 1) about.push(`This is call number ${ctx.signals.sessionCount} with them.`);
   if (about.length) lines.push(`About the caller: ${about.join(' ')}`);
-  if (ctx.facts.length) lines.push(`Things they told you before: ${ctx.facts.slice(0, 10).map((f) => f.text).join('; ')}.`);
+  if (ctx.facts.length)
+    lines.push(
+      `Things they told you before: ${ctx.facts
+        .slice(0, 10)
+        .map((f) => f.text)
+        .join('; ')}.`,
+    );
   if (ctx.summary) lines.push(`Earlier conversation, summarised: ${ctx.summary}`);
   return lines.join('\n\n');
 }

@@ -72,8 +72,16 @@ export class RedisContextRepo {
   async apply(userId: string, u: ContextUpdate, now = Date.now()): Promise<void> {
     const payload = {
       // values as strings here: Lua's cjson would turn an empty list into an object
-      preferences: u.preferences && Object.fromEntries(Object.entries(u.preferences).filter(([, v]) => v !== undefined).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)])),
-      facts: u.facts?.map((f) => ({ key: normaliseText(f.text), text: f.text.trim(), source: f.source ?? 'conversation' })).filter((f) => f.key),
+      preferences:
+        u.preferences &&
+        Object.fromEntries(
+          Object.entries(u.preferences)
+            .filter(([, v]) => v !== undefined)
+            .map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
+        ),
+      facts: u.facts
+        ?.map((f) => ({ key: normaliseText(f.text), text: f.text.trim(), source: f.source ?? 'conversation' }))
+        .filter((f) => f.key),
       summary: u.summary,
       topics: u.topics?.filter(isDomain),
       session: u.session ?? false,

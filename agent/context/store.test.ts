@@ -30,8 +30,16 @@ const uid = (s: string) => `test:${s}:${Math.random().toString(36).slice(2)}`;
 describe('RedisContextRepo', () => {
   it('stores preferences, deduplicated facts, summary and signals, and reads them back typed', async () => {
     const u = uid('roundtrip');
-    await repo.apply(u, { preferences: { name: 'Ada', units: 'imperial', tickers: [] }, facts: [{ text: 'Has a dog named Rex', source: 'knowledge' }], session: true });
-    await repo.apply(u, { facts: [{ text: 'has a dog, named   REX!' }, { text: 'Lives near the sea' }], topics: ['weather', 'weather'], summary: 'Talked about dogs.' });
+    await repo.apply(u, {
+      preferences: { name: 'Ada', units: 'imperial', tickers: [] },
+      facts: [{ text: 'Has a dog named Rex', source: 'knowledge' }],
+      session: true,
+    });
+    await repo.apply(u, {
+      facts: [{ text: 'has a dog, named   REX!' }, { text: 'Lives near the sea' }],
+      topics: ['weather', 'weather'],
+      summary: 'Talked about dogs.',
+    });
     const ctx = await repo.load(u);
     expect(ctx.preferences).toEqual({ name: 'Ada', units: 'imperial', tickers: [] });
     expect(ctx.facts.map((f) => f.text)).toEqual(['Lives near the sea', 'Has a dog named Rex']);

@@ -50,7 +50,8 @@ export function ibanValid(raw: string): boolean {
 }
 
 const STREET = '(?:street|st|avenue|ave|road|rd|lane|ln|boulevard|blvd|drive|dr|court|ct|place|pl|way|terrace|close|crescent)';
-const MONTH = '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
+const MONTH =
+  '(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)';
 
 // Order matters: the most specific patterns claim their spans first.
 const RULES: Rule[] = [
@@ -60,11 +61,18 @@ const RULES: Rule[] = [
   { kind: 'ssn', re: /\b(?!000|666|9\d\d)\d{3}-(?!00)\d{2}-(?!0000)\d{4}\b/g },
   {
     kind: 'dob',
-    re: new RegExp(`\\b(?:born|birthday|date of birth|dob)\\b[^.\\d]{0,20}(?:\\d{1,4}[/.-]\\d{1,2}[/.-]\\d{1,4}|${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}|\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+\\d{4})`, 'gi'),
+    re: new RegExp(
+      `\\b(?:born|birthday|date of birth|dob)\\b[^.\\d]{0,20}(?:\\d{1,4}[/.-]\\d{1,2}[/.-]\\d{1,4}|${MONTH}\\s+\\d{1,2}(?:st|nd|rd|th)?,?\\s+\\d{4}|\\d{1,2}(?:st|nd|rd|th)?\\s+(?:of\\s+)?${MONTH},?\\s+\\d{4})`,
+      'gi',
+    ),
   },
   { kind: 'ip', re: /\b(?:(?:25[0-5]|2[0-4]\d|1?\d?\d)\.){3}(?:25[0-5]|2[0-4]\d|1?\d?\d)\b/g },
   // phone: an optional +country code, then 9 to 15 digits in groups (a year or a price is shorter)
-  { kind: 'phone', re: /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,4}\b/g, accept: (m) => digits(m).length >= 9 && digits(m).length <= 15 },
+  {
+    kind: 'phone',
+    re: /(?:\+\d{1,3}[\s.-]?)?(?:\(\d{2,4}\)[\s.-]?)?\d{2,4}(?:[\s.-]?\d{2,4}){2,4}\b/g,
+    accept: (m) => digits(m).length >= 9 && digits(m).length <= 15,
+  },
   { kind: 'address', re: new RegExp(`\\b\\d{1,5}\\s+(?:[A-Z][a-z]+\\s+){1,3}${STREET}\\b\\.?`, 'gi') },
 ];
 

@@ -43,7 +43,13 @@ export class CallMeter {
   readonly #handles = process.getActiveResourcesInfo().length;
   readonly #rss = process.memoryUsage.rss();
 
-  finish(base: Omit<CallSummary, 'pid' | 'endedAt' | 'rssStartMb' | 'rssMb' | 'maxRssMb' | 'cpuPct' | 'handlesAtStart' | 'handlesAtEnd' | 'pacer'>, pacer: PacerStats): CallSummary {
+  finish(
+    base: Omit<
+      CallSummary,
+      'pid' | 'endedAt' | 'rssStartMb' | 'rssMb' | 'maxRssMb' | 'cpuPct' | 'handlesAtStart' | 'handlesAtEnd' | 'pacer'
+    >,
+    pacer: PacerStats,
+  ): CallSummary {
     const cpu = process.cpuUsage(this.#cpu);
     const wallMs = Math.max(1, performance.now() - this.#wall);
     const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;

@@ -26,7 +26,11 @@ export class LoopDelayMonitor {
    * ticks (an idle process reads ≈ the resolution), so the resolution is taken off.
    */
   take(): { p99Ms: number; maxMs: number; p50Ms: number } {
-    const r = { p50Ms: this.#beyond(this.#h.percentile(50)), p99Ms: this.#beyond(this.#h.percentile(99)), maxMs: this.#beyond(this.#h.max) };
+    const r = {
+      p50Ms: this.#beyond(this.#h.percentile(50)),
+      p99Ms: this.#beyond(this.#h.percentile(99)),
+      maxMs: this.#beyond(this.#h.max),
+    };
     this.#h.reset();
     return r;
   }

@@ -55,7 +55,16 @@ export interface PacerStats {
    * Hand-off lateness against the schedule: |hand-off − max(deadline, moment its audio arrived)|.
    * Frames late because the audio itself was late are underruns, not cadence deviations.
    */
-  cadence: { frames: number; meanAbsMs: number; maxAbsMs: number; p99Ms: number; p999Ms: number; over1Ms: number; over2Ms: number; over5Ms: number };
+  cadence: {
+    frames: number;
+    meanAbsMs: number;
+    maxAbsMs: number;
+    p99Ms: number;
+    p999Ms: number;
+    over1Ms: number;
+    over2Ms: number;
+    over5Ms: number;
+  };
 }
 
 interface ResponseState {

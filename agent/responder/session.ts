@@ -167,7 +167,10 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
    */
   submitToolOutput(callId: string, output: string): void {
     if (this.#closed) return;
-    this.#session.sendEvent({ type: 'conversation.item.create', item: { id: `fco_${randomBytes(12).toString('hex')}`, type: 'function_call_output', call_id: callId, output } });
+    this.#session.sendEvent({
+      type: 'conversation.item.create',
+      item: { id: `fco_${randomBytes(12).toString('hex')}`, type: 'function_call_output', call_id: callId, output },
+    });
   }
 
   async updateInstructions(instructions: string): Promise<void> {

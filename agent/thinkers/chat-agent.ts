@@ -32,7 +32,10 @@ export async function runChatAgent(client: OpenAI, run: ChatAgentRun): Promise<s
     { role: 'system', content: run.system },
     { role: 'user', content: run.user },
   ];
-  const defs: ChatCompletionTool[] = tools.map((t) => ({ type: 'function', function: { name: t.name, description: t.description, parameters: t.parameters } }));
+  const defs: ChatCompletionTool[] = tools.map((t) => ({
+    type: 'function',
+    function: { name: t.name, description: t.description, parameters: t.parameters },
+  }));
   const maxSteps = run.maxSteps ?? 4;
   for (let step = 0; step < maxSteps; step++) {
     const last = step === maxSteps - 1;

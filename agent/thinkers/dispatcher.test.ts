@@ -129,12 +129,16 @@ describe('ThinkerDispatcher', () => {
     const callId = c.host.call('route_to_thinker', JSON.stringify({ domain, query: `a ${domain} question about Paris` }));
     const [r] = await c.done();
     expect(r).toMatchObject({ domain, outcome: 'spoken', cached: false });
-    expect(c.host.outputs).toEqual([{ callId, output: expect.objectContaining({ status: 'ok', domain, answer: expect.stringMatching(/^ANSWER/) }) }]);
+    expect(c.host.outputs).toEqual([
+      { callId, output: expect.objectContaining({ status: 'ok', domain, answer: expect.stringMatching(/^ANSWER/) }) },
+    ]);
     // the tool-only response got a short acknowledgement first, then the answer
     expect(c.host.spoken.map((s) => s.reason)).toEqual(['filler', 'thinker']);
     expect(c.host.said('thinker')[0]!.instructions).toContain((c.host.outputs[0]!.output.answer as string).slice(0, 40));
     const sys = String(peer.chatRequests()[before]!.request.messages[0]!.content);
-    expect(sys.toLowerCase()).toContain(domain === 'stocks' ? 'stock' : domain === 'news' ? 'news' : domain === 'research' ? 'research' : domain);
+    expect(sys.toLowerCase()).toContain(
+      domain === 'stocks' ? 'stock' : domain === 'news' ? 'news' : domain === 'research' ? 'research' : domain,
+    );
     expect(c.context.context.signals.topics[domain]).toBe(1);
     await c.close();
   });
@@ -152,7 +156,7 @@ describe('ThinkerDispatcher', () => {
     await c.close();
   });
 
-  it('does not speak the model\'s own acknowledgement twice: no filler when the tool call came with speech', async () => {
+  it("does not speak the model's own acknowledgement twice: no filler when the tool call came with speech", async () => {
     peer.setChatScript({ respond: toolUsingModel, latencyMs: 10 });
     const c = await callFor(uid('ack'));
     c.host.audioResponses.add('resp_spoke');
@@ -244,7 +248,7 @@ describe('ThinkerDispatcher', () => {
     const c = await callFor(uid('cache-fail'));
     expect((await ask(c, 'news', 'top stories', 1)).outcome).toBe('failed');
     peer.setChatScript({ respond: toolUsingModel, latencyMs: 5 });
-    expect((await ask(c, 'news', 'top stories', 2))).toMatchObject({ outcome: 'spoken', cached: false });
+    expect(await ask(c, 'news', 'top stories', 2)).toMatchObject({ outcome: 'spoken', cached: false });
     await c.close();
   });
 

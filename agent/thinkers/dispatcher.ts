@@ -75,7 +75,11 @@ type RunResult = { ok: true; response: string; cached: boolean } | { ok: false; 
  * then spoken under three guards: not stale (no barge-in since it was asked), one response at a time
  * (the shared lock waits for the active response), and not stale again after that wait.
  */
-export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, query: string]; done: [report: ThinkerReport]; running: [domains: Domain[]] }> {
+export class ThinkerDispatcher extends EventEmitter<{
+  started: [domain: Domain, query: string];
+  done: [report: ThinkerReport];
+  running: [domains: Domain[]];
+}> {
   readonly #tasks = new Set<Task>();
   #closed = false;
 
@@ -102,7 +106,10 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
     if (this.#closed) return;
     if (call.name !== ROUTE_TOOL_NAME) {
       log.warn({ tool: call.name }, 'the Responder called an unknown tool');
-      this.o.host.submitToolOutput(call.callId, JSON.stringify({ status: 'error', error: `unknown tool ${call.name}; use ${ROUTE_TOOL_NAME}` }));
+      this.o.host.submitToolOutput(
+        call.callId,
+        JSON.stringify({ status: 'error', error: `unknown tool ${call.name}; use ${ROUTE_TOOL_NAME}` }),
+      );
       return;
     }
     const req = parseRouteArgs(call.args);
@@ -110,7 +117,7 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
     const task: Task = {
       callId: call.callId,
       domain: req.domain,
-      query: req.query || 'the caller\'s last question',
+      query: req.query || "the caller's last question",
       epoch: this.o.host.interruptions,
       startedAt: Date.now(),
       abort: new AbortController(),
@@ -134,7 +141,15 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
     this.emit('running', this.running);
     const ms = Date.now() - task.startedAt;
     const report = (outcome: ThinkerOutcome, error?: string) => {
-      const r: ThinkerReport = { domain: task.domain, query: task.query, callId: task.callId, outcome, cached: result.ok && result.cached, ms, ...(error ? { error } : {}) };
+      const r: ThinkerReport = {
+        domain: task.domain,
+        query: task.query,
+        callId: task.callId,
+        outcome,
+        cached: result.ok && result.cached,
+        ms,
+        ...(error ? { error } : {}),
+      };
       log.info(r, 'thinker finished');
       this.emit('done', r);
     };
@@ -143,7 +158,11 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
     // Always answer the tool call, so the conversation stays well-formed and the model knows.
     this.o.host.submitToolOutput(
       task.callId,
-      JSON.stringify(result.ok ? { status: 'ok', domain: task.domain, answer: result.response } : { status: 'error', domain: task.domain, error: result.spoken }),
+      JSON.stringify(
+        result.ok
+          ? { status: 'ok', domain: task.domain, answer: result.response }
+          : { status: 'error', domain: task.domain, error: result.spoken },
+      ),
     );
     if (this.#stale(task)) return report('stale', result.ok ? undefined : result.error);
 
@@ -184,7 +203,9 @@ export class ThinkerDispatcher extends EventEmitter<{ started: [domain: Domain, 
 
   /** A thinker's context update, with facts and the summary redacted before they are stored. */
   async #applyContext(u: ContextUpdate, domain: Domain): Promise<void> {
-    const facts = u.facts ? await Promise.all(u.facts.map(async (f) => ({ text: (await this.o.redactor.redact(f.text)).text, source: domain }))) : undefined;
+    const facts = u.facts
+      ? await Promise.all(u.facts.map(async (f) => ({ text: (await this.o.redactor.redact(f.text)).text, source: domain })))
+      : undefined;
     const summary = u.summary !== undefined ? (await this.o.redactor.redact(u.summary)).text : undefined;
     this.o.context.update({ ...u, ...(facts ? { facts } : {}), ...(summary !== undefined ? { summary } : {}) });
   }

@@ -5,7 +5,8 @@ import type { ThinkerHost } from './dispatcher.js';
 /** The call as thinkers see it: the Responder's tool calls and output, the turn controller's state. */
 export function thinkerHost(responder: ResponderSession, controller: TurnController): ThinkerHost {
   return {
-    onFunctionCall: (fn) => void responder.on('function-call', (responseId, call) => fn(responseId, { callId: call.callId, name: call.name, args: call.args })),
+    onFunctionCall: (fn) =>
+      void responder.on('function-call', (responseId, call) => fn(responseId, { callId: call.callId, name: call.name, args: call.args })),
     submitToolOutput: (callId, output) => responder.submitToolOutput(callId, output),
     responseHadAudio: (id) => responder.responseHadAudio(id),
     say: (req) => controller.say(req),

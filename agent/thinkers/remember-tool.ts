@@ -26,7 +26,11 @@ export function rememberTool(into: ContextUpdate): AgentTool {
       if (typeof a.name === 'string' && a.name.trim()) prefs.name = a.name.trim().slice(0, 60);
       if (typeof a.location === 'string' && a.location.trim()) prefs.location = a.location.trim().slice(0, 80);
       if (a.units === 'metric' || a.units === 'imperial') prefs.units = a.units;
-      if (Array.isArray(a.tickers)) prefs.tickers = a.tickers.filter((t): t is string => typeof t === 'string').map((t) => t.toUpperCase().slice(0, 10)).slice(0, 20);
+      if (Array.isArray(a.tickers))
+        prefs.tickers = a.tickers
+          .filter((t): t is string => typeof t === 'string')
+          .map((t) => t.toUpperCase().slice(0, 10))
+          .slice(0, 20);
       if (typeof a.fact === 'string' && a.fact.trim()) {
         into.facts ??= [];
         into.facts.push({ text: a.fact.trim().slice(0, 200) });

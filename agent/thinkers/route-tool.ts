@@ -37,7 +37,10 @@ export function parseRouteArgs(raw: string): RouteRequest {
   try {
     args = JSON.parse(raw);
   } catch {
-    const text = raw.replace(/[{}"\\]/g, ' ').replace(/\s+/g, ' ').trim();
+    const text = raw
+      .replace(/[{}"\\]/g, ' ')
+      .replace(/\s+/g, ' ')
+      .trim();
     return { domain: 'knowledge', query: text.slice(0, MAX_QUERY), problem: 'malformed JSON arguments' };
   }
   const a = (args && typeof args === 'object' ? args : {}) as { domain?: unknown; query?: unknown };

@@ -29,13 +29,16 @@ const input = (query: string, prefs = {}) => ({
 });
 
 describe('thinkers against the local chat peer and fake providers', () => {
-  it('weather: calls Open-Meteo through its tool, in the caller\'s units, on the cheap model', async () => {
+  it("weather: calls Open-Meteo through its tool, in the caller's units, on the cheap model", async () => {
     peer.setChatScript({ respond: toolUsingModel, latencyMs: 10 });
     const t = createThinkers(cfg());
     const r = await t.weather.run(input('weather in Paris tomorrow?', { units: 'imperial' }));
     expect(r.response).toMatch(/^ANSWER: .*"place":"Paris, France"/);
     expect(r.response).toContain('"units":"imperial"');
-    const forecast = apis.requests().filter((q) => q.path.endsWith('/forecast')).at(-1)!;
+    const forecast = apis
+      .requests()
+      .filter((q) => q.path.endsWith('/forecast'))
+      .at(-1)!;
     expect(forecast.params).toMatchObject({ temperature_unit: 'fahrenheit', latitude: '48.85' });
     const models = peer.chatRequests().map((c) => c.request.model);
     expect(new Set(models)).toEqual(new Set([cfg().cheapModel]));
@@ -65,7 +68,10 @@ describe('thinkers against the local chat peer and fake providers', () => {
     const ctx = input('I moved to Oslo, and my cat is Miso');
     ctx.context.facts = [{ text: 'Likes jazz', source: 'conversation', at: 1 }];
     const r = await createThinkers(cfg()).knowledge.run(ctx);
-    expect(r).toEqual({ response: 'Noted, you live in Oslo.', contextUpdate: { preferences: { location: 'Oslo' }, facts: [{ text: 'Has a cat called Miso' }] } });
+    expect(r).toEqual({
+      response: 'Noted, you live in Oslo.',
+      contextUpdate: { preferences: { location: 'Oslo' }, facts: [{ text: 'Has a cat called Miso' }] },
+    });
     const prompt = String(peer.chatRequests().at(-1)!.request.messages[1]!.content);
     expect(prompt).toContain('Likes jazz');
     expect(prompt).toContain('caller: hello');

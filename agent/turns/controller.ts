@@ -350,7 +350,9 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     void this.say({
       reason: 'apology',
       instructions: PROMPTS.lineDropped,
-    }).then((o) => log.info({ outcome: o.status, err: o.status === 'refused' ? o.error.message : undefined }, 'apology after a dropped Realtime socket'));
+    }).then((o) =>
+      log.info({ outcome: o.status, err: o.status === 'refused' ? o.error.message : undefined }, 'apology after a dropped Realtime socket'),
+    );
   }
 
   #finishResponse(responseId: string, status: TurnStatus): void {

@@ -115,9 +115,7 @@ describe('TenVadDetector construction and lifecycle', () => {
   });
 
   it('rejects unsupported hop sizes and thresholds', async () => {
-    await expect(TenVadDetector.create({ modelPath, hopSize: 200 as HopSize })).rejects.toThrow(
-      /hop size must be 160 or 256/,
-    );
+    await expect(TenVadDetector.create({ modelPath, hopSize: 200 as HopSize })).rejects.toThrow(/hop size must be 160 or 256/);
     await expect(TenVadDetector.create({ modelPath, hopSize: 160, threshold: 1.5 })).rejects.toThrow(RangeError);
     await expect(TenVadDetector.create({ modelPath: '/nonexistent/ten-vad.onnx', hopSize: 160 })).rejects.toThrow();
   });

@@ -69,9 +69,7 @@ export class TenVadDetector implements FrameDetector {
       return Promise.reject(new TypeError('TenVadDetector.process expects an Int16Array'));
     }
     if (hop.length !== this.hopSize) {
-      return Promise.reject(
-        new RangeError(`TenVadDetector.process expects exactly ${this.hopSize} samples, got ${hop.length}`),
-      );
+      return Promise.reject(new RangeError(`TenVadDetector.process expects exactly ${this.hopSize} samples, got ${hop.length}`));
     }
     // Common case: callers await each hop, so no copy and no chaining. If a hop arrives while
     // another is still in the model, copy it (the caller may reuse its buffer) and queue it.

@@ -95,7 +95,13 @@ describe('SpeechGate level check: near-silence ends an utterance even while the 
   function runLevels(gate: SpeechGate, ...parts: [number, number, number][]): GateEvent[] {
     const out: GateEvent[] = [];
     for (const [p, amp, n] of parts) {
-      for (let i = 0; i < n; i++) out.push(...gate.push(new Int16Array(HOP).map((_, k) => (k % 2 ? amp : -amp)), p));
+      for (let i = 0; i < n; i++)
+        out.push(
+          ...gate.push(
+            new Int16Array(HOP).map((_, k) => (k % 2 ? amp : -amp)),
+            p,
+          ),
+        );
     }
     return out.filter((e) => e.type === 'speech-start' || e.type === 'speech-end');
   }
@@ -189,8 +195,10 @@ describe.skipIf(!existsSync(SHARED) && process.env.PARLEY_SKIP_SHARED === '1')('
     }
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
     const share = (a: number[], ms: number) => a.filter((e) => e <= ms).length / a.length;
-    console.log(`gate vs labels over ${onsetErr.length} files: onset |err| median ${median(onsetErr)} ms, ` +
-      `speech end |err| median ${median(endErr)} ms`);
+    console.log(
+      `gate vs labels over ${onsetErr.length} files: onset |err| median ${median(onsetErr)} ms, ` +
+        `speech end |err| median ${median(endErr)} ms`,
+    );
     // hand labels and the model disagree on soft starts: judge the set, not single files
     expect(median(onsetErr)).toBeLessThanOrEqual(100);
     expect(share(onsetErr, 300)).toBeGreaterThanOrEqual(0.85);
@@ -226,8 +234,10 @@ describe.skipIf(!existsSync(SHARED) && process.env.PARLEY_SKIP_SHARED === '1')('
       }
     }
     const median = (a: number[]) => [...a].sort((x, y) => x - y)[a.length >> 1]!;
-    console.log(`after a hard stop, speech end − hangover: median ${median(delays.on)} ms with the level check, ` +
-      `${median(delays.off)} ms without (${delays.on.length} files); premature ends ${premature.on} vs ${premature.off}`);
+    console.log(
+      `after a hard stop, speech end − hangover: median ${median(delays.on)} ms with the level check, ` +
+        `${median(delays.off)} ms without (${delays.on.length} files); premature ends ${premature.on} vs ${premature.off}`,
+    );
     expect(delays.on.length).toBeGreaterThanOrEqual(5);
     expect(median(delays.off)).toBeGreaterThan(30); // the model's window lags a stop into silence...
     expect(median(delays.on)).toBeLessThanOrEqual(15); // ...the hop's own level does not

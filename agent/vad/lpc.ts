@@ -12,9 +12,7 @@ const NB_BANDS = 18;
 /** Band edges in units of 200 Hz at 16 kHz (LPCNet's 5 ms / 80-point grid), 0 … 8 kHz. */
 const BAND_START_80 = [0, 1, 2, 3, 4, 5, 6, 7, 8, 10, 12, 14, 16, 20, 24, 28, 34, 40];
 /** Per-band gain correction applied to the envelope before the autocorrelation. */
-const BAND_LPC_COMP = [
-  0.8, 1, 1, 1, 1, 1, 1, 1, 0.666667, 0.5, 0.5, 0.5, 0.333333, 0.25, 0.25, 0.2, 0.166667, 0.173913,
-];
+const BAND_LPC_COMP = [0.8, 1, 1, 1, 1, 1, 1, 1, 0.666667, 0.5, 0.5, 0.5, 0.333333, 0.25, 0.25, 0.2, 0.166667, 0.173913];
 /** −40 dB noise floor added to lag 0; computed as the C code does, with integer division first. */
 const NOISE_FLOOR = Math.floor(WINDOW_SIZE / 12) / 38;
 

@@ -26,9 +26,7 @@ export function resolveModelPath(override?: string): string {
   const path = override !== undefined && override !== '' ? resolve(override) : DEFAULT_MODEL_PATH;
   if (!existsSync(path)) {
     throw new Error(
-      override
-        ? `TEN_VAD_MODEL points to ${path}, which does not exist`
-        : `TEN VAD model not found at ${path}; run scripts/fetch-model.sh`,
+      override ? `TEN_VAD_MODEL points to ${path}, which does not exist` : `TEN VAD model not found at ${path}; run scripts/fetch-model.sh`,
     );
   }
   return path;

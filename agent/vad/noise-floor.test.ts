@@ -56,7 +56,8 @@ describe('noise floor on telephone audio', () => {
     for (const file of samples) {
       d.reset();
       const flags: boolean[] = [];
-      for (let o = 0; o + 160 <= file.samples.length; o += 160) flags.push((await d.process(file.samples.subarray(o, o + 160))).probability >= 0.5);
+      for (let o = 0; o + 160 <= file.samples.length; o += 160)
+        flags.push((await d.process(file.samples.subarray(o, o + 160))).probability >= 0.5);
       runs.push({ file, flags });
     }
     // each decision scored on the audio it analysed (its window's centre, two hops back)

@@ -33,7 +33,9 @@ function wavFiles(): string[] {
   if (!existsSync(dir)) {
     throw new Error(`TEN VAD shared test data not found at ${SHARED} (set PARLEY_SKIP_SHARED=1 to skip this test)`);
   }
-  const files = readdirSync(dir).filter((f) => f.endsWith('.wav')).sort();
+  const files = readdirSync(dir)
+    .filter((f) => f.endsWith('.wav'))
+    .sort();
   if (files.length === 0) throw new Error(`no .wav files in ${dir}`);
   return files;
 }
@@ -44,9 +46,7 @@ describe.skipIf(SKIP)('TEN VAD parity with the reference C library', () => {
   afterAll(() => {
     const rows = Object.entries(figures).map(([hop, fs]) => {
       // Worst file: fewest hops within tolerance, then lowest flag agreement, then largest error.
-      const worst = [...fs].sort(
-        (a, b) => a.within - b.within || a.flagAgree - b.flagAgree || b.maxAbsDiff - a.maxAbsDiff,
-      )[0]!;
+      const worst = [...fs].sort((a, b) => a.within - b.within || a.flagAgree - b.flagAgree || b.maxAbsDiff - a.maxAbsDiff)[0]!;
       return {
         hop: Number(hop),
         files: fs.length,

@@ -108,7 +108,8 @@ export class TenVADStream extends VADStream {
         if (inputRate !== value.sampleRate) {
           resampler?.close();
           inputRate = value.sampleRate;
-          resampler = inputRate === VAD_SAMPLE_RATE ? null : new AudioResampler(inputRate, VAD_SAMPLE_RATE, 1, AudioResamplerQuality.MEDIUM);
+          resampler =
+            inputRate === VAD_SAMPLE_RATE ? null : new AudioResampler(inputRate, VAD_SAMPLE_RATE, 1, AudioResamplerQuality.MEDIUM);
         }
         const at16k = resampler ? resampler.push(new AudioFrame(mono, inputRate, 1, mono.length)).map((f) => f.data) : [mono];
         for (const chunk of at16k) {
@@ -138,7 +139,13 @@ export class TenVADStream extends VADStream {
               } else if (ev.type === 'probability') {
                 if (ev.state === 'SILENCE') silenceMs += hopMs;
                 else speechMs += hopMs;
-                this.sendVADEvent(event(VADEventType.INFERENCE_DONE, { probability, inferenceDuration, frames: [new AudioFrame(h, VAD_SAMPLE_RATE, 1, hop)] }));
+                this.sendVADEvent(
+                  event(VADEventType.INFERENCE_DONE, {
+                    probability,
+                    inferenceDuration,
+                    frames: [new AudioFrame(h, VAD_SAMPLE_RATE, 1, hop)],
+                  }),
+                );
               }
             }
           }

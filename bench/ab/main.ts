@@ -110,7 +110,12 @@ try {
   let leg = 0;
   for (const mode of plan.modes) {
     // one worker per VAD mode: the mode is part of its configuration, as in production
-    const worker = await startTestWorker(stack, `${peer.url}/v1`, { PARLEY_VAD_MODE: mode, PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' }, `worker-ab-${mode}`);
+    const worker = await startTestWorker(
+      stack,
+      `${peer.url}/v1`,
+      { PARLEY_VAD_MODE: mode, PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' },
+      `worker-ab-${mode}`,
+    );
     try {
       for (const transport of plan.transports) {
         // the same seed for every configuration: each sees the same sequence of model latencies
@@ -120,8 +125,21 @@ try {
         console.log(`${key}: ${plan.turns} turns…`);
         const res =
           transport === 'webrtc'
-            ? await runWebrtcCaller(stack, { room: `${prefix}webrtc-${mode}`, questions: questions48k, turns: plan.turns, gapMs: plan.gapMs })
-            : await runSipLeg({ target: sipTarget, from: callerIp, number: NUMBER, questions8k, turns: plan.turns, gapMs: plan.gapMs, mediaPort: 16_000 + 2 * leg });
+            ? await runWebrtcCaller(stack, {
+                room: `${prefix}webrtc-${mode}`,
+                questions: questions48k,
+                turns: plan.turns,
+                gapMs: plan.gapMs,
+              })
+            : await runSipLeg({
+                target: sipTarget,
+                from: callerIp,
+                number: NUMBER,
+                questions8k,
+                turns: plan.turns,
+                gapMs: plan.gapMs,
+                mediaPort: 16_000 + 2 * leg,
+              });
         leg++;
         heard.set(key, res);
         callerHeard.set(key, res.turns);
@@ -156,11 +174,15 @@ try {
     lines.push(row(key, bw));
   }
   for (const t of plan.transports) {
-    const xs = Object.entries(bandwidth).filter(([k]) => k.startsWith(`${t}/`)).map(([, v]) => v);
+    const xs = Object.entries(bandwidth)
+      .filter(([k]) => k.startsWith(`${t}/`))
+      .map(([, v]) => v);
     byTransport[t] = Math.round(xs.reduce((s, x) => s + x, 0) / xs.length);
   }
   const answered: Record<string, number> = {};
-  for (const t of plan.transports) for (const m of plan.modes) answered[configKey(t, m)] = records.filter((r) => r.transport === t && r.vadMode === m && r.status === 'completed').length;
+  for (const t of plan.transports)
+    for (const m of plan.modes)
+      answered[configKey(t, m)] = records.filter((r) => r.transport === t && r.vadMode === m && r.status === 'completed').length;
 
   const med = (xs: number[]) => {
     const m = summarise(xs).median;
@@ -170,27 +192,39 @@ try {
     [...callerHeard].map(([k, turns]) => {
       const xs = turns.flatMap((t) => (t.answerAt === null ? [] : [t.answerAt - t.speechEndAt]));
       const sm = summarise(xs);
-      const split = splitWaits(turns, records.filter((r) => configKey(r.transport, r.vadMode) === k && r.status === 'completed'));
-      return [k, {
-        n: sm.n,
-        median: med(xs),
-        p90: sm.p90 === null ? null : Math.round(sm.p90),
-        // caller's speech end → the agent's VAD speech end; the agent's first frame out → caller's ear
-        inbound_median: med(split.map((w) => w.inbound)),
-        outbound_median: med(split.map((w) => w.outbound)),
-        split_n: split.length,
-        values: xs,
-      }];
+      const split = splitWaits(
+        turns,
+        records.filter((r) => configKey(r.transport, r.vadMode) === k && r.status === 'completed'),
+      );
+      return [
+        k,
+        {
+          n: sm.n,
+          median: med(xs),
+          p90: sm.p90 === null ? null : Math.round(sm.p90),
+          // caller's speech end → the agent's VAD speech end; the agent's first frame out → caller's ear
+          inbound_median: med(split.map((w) => w.inbound)),
+          outbound_median: med(split.map((w) => w.outbound)),
+          split_n: split.length,
+          values: xs,
+        },
+      ];
     }),
   );
   console.log(formatReport(report));
   console.log('\nlatency at the caller: its speech end (its last sample above −60 dBFS sent) → first answer sound it hears');
   console.log('(in: caller speech end → agent VAD speech end; out: agent first frame → caller ear; medians)');
   for (const [k, c] of Object.entries(caller_heard_ms)) {
-    console.log(`${k.padEnd(18)}  n ${c.n}  median ${c.median} ms  p90 ${c.p90} ms   in ${c.inbound_median} ms  out ${c.outbound_median} ms`);
+    console.log(
+      `${k.padEnd(18)}  n ${c.n}  median ${c.median} ms  p90 ${c.p90} ms   in ${c.inbound_median} ms  out ${c.outbound_median} ms`,
+    );
   }
   console.log(lines.join('\n'));
-  console.log(`\nanswered turns: ${Object.entries(answered).map(([k, n]) => `${k} ${n}/${plan.turns}`).join(', ')}`);
+  console.log(
+    `\nanswered turns: ${Object.entries(answered)
+      .map(([k, n]) => `${k} ${n}/${plan.turns}`)
+      .join(', ')}`,
+  );
   console.log(`turn records: ${join(outDir, 'turns.jsonl')}   chart: ${join(outDir, 'report.html')}   caller audio: ${outDir}/heard-*.wav`);
   console.log(
     JSON.stringify({

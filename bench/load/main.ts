@@ -61,7 +61,8 @@ try {
   services.push(env);
   const { target, startWorker } = env;
   const questions = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
-  const call = (room: string, o: { turns?: number; untilMs?: number }) => runWebrtcCaller(target, { room, questions, gapMs, joinTimeoutMs: 60_000, ...o });
+  const call = (room: string, o: { turns?: number; untilMs?: number }) =>
+    runWebrtcCaller(target, { room, questions, gapMs, joinTimeoutMs: 60_000, ...o });
 
   // 1. Cold vs warm: no idle process (fork + model load + connect on dispatch) vs a prewarmed one.
   const coldWarm: Record<string, { join_ms: number; first_answer_ms: number | null }> = {};
@@ -93,7 +94,9 @@ try {
   const loadStart = Date.now();
   const until = loadStart + durationS * 1000 + (rooms - 1) * staggerMs;
   const names = Array.from({ length: rooms }, (_, i) => `load-${runId}-r${i}`);
-  const outcomes = await Promise.all(names.map((room, i) => sleep(i * staggerMs).then(() => outcome(room, call(room, { untilMs: until })))));
+  const outcomes = await Promise.all(
+    names.map((room, i) => sleep(i * staggerMs).then(() => outcome(room, call(room, { untilMs: until })))),
+  );
   const machineCpuPct = Math.round(machineBusy() * 1000) / 10;
   const loadEnd = Date.now();
   const processes = sampler.stop();
@@ -114,30 +117,60 @@ try {
   const byRole = cpuByRole(processes, loadStart, loadEnd);
   const sampled = (k: 'cpu_pct_p50' | 'rss_mb_max') => medianOverJobs(jobProcesses, k);
 
-  console.log(`\nLoad: ${rooms} rooms × ${durationS} s (WebRTC callers asking every ~${((gapMs + 2000) / 1000).toFixed(1)} s), baseline 1 room × ${baselineS} s`);
+  console.log(
+    `\nLoad: ${rooms} rooms × ${durationS} s (WebRTC callers asking every ~${((gapMs + 2000) / 1000).toFixed(1)} s), baseline 1 room × ${baselineS} s`,
+  );
   console.log('| figure | value |\n|---|---|');
   const row = (k: string, v: unknown) => console.log(`| ${k} | ${v ?? '–'} |`);
-  row('answered turns (load / baseline)', `${figures.answered_turns} / ${turns.filter((t) => t.room === baseRoom && t.status === 'completed').length}`);
+  row(
+    'answered turns (load / baseline)',
+    `${figures.answered_turns} / ${turns.filter((t) => t.room === baseRoom && t.status === 'completed').length}`,
+  );
   row('errors', figures.errors);
   row('turn latency p50, load vs 1 room', `${figures.turn_p50_ms} ms vs ${figures.turn_p50_ms_1room} ms`);
-  row('system-added latency p50 (turn − model), load vs 1 room', `${figures.system_added_p50_ms} ms vs ${figures.system_added_p50_ms_1room} ms`);
-  row('pacer lateness p99.9 (worst job / median job)', `${figures.pacer_p999_ms} / ${figures.pacer_p999_ms_median_job} ms; underruns ${figures.pacer_underruns}`);
-  row('holes in the agent audio as heard, per minute of sound: load vs 1 room', `${figures.heard_gaps_per_min ?? '–'} vs ${figures.heard_gaps_per_min_1room ?? '–'}`);
+  row(
+    'system-added latency p50 (turn − model), load vs 1 room',
+    `${figures.system_added_p50_ms} ms vs ${figures.system_added_p50_ms_1room} ms`,
+  );
+  row(
+    'pacer lateness p99.9 (worst job / median job)',
+    `${figures.pacer_p999_ms} / ${figures.pacer_p999_ms_median_job} ms; underruns ${figures.pacer_underruns}`,
+  );
+  row(
+    'holes in the agent audio as heard, per minute of sound: load vs 1 room',
+    `${figures.heard_gaps_per_min ?? '–'} vs ${figures.heard_gaps_per_min_1room ?? '–'}`,
+  );
   row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
   row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
   row('job CPU (median, % of a core)', `${figures.cpu_pct_per_job} %`);
   row('machine CPU during the load phase', `${machineCpuPct} %`);
-  for (const [k, v] of Object.entries(coldWarm)) row(`${k}: dispatch → agent joined / → first answer`, `${v.join_ms} ms / ${v.first_answer_ms ?? '–'} ms`);
+  for (const [k, v] of Object.entries(coldWarm))
+    row(`${k}: dispatch → agent joined / → first answer`, `${v.join_ms} ms / ${v.first_answer_ms ?? '–'} ms`);
   row('job summaries received', `${loadCalls.length} of ${rooms}`);
-  row('sampled each second: job CPU p50 (median job) / RSS max (median job)', `${sampled('cpu_pct_p50') ?? '–'} % / ${sampled('rss_mb_max') ?? '–'} MB`);
-  row('CPU by process role during the load phase (% of one core)', Object.entries(byRole).map(([k, v]) => `${k} ${v}`).join(', '));
+  row(
+    'sampled each second: job CPU p50 (median job) / RSS max (median job)',
+    `${sampled('cpu_pct_p50') ?? '–'} % / ${sampled('rss_mb_max') ?? '–'} MB`,
+  );
+  row(
+    'CPU by process role during the load phase (% of one core)',
+    Object.entries(byRole)
+      .map(([k, v]) => `${k} ${v}`)
+      .join(', '),
+  );
   row('dispatches made again (not taken in 10 s)', redispatches);
   if (jobProcesses.length) {
     console.log('\nJob processes, sampled once a second while they served their call:');
-    console.log('| room | pid | s | CPU p50 / p90 / max % | RSS start / max / end MB | top threads (% of a core) |\n|---|---|---|---|---|---|');
+    console.log(
+      '| room | pid | s | CPU p50 / p90 / max % | RSS start / max / end MB | top threads (% of a core) |\n|---|---|---|---|---|---|',
+    );
     for (const j of jobProcesses) {
-      const top = Object.entries(j.threads).slice(0, 4).map(([k, v]) => `${k} ${v}`).join(', ');
-      console.log(`| ${j.room} | ${j.pid} | ${j.seconds} | ${j.cpu_pct_p50} / ${j.cpu_pct_p90} / ${j.cpu_pct_max} | ${j.rss_mb_start} / ${j.rss_mb_max} / ${j.rss_mb_end} | ${top} |`);
+      const top = Object.entries(j.threads)
+        .slice(0, 4)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(', ');
+      console.log(
+        `| ${j.room} | ${j.pid} | ${j.seconds} | ${j.cpu_pct_p50} / ${j.cpu_pct_p90} / ${j.cpu_pct_max} | ${j.rss_mb_start} / ${j.rss_mb_max} / ${j.rss_mb_end} | ${top} |`,
+      );
     }
   }
   if (figures.error_list.length) console.log(`\nerrors:\n  ${figures.error_list.join('\n  ')}`);

@@ -15,7 +15,9 @@ describe('statFields', () => {
 
 describe('roleOf', () => {
   it('tells the stack’s processes apart by their command line', () => {
-    expect(roleOf('/usr/bin/node --import tsx /w/node_modules/@livekit/agents/dist/ipc/job_proc_lazy_main.js /w/agent/main.ts', 9, 1)).toBe('job');
+    expect(roleOf('/usr/bin/node --import tsx /w/node_modules/@livekit/agents/dist/ipc/job_proc_lazy_main.js /w/agent/main.ts', 9, 1)).toBe(
+      'job',
+    );
     expect(roleOf('/usr/bin/node /w/dist/agent/main.js start', 9, 1)).toBe('worker');
     expect(roleOf('/usr/bin/node --import tsx /w/agent/main.ts start', 9, 1)).toBe('worker');
     expect(roleOf('livekit-server --config livekit.yaml', 9, 1)).toBe('livekit-server');

@@ -30,7 +30,10 @@ export function roleOf(cmdline: string, pid: number, rootPid: number): ProcessRo
 
 /** Fields of /proc/<pid>/stat after the command name (which may hold spaces and parentheses). */
 export function statFields(stat: string): string[] {
-  return stat.slice(stat.lastIndexOf(')') + 2).trim().split(' ');
+  return stat
+    .slice(stat.lastIndexOf(')') + 2)
+    .trim()
+    .split(' ');
 }
 
 /** utime + stime (fields 14 and 15 of stat; 11 and 12 after the name). */
@@ -90,7 +93,10 @@ export class ProcessSampler {
   #timer: NodeJS.Timeout | null = null;
   #busy = false;
 
-  constructor(rootPid = process.pid, readonly intervalMs = 1000) {
+  constructor(
+    rootPid = process.pid,
+    readonly intervalMs = 1000,
+  ) {
     this.#rootPid = rootPid;
   }
 
@@ -133,7 +139,7 @@ export class ProcessSampler {
     if (!prev) return;
     const seconds = (at - prev.at) / 1000;
     if (seconds <= 0) return;
-    const pct = (ticks: number) => Math.round(((ticks / TICKS_PER_S) / seconds) * 1000) / 10;
+    const pct = (ticks: number) => Math.round((ticks / TICKS_PER_S / seconds) * 1000) / 10;
     const threads: Record<string, number> = {};
     for (const [name, t] of reading.threads) {
       const d = t - (prev.reading.threads.get(name) ?? 0);

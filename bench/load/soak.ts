@@ -96,7 +96,8 @@ try {
   const last = rssSamples.at(-1);
   const workerGrowth = first && last && last.at > first.at ? ((last.mb - first.mb) / (last.at - first.at)) * 60_000 : null;
   const r1 = (x: number | null | undefined) => (x === null || x === undefined ? null : Math.round(x * 10) / 10);
-  const errors = failures.length + (all.length - calls.length) + calls.filter((c) => c.contextUnwritten > 0).length + (stored === calls.length ? 0 : 1);
+  const errors =
+    failures.length + (all.length - calls.length) + calls.filter((c) => c.contextUnwritten > 0).length + (stored === calls.length ? 0 : 1);
   const out = {
     rooms,
     minutes,
@@ -121,10 +122,16 @@ try {
   console.log(`\nSoak: ${rooms} callers × ${minutes} min, calls of ${callS} s`);
   console.log('| figure | value |\n|---|---|');
   console.log(`| calls made / job summaries | ${out.calls} / ${out.job_summaries} |`);
-  console.log(`| job RSS growth over the whole call, start → end, MB/min (median / max) | ${out.job_rss_growth_mb_per_min_median} / ${out.job_rss_growth_mb_per_min_max} |`);
-  console.log(`| job RSS trend after the first 30 s of each call, MB/min (median / max) | ${out.job_rss_slope_mb_per_min_after_30s_median ?? '–'} / ${out.job_rss_slope_mb_per_min_after_30s_max ?? '–'} |`);
+  console.log(
+    `| job RSS growth over the whole call, start → end, MB/min (median / max) | ${out.job_rss_growth_mb_per_min_median} / ${out.job_rss_growth_mb_per_min_max} |`,
+  );
+  console.log(
+    `| job RSS trend after the first 30 s of each call, MB/min (median / max) | ${out.job_rss_slope_mb_per_min_after_30s_median ?? '–'} / ${out.job_rss_slope_mb_per_min_after_30s_max ?? '–'} |`,
+  );
   console.log(`| job open-handle growth (max) | ${out.job_handle_growth_max} |`);
-  console.log(`| worker RSS start → end | ${out.worker_rss_mb_start} → ${out.worker_rss_mb_end} MB (${out.worker_rss_growth_mb_per_min} MB/min) |`);
+  console.log(
+    `| worker RSS start → end | ${out.worker_rss_mb_start} → ${out.worker_rss_mb_end} MB (${out.worker_rss_growth_mb_per_min} MB/min) |`,
+  );
   console.log(`| context sessions sent / stored | ${out.context_sessions_sent} / ${out.context_sessions_stored} |`);
   console.log(`| dispatches made again (not taken in 10 s) | ${redispatches} |`);
   if (failures.length) console.log(`\nfailures:\n  ${failures.join('\n  ')}`);

@@ -21,10 +21,18 @@ export interface Target {
 export async function loadTarget(o: { url?: string; modelMedianMs: number }): Promise<Target> {
   if (o.url) {
     const { LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret, REDIS_URL: redisUrl } = process.env;
-    if (!apiKey || !apiSecret || !redisUrl) throw new Error('--url needs LIVEKIT_API_KEY, LIVEKIT_API_SECRET and REDIS_URL (the workers’ Redis)');
+    if (!apiKey || !apiSecret || !redisUrl)
+      throw new Error('--url needs LIVEKIT_API_KEY, LIVEKIT_API_SECRET and REDIS_URL (the workers’ Redis)');
     const http = o.url.replace(/^ws/, 'http');
     return {
-      target: { url: o.url, apiKey, apiSecret, redisUrl, dispatch: new AgentDispatchClient(http, apiKey, apiSecret), rooms: new RoomServiceClient(http, apiKey, apiSecret) },
+      target: {
+        url: o.url,
+        apiKey,
+        apiSecret,
+        redisUrl,
+        dispatch: new AgentDispatchClient(http, apiKey, apiSecret),
+        rooms: new RoomServiceClient(http, apiKey, apiSecret),
+      },
       startWorker: () => Promise.reject(new Error('the deployment’s workers are not ours to start')),
       local: false,
       stop: async () => {},
@@ -39,7 +47,8 @@ export async function loadTarget(o: { url?: string; modelMedianMs: number }): Pr
   peer.setScript({ modelLatencyMs: { kind: 'lognormal', medianMs: o.modelMedianMs, sigma: 0.45 }, seed: 11 });
   return {
     target: stack,
-    startWorker: (env, name) => startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0', ...env }, name),
+    startWorker: (env, name) =>
+      startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0', ...env }, name),
     local: true,
     stop: async () => {
       await peer.close();

@@ -95,7 +95,16 @@ async function runInRoom(target: RoomTarget, variant: Variant, sessions: number)
     perProcess,
     seedBase: 1000 * sessions,
   });
-  return { ...analyse(run.logs), gap_ms: run.gaps.gap_ms, gaps: run.gaps.gaps, loop_p99_ms: run.loop_p99_ms, cpu_pct: run.cpu_pct, processes: run.processes, idle_cpu_pct: run.idle_cpu_pct, machine_cpu_pct: run.machine_cpu_pct };
+  return {
+    ...analyse(run.logs),
+    gap_ms: run.gaps.gap_ms,
+    gaps: run.gaps.gaps,
+    loop_p99_ms: run.loop_p99_ms,
+    cpu_pct: run.cpu_pct,
+    processes: run.processes,
+    idle_cpu_pct: run.idle_cpu_pct,
+    machine_cpu_pct: run.machine_cpu_pct,
+  };
 }
 
 const runOnce = (variant: Variant, sessions: number) => (stack ? runInRoom(stack, variant, sessions) : runInProcess(variant, sessions));
@@ -103,14 +112,37 @@ const runOnce = (variant: Variant, sessions: number) => (stack ? runInRoom(stack
 /** A run that could not be made (in --room: sessions that could not all connect) is a row too. */
 type Outcome = Row | { error: string };
 const results: Record<Variant, Record<string, Outcome>> = { pacer: {}, backpressure: {}, naive: {} };
-const cols = ['variant', 'sessions', 'p50_ms', 'p99_ms', 'p999_ms', 'max_ms', 'underruns', 'frames', 'sink_p50_ms', 'sink_max_ms', 'loop_p99_ms', 'cpu_pct', 'late>1ms', 'in_gc', ...(viaRoom ? ['idle_cpu', 'machine_cpu', 'gaps', 'gap_ms', 'processes'] : [])];
+const cols = [
+  'variant',
+  'sessions',
+  'p50_ms',
+  'p99_ms',
+  'p999_ms',
+  'max_ms',
+  'underruns',
+  'frames',
+  'sink_p50_ms',
+  'sink_max_ms',
+  'loop_p99_ms',
+  'cpu_pct',
+  'late>1ms',
+  'in_gc',
+  ...(viaRoom ? ['idle_cpu', 'machine_cpu', 'gaps', 'gap_ms', 'processes'] : []),
+];
 const line = (cells: (string | number)[]) => cells.map((c, i) => String(c).padStart(i === 0 ? 12 : 10)).join(' ');
-console.log(`pacer bench: ${minSeconds} s per run at least (longer with few sessions, for ≥ ${minFrames} frames), real AudioSources ${viaRoom ? `published through a real room, ${perProcess} sessions per process, each group heard by a receiving participant in its own process` : 'without a room, all sessions in this process'}; deviation = |hand-off − fitted 20 ms grid|`);
-if (viaRoom) console.log('idle_cpu / cpu_pct: CPU of the publishing processes (% of one core) with the tracks published and idle, and while pacing; machine_cpu: all cores (100 = saturated)');
+console.log(
+  `pacer bench: ${minSeconds} s per run at least (longer with few sessions, for ≥ ${minFrames} frames), real AudioSources ${viaRoom ? `published through a real room, ${perProcess} sessions per process, each group heard by a receiving participant in its own process` : 'without a room, all sessions in this process'}; deviation = |hand-off − fitted 20 ms grid|`,
+);
+if (viaRoom)
+  console.log(
+    'idle_cpu / cpu_pct: CPU of the publishing processes (% of one core) with the tracks published and idle, and while pacing; machine_cpu: all cores (100 = saturated)',
+  );
 console.log(line(cols));
 // what the machine gives a bare timer, for as long as the 1-session run lasts: the floor under every row
 const floor = await timerFloor(secondsFor(1));
-console.log(`${line(['timer', 1, floor.p50_ms, floor.p99_ms, floor.p999_ms, floor.max_ms, '-', floor.frames])}  (a bare 20 ms timer loop in this process: the machine's own wake-up jitter)`);
+console.log(
+  `${line(['timer', 1, floor.p50_ms, floor.p99_ms, floor.p999_ms, floor.max_ms, '-', floor.frames])}  (a bare 20 ms timer loop in this process: the machine's own wake-up jitter)`,
+);
 for (const variant of variants) {
   for (const n of sessionCounts) {
     const row: Outcome = await runOnce(variant, n).catch((e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }));
@@ -119,7 +151,25 @@ for (const variant of variants) {
       console.log(`${line([variant, n])}  could not run: ${row.error}`);
       continue;
     }
-    console.log(line([variant, n, row.p50_ms, row.p99_ms, row.p999_ms, row.max_ms, row.underruns, row.frames, row.sink_p50_ms, row.sink_max_ms, row.loop_p99_ms, row.cpu_pct, row.late_frames, row.late_in_gc, ...(viaRoom ? [row.idle_cpu_pct ?? 0, row.machine_cpu_pct ?? 0, row.gaps ?? 0, row.gap_ms ?? 0, row.processes ?? 0] : [])]));
+    console.log(
+      line([
+        variant,
+        n,
+        row.p50_ms,
+        row.p99_ms,
+        row.p999_ms,
+        row.max_ms,
+        row.underruns,
+        row.frames,
+        row.sink_p50_ms,
+        row.sink_max_ms,
+        row.loop_p99_ms,
+        row.cpu_pct,
+        row.late_frames,
+        row.late_in_gc,
+        ...(viaRoom ? [row.idle_cpu_pct ?? 0, row.machine_cpu_pct ?? 0, row.gaps ?? 0, row.gap_ms ?? 0, row.processes ?? 0] : []),
+      ]),
+    );
   }
 }
 const pick = (r: Record<string, Outcome>) =>
@@ -128,9 +178,31 @@ const pick = (r: Record<string, Outcome>) =>
       k,
       'error' in f
         ? { error: f.error }
-        : { p50_ms: f.p50_ms, p99_ms: f.p99_ms, p999_ms: f.p999_ms, underruns: f.underruns, frames: f.frames, max_ms: f.max_ms, sink_p50_ms: f.sink_p50_ms, sink_max_ms: f.sink_max_ms, ...(f.pacer_underruns !== undefined ? { pacer_underruns: f.pacer_underruns } : {}), ...(f.gaps !== undefined ? { gaps: f.gaps, gap_ms: f.gap_ms, cpu_pct: f.cpu_pct, idle_cpu_pct: f.idle_cpu_pct, machine_cpu_pct: f.machine_cpu_pct } : {}), late_frames: f.late_frames, late_in_gc: f.late_in_gc },
+        : {
+            p50_ms: f.p50_ms,
+            p99_ms: f.p99_ms,
+            p999_ms: f.p999_ms,
+            underruns: f.underruns,
+            frames: f.frames,
+            max_ms: f.max_ms,
+            sink_p50_ms: f.sink_p50_ms,
+            sink_max_ms: f.sink_max_ms,
+            ...(f.pacer_underruns !== undefined ? { pacer_underruns: f.pacer_underruns } : {}),
+            ...(f.gaps !== undefined
+              ? { gaps: f.gaps, gap_ms: f.gap_ms, cpu_pct: f.cpu_pct, idle_cpu_pct: f.idle_cpu_pct, machine_cpu_pct: f.machine_cpu_pct }
+              : {}),
+            late_frames: f.late_frames,
+            late_in_gc: f.late_in_gc,
+          },
     ]),
   );
 await stack?.stop();
-console.log(JSON.stringify({ sessions: pick(results.pacer), naive: pick(results.naive), backpressure: pick(results.backpressure), timer_floor: floor }));
+console.log(
+  JSON.stringify({
+    sessions: pick(results.pacer),
+    naive: pick(results.naive),
+    backpressure: pick(results.backpressure),
+    timer_floor: floor,
+  }),
+);
 process.exit(0);

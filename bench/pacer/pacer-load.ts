@@ -349,5 +349,11 @@ export async function timerFloor(seconds: number): Promise<Pick<Figures, 'p50_ms
   });
   const mid = quantile(Float64Array.from(at).sort(), 0.5);
   const d = Float64Array.from(at, (x) => Math.abs(x - mid)).sort();
-  return { p50_ms: r3(quantile(d, 0.5)), p99_ms: r3(quantile(d, 0.99)), p999_ms: r3(quantile(d, 0.999)), max_ms: r3(d[d.length - 1] ?? 0), frames: d.length };
+  return {
+    p50_ms: r3(quantile(d, 0.5)),
+    p99_ms: r3(quantile(d, 0.99)),
+    p999_ms: r3(quantile(d, 0.999)),
+    max_ms: r3(d[d.length - 1] ?? 0),
+    frames: d.length,
+  };
 }

@@ -18,15 +18,26 @@ async function sequential(queueMs: number, frames: number): Promise<void> {
     done.push(now() - t0);
   }
   const gaps = done.slice(1).map((d, i) => d - done[i]!);
-  console.log(`queue ${queueMs} ms, ${frames} sequential frames: first resolutions`, done.slice(0, 8).map((d) => d.toFixed(1)).join(' '),
-    `| total ${(now() - t0).toFixed(1)} ms (real time of audio ${frames * 20}) | gap min/max ${Math.min(...gaps.slice(8)).toFixed(2)}/${Math.max(...gaps.slice(8)).toFixed(2)}`);
+  console.log(
+    `queue ${queueMs} ms, ${frames} sequential frames: first resolutions`,
+    done
+      .slice(0, 8)
+      .map((d) => d.toFixed(1))
+      .join(' '),
+    `| total ${(now() - t0).toFixed(1)} ms (real time of audio ${frames * 20}) | gap min/max ${Math.min(...gaps.slice(8)).toFixed(2)}/${Math.max(...gaps.slice(8)).toFixed(2)}`,
+  );
   await src.close();
 }
 
 async function concurrent(queueMs: number): Promise<void> {
   const src = new AudioSource(RATE, 1, queueMs);
-  const res = await Promise.allSettled(Array.from({ length: 10 }, () => src.captureFrame(new AudioFrame(new Int16Array(SPF), RATE, 1, SPF))));
-  console.log(`queue ${queueMs} ms, 10 concurrent captures:`, res.map((r) => (r.status === 'fulfilled' ? 'ok' : `ERR(${String((r as PromiseRejectedResult).reason?.message)})`)).join(' '));
+  const res = await Promise.allSettled(
+    Array.from({ length: 10 }, () => src.captureFrame(new AudioFrame(new Int16Array(SPF), RATE, 1, SPF))),
+  );
+  console.log(
+    `queue ${queueMs} ms, 10 concurrent captures:`,
+    res.map((r) => (r.status === 'fulfilled' ? 'ok' : `ERR(${String((r as PromiseRejectedResult).reason?.message)})`)).join(' '),
+  );
   await src.close();
 }
 

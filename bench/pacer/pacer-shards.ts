@@ -29,7 +29,10 @@ interface Shard {
 }
 
 function start(spec: ShardSpec): Shard {
-  const child = fork(SHARD_ENTRY, [JSON.stringify(spec)], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const child = fork(SHARD_ENTRY, [JSON.stringify(spec)], {
+    execArgv: ['--import', 'tsx'],
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
   const shard: Shard = { child, inbox: [], wake: () => {} };
   child.on('message', (m: { type: string }) => {
     shard.inbox.push(m);
@@ -49,7 +52,8 @@ async function next<T>(s: Shard, type: string, timeoutMs: number, what: string):
       if (m!.type === 'error') throw new Error(`${what}: ${(m as unknown as { message: string }).message}`);
       return m as T;
     }
-    if (s.child.exitCode !== null || s.child.signalCode !== null) throw new Error(`${what} exited (${s.child.exitCode ?? s.child.signalCode}) before '${type}'`);
+    if (s.child.exitCode !== null || s.child.signalCode !== null)
+      throw new Error(`${what} exited (${s.child.exitCode ?? s.child.signalCode}) before '${type}'`);
     const left = deadline - Date.now();
     if (left <= 0) throw new Error(`${what}: no '${type}' within ${timeoutMs} ms`);
     await new Promise<void>((r) => {
@@ -103,7 +107,9 @@ export async function runThroughRoom(
     }
     const machine = cpuBusyMeter();
     for (const p of publishers) p.child.send({ type: 'go' });
-    const results = await Promise.all(publishers.map((p, g) => next<PublishResult>(p, 'result', (o.seconds + 60) * 1000, `publisher ${g}`)));
+    const results = await Promise.all(
+      publishers.map((p, g) => next<PublishResult>(p, 'result', (o.seconds + 60) * 1000, `publisher ${g}`)),
+    );
     const machineCpu = machine();
     for (const l of listeners) l.child.send({ type: 'stop' });
     const heard = await Promise.all(listeners.map((l, g) => next<ListenResult>(l, 'result', 30_000, `listener ${g}`)));

@@ -26,7 +26,15 @@ import { DEFAULT_GATE_CONFIG, SpeechGate } from '../../agent/vad/gate.js';
 import { DEFAULT_NOISE_FLOOR_RMS, withNoiseFloor } from '../../agent/vad/noise-floor.js';
 import type { FrameDetector, GateConfig } from '../../agent/vad/types.js';
 import { PROJECT_ROOT } from '../../agent/vad/model-path.js';
-import { endsIntoPadding, frameScores, labelledFiles, prematureEnds, tenCentreHops, type LabelledFile, type Segment } from '../../test/support/vad-labels.js';
+import {
+  endsIntoPadding,
+  frameScores,
+  labelledFiles,
+  prematureEnds,
+  tenCentreHops,
+  type LabelledFile,
+  type Segment,
+} from '../../test/support/vad-labels.js';
 
 const RATE = 16_000;
 const HOP = 160;
@@ -73,11 +81,29 @@ interface Figures {
   eos_median_ms_ten_no_level_check: number;
   premature_ten_no_level_check: number;
   /** EOS medians apart for files whose last speech runs into the file's end (a hard stop) and the rest. */
-  eos_by_ending: Record<'hard_stop' | 'natural', { files: number; eos_median_ms: number; eos_median_ms_no_level_check: number; eos_median_ms_silero: number }>;
+  eos_by_ending: Record<
+    'hard_stop' | 'natural',
+    { files: number; eos_median_ms: number; eos_median_ms_no_level_check: number; eos_median_ms_silero: number }
+  >;
   hangover_ms: number;
   files: number;
-  sweep: { hangover_ms: number; eos_median_ms: number; eos_p90_ms: number; premature: number; eos_median_ms_no_level_check: number; premature_no_level_check: number }[];
-  threshold_sweep: { threshold: number; precision: number; recall: number; f1: number; eos_median_ms: number; premature: number; missed_onsets: number }[];
+  sweep: {
+    hangover_ms: number;
+    eos_median_ms: number;
+    eos_p90_ms: number;
+    premature: number;
+    eos_median_ms_no_level_check: number;
+    premature_no_level_check: number;
+  }[];
+  threshold_sweep: {
+    threshold: number;
+    precision: number;
+    recall: number;
+    f1: number;
+    eos_median_ms: number;
+    premature: number;
+    missed_onsets: number;
+  }[];
 }
 
 const quantile = (xs: number[], q: number) => {
@@ -188,8 +214,7 @@ function missedOnsets(runs: FileRun[], hangoverMs: number, gated: (r: FileRun) =
   let missed = 0;
   for (const r of runs) {
     const { starts, ends } = gated(r);
-    const speaking = (from: number, to: number) =>
-      starts.some((s, i) => s <= to && (ends[i] ?? Infinity) >= from);
+    const speaking = (from: number, to: number) => starts.some((s, i) => s <= to && (ends[i] ?? Infinity) >= from);
     for (const u of utterances(r.file.segments, hangoverMs)) if (!speaking(u.start, u.end)) missed++;
   }
   return missed;
@@ -223,14 +248,14 @@ async function evaluate(files: LabelledFile[], det: TenVadDetector, model: BaseV
   // (each decision on the frame where it becomes available) are printed beside them.
   const tenScores = scores(runs, (r, f) => r.ten.flag[f + TEN_CENTRE_HOPS] === 1);
   const sileroScores = scores(runs, (r, f) => {
-    const k = Math.floor(((f * FRAME_MS + FRAME_MS / 2) / 1000) * RATE / r.silero.window);
+    const k = Math.floor((((f * FRAME_MS + FRAME_MS / 2) / 1000) * RATE) / r.silero.window);
     return (r.silero.p[k] ?? 0) >= 0.5; // Silero's default activation threshold
   });
   const tenCausal = scores(runs, (r, f) => r.ten.flag[f] === 1);
   const tenRaw = scores(runs, (r, f) => r.tenRaw.flag[f + TEN_CENTRE_HOPS] === 1);
   const sileroCausal = scores(runs, (r, f) => {
     // the newest window that had ended when frame f ended
-    const k = Math.floor((((f + 1) * FRAME_MS) / 1000) * RATE / r.silero.window) - 1;
+    const k = Math.floor(((((f + 1) * FRAME_MS) / 1000) * RATE) / r.silero.window) - 1;
     return (r.silero.p[k] ?? 0) >= 0.5;
   });
   const hangover = DEFAULT_GATE_CONFIG.hangoverMs;
@@ -329,7 +354,10 @@ async function levelSweep(files: LabelledFile[], det: TenVadDetector) {
   for (const db of LEVELS_DB) {
     const g = 10 ** (db / 20);
     const quiet = files.map((f) => ({ ...f, samples: f.samples.map((v) => Math.round(v * g)) }));
-    const bands = { wideband: quiet, telephone: quiet.map((f) => ({ ...f, samples: telephoneBand(f.samples).subarray(0, f.samples.length) })) };
+    const bands = {
+      wideband: quiet,
+      telephone: quiet.map((f) => ({ ...f, samples: telephoneBand(f.samples).subarray(0, f.samples.length) })),
+    };
     for (const [band, fs] of Object.entries(bands)) {
       rows.push({ level_db: db, band, f1: await f1(withNoiseFloor(det, DEFAULT_NOISE_FLOOR_RMS), fs), f1_no_floor: await f1(det, fs) });
     }
@@ -368,19 +396,55 @@ function print(title: string, f: Figures): void {
       premature: f.premature_silero,
     },
   });
-  console.log(`F1: each decision scored at the centre of the audio it analysed (TEN VAD: ${WINDOW_SIZE / 16} ms window ending at the hop; Silero: its ${Math.round((512 / RATE) * 1000)} ms window); F1 causal: on the frame where it becomes available`);
+  console.log(
+    `F1: each decision scored at the centre of the audio it analysed (TEN VAD: ${WINDOW_SIZE / 16} ms window ending at the hop; Silero: its ${Math.round((512 / RATE) * 1000)} ms window); F1 causal: on the frame where it becomes available`,
+  );
   console.log(`real-time factor of our detector: ${f.rtf}`);
   console.log(`end-of-speech median by how the last speech ends (hangover ${f.hangover_ms} ms):`);
-  console.table(Object.fromEntries(Object.entries(f.eos_by_ending).map(([k, e]) => [k === 'hard_stop' ? 'hard stop into silence' : 'natural ending', {
-    files: e.files, 'TEN VAD + gate': e.eos_median_ms, 'no level check': e.eos_median_ms_no_level_check, Silero: e.eos_median_ms_silero,
-  }])));
+  console.table(
+    Object.fromEntries(
+      Object.entries(f.eos_by_ending).map(([k, e]) => [
+        k === 'hard_stop' ? 'hard stop into silence' : 'natural ending',
+        {
+          files: e.files,
+          'TEN VAD + gate': e.eos_median_ms,
+          'no level check': e.eos_median_ms_no_level_check,
+          Silero: e.eos_median_ms_silero,
+        },
+      ]),
+    ),
+  );
   console.log('hangover sweep (our gate; and without its level check):');
-  console.table(Object.fromEntries(f.sweep.map((s) => [`${s.hangover_ms} ms`, {
-    'EOS median ms': s.eos_median_ms, 'EOS p90 ms': s.eos_p90_ms, premature: s.premature,
-    'no check: EOS median': s.eos_median_ms_no_level_check, 'no check: premature': s.premature_no_level_check,
-  }])));
+  console.table(
+    Object.fromEntries(
+      f.sweep.map((s) => [
+        `${s.hangover_ms} ms`,
+        {
+          'EOS median ms': s.eos_median_ms,
+          'EOS p90 ms': s.eos_p90_ms,
+          premature: s.premature,
+          'no check: EOS median': s.eos_median_ms_no_level_check,
+          'no check: premature': s.premature_no_level_check,
+        },
+      ]),
+    ),
+  );
   console.log(`threshold sweep (our gate at ${f.hangover_ms} ms hangover; missed = labelled utterances the gate never opened for):`);
-  console.table(Object.fromEntries(f.threshold_sweep.map((t) => [String(t.threshold), { precision: t.precision, recall: t.recall, F1: t.f1, 'EOS median ms': t.eos_median_ms, premature: t.premature, missed: t.missed_onsets }])));
+  console.table(
+    Object.fromEntries(
+      f.threshold_sweep.map((t) => [
+        String(t.threshold),
+        {
+          precision: t.precision,
+          recall: t.recall,
+          F1: t.f1,
+          'EOS median ms': t.eos_median_ms,
+          premature: t.premature,
+          missed: t.missed_onsets,
+        },
+      ]),
+    ),
+  );
   const atParity = f.sweep.find((s) => s.premature <= f.premature_silero);
   const goals = {
     'RTF ≤ 0.008': f.rtf <= 0.008,
@@ -414,13 +478,26 @@ ${SWEEP.map((h) => `<text x="${x(h)}" y="${H - pad + 16}" text-anchor="middle">$
 <text x="${W / 2}" y="${H - 12}" text-anchor="middle">hangover (ms)</text>
 <text x="12" y="${pad - 10}" fill="#1f77b4">EOS median (ms), max ${Math.round(maxEos)}</text>
 <text x="${W - 12}" y="${pad - 10}" fill="#d62728" text-anchor="end">premature ends, max ${Math.round(maxPre)}</text>
-${line(f.sweep.map((s) => [x(s.hangover_ms), yE(s.eos_median_ms)]), '#1f77b4')}
-${line(f.sweep.map((s) => [x(s.hangover_ms), yP(s.premature)]), '#d62728')}
+${line(
+  f.sweep.map((s) => [x(s.hangover_ms), yE(s.eos_median_ms)]),
+  '#1f77b4',
+)}
+${line(
+  f.sweep.map((s) => [x(s.hangover_ms), yP(s.premature)]),
+  '#d62728',
+)}
 <line x1="${pad}" x2="${W - pad}" y1="${yE(f.eos_median_ms_silero)}" y2="${yE(f.eos_median_ms_silero)}" stroke="#1f77b4" stroke-dasharray="5,4"/>
 <text x="${W - pad - 4}" y="${yE(f.eos_median_ms_silero) - 4}" text-anchor="end" fill="#1f77b4">Silero EOS median ${f.eos_median_ms_silero} ms</text>
 <line x1="${pad}" x2="${W - pad}" y1="${yP(f.premature_silero)}" y2="${yP(f.premature_silero)}" stroke="#d62728" stroke-dasharray="5,4"/>
 <text x="${pad + 4}" y="${yP(f.premature_silero) - 4}" fill="#d62728">Silero premature ${f.premature_silero}</text>
-${tel ? `${line(tel.sweep.map((s) => [x(s.hangover_ms), yE(s.eos_median_ms)]), '#9ecae1')}<text x="${pad + 4}" y="${pad + 14}" fill="#6baed6">light blue: telephone (G.711) EOS median</text>` : ''}
+${
+  tel
+    ? `${line(
+        tel.sweep.map((s) => [x(s.hangover_ms), yE(s.eos_median_ms)]),
+        '#9ecae1',
+      )}<text x="${pad + 4}" y="${pad + 14}" fill="#6baed6">light blue: telephone (G.711) EOS median</text>`
+    : ''
+}
 </svg>`;
 }
 

@@ -44,7 +44,18 @@ describe('loadFigures', () => {
       ],
       baselineHeard: { gaps: 1, gap_ms: 20, received_ms: 30_000 },
       turns: [turn('a', 1, 500), turn('a', 2, 700), turn('b', 1, 600), turn('b', 2, 9000, 'cancelled')],
-      calls: [summary('a', { maxRssMb: 170, cpuPct: 10, pacer: { framesOut: 1, underruns: 0, sinkErrors: 0, cadenceP999Ms: 1.5, cadenceMaxMs: 2 } }), summary('b', { maxRssMb: 190, cpuPct: 14, pacer: { framesOut: 1, underruns: 2, sinkErrors: 0, cadenceP999Ms: 4.5, cadenceMaxMs: 6 } })],
+      calls: [
+        summary('a', {
+          maxRssMb: 170,
+          cpuPct: 10,
+          pacer: { framesOut: 1, underruns: 0, sinkErrors: 0, cadenceP999Ms: 1.5, cadenceMaxMs: 2 },
+        }),
+        summary('b', {
+          maxRssMb: 190,
+          cpuPct: 14,
+          pacer: { framesOut: 1, underruns: 2, sinkErrors: 0, cadenceP999Ms: 4.5, cadenceMaxMs: 6 },
+        }),
+      ],
       baselineTurns: [turn('base', 1, 450), turn('base', 2, 550)],
     });
     expect(f).toMatchObject({
@@ -72,7 +83,10 @@ describe('loadFigures', () => {
         { room: 'ok', agentJoined: true },
       ],
       turns: [turn('ok', 1, 500), turn('ok', 2, null, 'failed')],
-      calls: [summary('joined-but-silent'), summary('ok', { contextUnwritten: 1, pacer: { framesOut: 1, underruns: 0, sinkErrors: 3, cadenceP999Ms: 1, cadenceMaxMs: 1 } })],
+      calls: [
+        summary('joined-but-silent'),
+        summary('ok', { contextUnwritten: 1, pacer: { framesOut: 1, underruns: 0, sinkErrors: 3, cadenceP999Ms: 1, cadenceMaxMs: 1 } }),
+      ],
       baselineTurns: [],
     });
     expect(f.error_list).toEqual([

@@ -70,7 +70,11 @@ export function loadFigures(o: {
     if (c.pacer.sinkErrors > 0) errorList.push(`${c.room}: ${c.pacer.sinkErrors} pacer sink errors`);
     if (c.contextUnwritten > 0) errorList.push(`${c.room}: ${c.contextUnwritten} context updates not written`);
   }
-  const perceived = (ts: TurnRecord[]) => ts.filter((t) => t.status === 'completed').map(perceivedMs).filter((x): x is number => x !== null);
+  const perceived = (ts: TurnRecord[]) =>
+    ts
+      .filter((t) => t.status === 'completed')
+      .map(perceivedMs)
+      .filter((x): x is number => x !== null);
   const systemAdded = (ts: TurnRecord[]) => ts.map(figuresOf).flatMap((f) => ('systemAdded' in f ? [f.systemAdded] : []));
   const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
   return {
@@ -95,5 +99,9 @@ export function loadFigures(o: {
 }
 
 function sumGaps(gs: Gaps[]): Gaps {
-  return gs.reduce((a, g) => ({ gaps: a.gaps + g.gaps, gap_ms: a.gap_ms + g.gap_ms, received_ms: a.received_ms + g.received_ms }), { gaps: 0, gap_ms: 0, received_ms: 0 });
+  return gs.reduce((a, g) => ({ gaps: a.gaps + g.gaps, gap_ms: a.gap_ms + g.gap_ms, received_ms: a.received_ms + g.received_ms }), {
+    gaps: 0,
+    gap_ms: 0,
+    received_ms: 0,
+  });
 }

@@ -17,7 +17,7 @@ describe('jobProcessFigures', () => {
     const [j] = jobProcessFigures(s, [call('room-a', 10, 1500, 5000)]);
     expect(j).toMatchObject({ room: 'room-a', pid: 10, seconds: 4, cpu_pct_max: 30, rss_mb_start: 180, rss_mb_max: 210, rss_mb_end: 210 });
     expect(j!.cpu_pct_p50).toBe(13);
-    expect(j!.threads.node).toBeCloseTo((30 + 10 + 12 + 14) * 0.6 / 4, 1);
+    expect(j!.threads.node).toBeCloseTo(((30 + 10 + 12 + 14) * 0.6) / 4, 1);
   });
 
   it('skips a call whose process was never sampled, and a non-job process with the same pid', () => {
@@ -46,7 +46,15 @@ describe('rssSlopeMbPerMin', () => {
   it('measures the trend after the warm-up only', () => {
     // 20 MB of warm-up in the first 30 s, then +1 MB every 10 s (6 MB/min) for 60 s
     const rss = Array.from({ length: 91 }, (_, i) => (i <= 30 ? 150 + (20 * i) / 30 : 170 + (i - 30) / 10));
-    const s = [series(7, 'job', rss.map(() => 10), rss, 0)];
+    const s = [
+      series(
+        7,
+        'job',
+        rss.map(() => 10),
+        rss,
+        0,
+      ),
+    ];
     expect(rssSlopeMbPerMin(s, call('r', 7, 0, 90_000))).toBeCloseTo(6, 5);
   });
 

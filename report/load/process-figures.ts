@@ -31,7 +31,8 @@ export function jobProcessFigures(series: ProcessSeries[], calls: CallSummary[])
     if (samples.length === 0) continue;
     const cpu = summarise(samples.map((x) => x.cpuPct));
     const threads: Record<string, number> = {};
-    for (const x of samples) for (const [name, pct] of Object.entries(x.threads)) threads[name] = (threads[name] ?? 0) + pct / samples.length;
+    for (const x of samples)
+      for (const [name, pct] of Object.entries(x.threads)) threads[name] = (threads[name] ?? 0) + pct / samples.length;
     out.push({
       room: c.room,
       pid: c.pid,
@@ -42,7 +43,11 @@ export function jobProcessFigures(series: ProcessSeries[], calls: CallSummary[])
       rss_mb_start: r1(samples[0]!.rssMb),
       rss_mb_max: r1(Math.max(...samples.map((x) => x.rssMb))),
       rss_mb_end: r1(samples.at(-1)!.rssMb),
-      threads: Object.fromEntries(Object.entries(threads).map(([k, v]): [string, number] => [k, r1(v) ?? 0]).sort((a, b) => b[1] - a[1])),
+      threads: Object.fromEntries(
+        Object.entries(threads)
+          .map(([k, v]): [string, number] => [k, r1(v) ?? 0])
+          .sort((a, b) => b[1] - a[1]),
+      ),
     });
   }
   return out;

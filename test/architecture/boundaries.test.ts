@@ -7,7 +7,10 @@ const ROOT = new URL('../../', import.meta.url);
 
 /** Every TypeScript file git knows of (tracked, or new and not ignored), with its text. */
 function tree(): Map<string, string> {
-  const list = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.mts'], { cwd: ROOT, encoding: 'utf8' });
+  const list = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '*.ts', '*.mts'], {
+    cwd: ROOT,
+    encoding: 'utf8',
+  });
   const files = new Map<string, string>();
   for (const f of list.split('\n').filter(Boolean)) {
     try {
@@ -69,7 +72,10 @@ describe('the boundary check itself', () => {
 
   it('lets a unit test beside a module use the stack and fixtures, but not a runner', () => {
     const files = new Map([
-      ['agent/context/store.test.ts', "import { startRedis } from '../../stack/redis.js';\nimport { x } from '../../test/support/fake-apis.js';"],
+      [
+        'agent/context/store.test.ts',
+        "import { startRedis } from '../../stack/redis.js';\nimport { x } from '../../test/support/fake-apis.js';",
+      ],
       ['agent/vad/gate.test.ts', "import { y } from '../../bench/vad/vad-bench.js';"],
     ]);
     expect(violations(files).map((v) => v.file)).toEqual(['agent/vad/gate.test.ts']);

@@ -12,7 +12,6 @@ import { ROOT } from '../../stack/test-stack.js';
 const OUT = join(ROOT, 'out', 'ab-ci');
 const TURNS = 10;
 
-
 describe('npm run ab', () => {
   it('measures every configuration and reports latency, statistics and bandwidth', async () => {
     const run = await runTs(['bench/ab/main.ts', '--turns', String(TURNS), '--out', OUT]);
@@ -53,7 +52,8 @@ describe('npm run ab', () => {
     // the phone leg is band-limited by G.711 at 8 kHz; the browser leg is not
     expect(r.bandwidth_99_hz_by_transport.sip).toBeLessThan(4000);
     expect(r.bandwidth_99_hz_by_transport.sip).toBeLessThan(r.bandwidth_99_hz_by_transport.webrtc);
-    for (const f of ['turns.jsonl', 'report.html', 'heard-webrtc-local.wav', 'heard-sip-server_vad.wav']) expect(existsSync(join(OUT, f)), f).toBe(true);
+    for (const f of ['turns.jsonl', 'report.html', 'heard-webrtc-local.wav', 'heard-sip-server_vad.wav'])
+      expect(existsSync(join(OUT, f)), f).toBe(true);
 
     // `npm run report` on the exported records gives the same figures
     const rep = await runTs(['report/main.ts', '--jsonl', join(OUT, 'turns.jsonl'), '--html', join(OUT, 'again.html'), '--json']);

@@ -24,10 +24,7 @@ const LONG_ANSWER =
 beforeAll(async () => {
   env = await startCallStack('hotpath');
   ({ peer, calls } = env);
-  [question, interruption] = await Promise.all([
-    speak('Tell me about the weather today'),
-    speak('Wait, stop, I have another question'),
-  ]);
+  [question, interruption] = await Promise.all([speak('Tell me about the weather today'), speak('Wait, stop, I have another question')]);
 });
 
 afterAll(async () => env?.stop());
@@ -95,7 +92,8 @@ describe('the hot path', () => {
   it('the Realtime socket drops mid-answer: the caller hears a short apology and the next turn is answered', async () => {
     peer.setScript({
       dropAfterDeltas: 3,
-      reply: (_n, instructions) => (instructions?.includes('dropped') ? 'Sorry, I lost you for a moment. Could you say that again?' : LONG_ANSWER),
+      reply: (_n, instructions) =>
+        instructions?.includes('dropped') ? 'Sorry, I lost you for a moment. Could you say that again?' : LONG_ANSWER,
       delivery: { speed: 1, minChunkMs: 60, maxChunkMs: 120 },
     });
     const { bot, room } = await calls.call();

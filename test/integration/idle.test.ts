@@ -13,7 +13,11 @@ beforeAll(async () => {
   env = await startCallStack('idle', { PARLEY_IDLE_NUDGE_MS: '1500', PARLEY_IDLE_GOODBYE_MS: '6000' });
   env.peer.setScript({
     reply: (_n, instructions) =>
-      instructions?.includes('goodbye') ? 'Thanks for calling, goodbye.' : instructions?.includes('still there') ? 'Are you still there?' : 'Hello.',
+      instructions?.includes('goodbye')
+        ? 'Thanks for calling, goodbye.'
+        : instructions?.includes('still there')
+          ? 'Are you still there?'
+          : 'Hello.',
   });
 });
 
@@ -29,11 +33,7 @@ describe('idle behaviour', () => {
     // one nudge only, before the goodbye
     expect(env.peer.responses().filter((r) => r.text.includes('still there'))).toHaveLength(1);
     // after the goodbye has played, the room is gone
-    await until(
-      'the room to be deleted',
-      async () => !(await env.stack.rooms.listRooms()).some((r) => r.name === room),
-      20_000,
-    );
+    await until('the room to be deleted', async () => !(await env.stack.rooms.listRooms()).some((r) => r.name === room), 20_000);
     await bot.leave();
   });
 });

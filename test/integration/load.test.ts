@@ -19,7 +19,13 @@ describe('load and soak runners', () => {
       expect(r[k], k).toBeGreaterThan(0);
     }
     // sampled while it ran: every job process found and tied to its room, the machine's CPU split by role
-    const jobs = r.per_job_sampled as { room: string; seconds: number; cpu_pct_p50: number; rss_mb_max: number; threads: Record<string, number> }[];
+    const jobs = r.per_job_sampled as {
+      room: string;
+      seconds: number;
+      cpu_pct_p50: number;
+      rss_mb_max: number;
+      threads: Record<string, number>;
+    }[];
     expect(jobs.map((j) => j.room).sort()).toEqual(Object.keys(r.per_room_answered as object).sort());
     for (const j of jobs) {
       expect(j.seconds).toBeGreaterThanOrEqual(20);

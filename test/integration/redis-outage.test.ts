@@ -38,7 +38,12 @@ afterAll(async () => {
 describe('Redis down mid-call', () => {
   it('the call goes on with in-memory context; what was written meanwhile reaches Redis when it is back', async () => {
     peer.setScript({
-      toolCalls: { 0: { name: 'route_to_thinker', arguments: JSON.stringify({ domain: 'knowledge', query: 'remember that my dog is called Biscuit' }) } },
+      toolCalls: {
+        0: {
+          name: 'route_to_thinker',
+          arguments: JSON.stringify({ domain: 'knowledge', query: 'remember that my dog is called Biscuit' }),
+        },
+      },
       reply: (_n, i) => (i?.includes('specialist answered') ? 'I will remember Biscuit.' : 'One moment.'),
     });
     peer.setChatScript({
@@ -51,11 +56,15 @@ describe('Redis down mid-call', () => {
 
     const asked = await bot.say(question);
     // the thinker ran, learnt a fact, and the answer was spoken, all without Redis
-    const spoken = await until('the answer without Redis', () => peer.responses().find((r) => r.text === 'I will remember Biscuit.' && r.status === 'completed'), 30_000);
+    const spoken = await until(
+      'the answer without Redis',
+      () => peer.responses().find((r) => r.text === 'I will remember Biscuit.' && r.status === 'completed'),
+      30_000,
+    );
     await until('the answer heard', () => bot.firstSoundAfter(Math.max(asked, spoken.createdAt), SPEECH_RMS), 10_000);
 
     // what the thinker learnt reached the Responder mid-call (session.update with new instructions)
-    await until('instructions refreshed with the caller\'s name', () =>
+    await until("instructions refreshed with the caller's name", () =>
       peer.clientEvents().find((e) => e.type === 'session.update' && JSON.stringify(e.payload).includes('Their name is Sam')),
     );
 
@@ -76,7 +85,11 @@ describe('Redis down mid-call', () => {
     expect(stored.preferences.name).toBe('Sam');
     expect(stored.signals.topics.knowledge).toBe(1);
     // the turn records made during the outage were queued too, not lost
-    const turns = await until('turn records after the outage', async () => (await r.xrange(TURN_STREAM, '-', '+')).filter(([, f]) => f[1]!.includes(room)), 20_000);
+    const turns = await until(
+      'turn records after the outage',
+      async () => (await r.xrange(TURN_STREAM, '-', '+')).filter(([, f]) => f[1]!.includes(room)),
+      20_000,
+    );
     expect(turns.length).toBeGreaterThanOrEqual(1);
     r.disconnect();
     await bot.leave();

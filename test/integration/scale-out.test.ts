@@ -31,7 +31,12 @@ beforeAll(async () => {
   peer = await startRealtimePeer({ host: '127.0.0.1', port: 0 });
   for (const name of ['a', 'b']) {
     workers.push(
-      await startTestWorker(stack, `${peer.url}/v1`, { PARLEY_MAX_JOBS: '1', PARLEY_IDLE_PROCESSES: '1', PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' }, `worker-scale-${name}`),
+      await startTestWorker(
+        stack,
+        `${peer.url}/v1`,
+        { PARLEY_MAX_JOBS: '1', PARLEY_IDLE_PROCESSES: '1', PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' },
+        `worker-scale-${name}`,
+      ),
     );
   }
 });
@@ -80,7 +85,13 @@ describe('worker load on livekit-server’s scale', () => {
       await startTestWorker(
         stack,
         `${peer.url}/v1`,
-        { PARLEY_MAX_JOBS: '4', PARLEY_CPU_FULL_AT: '0', PARLEY_IDLE_PROCESSES: '1', PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' },
+        {
+          PARLEY_MAX_JOBS: '4',
+          PARLEY_CPU_FULL_AT: '0',
+          PARLEY_IDLE_PROCESSES: '1',
+          PARLEY_IDLE_NUDGE_MS: '0',
+          PARLEY_IDLE_GOODBYE_MS: '0',
+        },
         'worker-target-load',
       ),
     );

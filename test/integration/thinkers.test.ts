@@ -38,7 +38,10 @@ const reply: PeerScript['reply'] = (_n, instructions) => {
 };
 const route = (domain: string, query: string) => ({ 0: { name: 'route_to_thinker', arguments: JSON.stringify({ domain, query }) } });
 const answers = () => peer.responses().filter((r) => r.text.startsWith(ANSWER));
-const toolOutputs = () => peer.clientEvents().filter((e) => e.type === 'conversation.item.create' && (e.payload.item as { type?: string })?.type === 'function_call_output');
+const toolOutputs = () =>
+  peer
+    .clientEvents()
+    .filter((e) => e.type === 'conversation.item.create' && (e.payload.item as { type?: string })?.type === 'function_call_output');
 
 beforeAll(async () => {
   apis = await startFakeApis();
@@ -60,12 +63,23 @@ afterAll(async () => {
 describe('thinkers on the real stack', () => {
   it('a result that arrives mid-filler waits for the filler, then is spoken exactly once', async () => {
     // the acknowledgement plays at real-time speed; the weather thinker is done long before it ends
-    peer.setScript({ toolCalls: route('weather', 'weather in Paris today'), reply, delivery: { speed: 1, minChunkMs: 60, maxChunkMs: 120 } });
+    peer.setScript({
+      toolCalls: route('weather', 'weather in Paris today'),
+      reply,
+      delivery: { speed: 1, minChunkMs: 60, maxChunkMs: 120 },
+    });
     peer.setChatScript({ respond: toolUsingModel, latencyMs: 100 });
     const before = answers().length;
     const { bot } = await calls.call();
     await bot.say(question);
-    const answer = await until('the spoken answer', () => answers().slice(before).find((r) => r.status === 'completed'), 30_000);
+    const answer = await until(
+      'the spoken answer',
+      () =>
+        answers()
+          .slice(before)
+          .find((r) => r.status === 'completed'),
+      30_000,
+    );
     const ack = peer.responses().find((r) => r.text === LONG_ACK && r.createdAt < answer.createdAt)!;
     expect(ack.status).toBe('completed');
     const output = toolOutputs().at(-1)!;
@@ -105,8 +119,17 @@ describe('thinkers on the real stack', () => {
     const before = answers().length;
     const { bot } = await calls.call();
     const asked = await bot.say(question);
-    const answer = await until('the research answer', () => answers().slice(before).find((r) => r.status === 'completed'), RESEARCH_MS + 20_000);
-    const nudges = peer.responses().filter((r) => r.text === 'Are you still there?' && r.createdAt > asked && r.createdAt < answer.createdAt);
+    const answer = await until(
+      'the research answer',
+      () =>
+        answers()
+          .slice(before)
+          .find((r) => r.status === 'completed'),
+      RESEARCH_MS + 20_000,
+    );
+    const nudges = peer
+      .responses()
+      .filter((r) => r.text === 'Are you still there?' && r.createdAt > asked && r.createdAt < answer.createdAt);
     expect(nudges.length).toBeGreaterThanOrEqual(1);
     expect(answer.createdAt - asked).toBeGreaterThanOrEqual(RESEARCH_MS);
     await bot.leave();

@@ -29,7 +29,12 @@ beforeAll(async () => {
     host: '127.0.0.1',
     port: 0,
     distDir: join(ROOT, 'web-client/dist'),
-    issuer: new LiveKitSessionIssuer({ serverUrl: env.stack.url, apiKey: env.stack.apiKey, apiSecret: env.stack.apiSecret, agentName: 'parley' }),
+    issuer: new LiveKitSessionIssuer({
+      serverUrl: env.stack.url,
+      apiKey: env.stack.apiKey,
+      apiSecret: env.stack.apiSecret,
+      agentName: 'parley',
+    }),
     cookieSecret: 'test-cookie-secret',
     rateLimit: { burst: 20, perMinute: 20 },
   });
@@ -93,7 +98,11 @@ describe('the web client in headless Chromium', () => {
   });
 
   it('mints tokens scoped to one fresh room with the agent dispatched, for minutes only', async () => {
-    const res = await fetch(`${web.url}/api/session`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"ttlSeconds":120}' });
+    const res = await fetch(`${web.url}/api/session`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"ttlSeconds":120}',
+    });
     expect(res.status).toBe(200);
     const s = (await res.json()) as { url: string; token: string; room: string; identity: string };
     expect(JSON.stringify(s)).not.toContain(env.stack.apiSecret);

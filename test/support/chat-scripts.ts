@@ -25,5 +25,7 @@ export function toolUsingModel(req: ChatRequest): ChatReply {
 /** A knowledge model for tests: calls `remember` with `args`, then, given the tool result, says `reply`. */
 export function rememberingModel(args: Record<string, unknown>, reply: string): (req: ChatRequest) => ChatReply {
   return (req) =>
-    req.messages.some((m) => m.role === 'tool') ? { content: reply } : { toolCalls: [{ name: 'remember', arguments: JSON.stringify(args) }] };
+    req.messages.some((m) => m.role === 'tool')
+      ? { content: reply }
+      : { toolCalls: [{ name: 'remember', arguments: JSON.stringify(args) }] };
 }

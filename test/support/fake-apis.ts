@@ -51,7 +51,13 @@ export async function startFakeApis(): Promise<FakeApis> {
         const t = (c: number) => (f ? Math.round((c * 9) / 5 + 32) : c);
         return json(res, 200, {
           current: { temperature_2m: t(18), apparent_temperature: t(17), relative_humidity_2m: 60, wind_speed_10m: 12, weather_code: 2 },
-          daily: { time: ['2026-11-24', '2026-11-25'], temperature_2m_max: [t(19), t(21)], temperature_2m_min: [t(9), t(11)], precipitation_probability_max: [10, 40], weather_code: [2, 61] },
+          daily: {
+            time: ['2026-11-24', '2026-11-25'],
+            temperature_2m_max: [t(19), t(21)],
+            temperature_2m_min: [t(9), t(11)],
+            precipitation_probability_max: [10, 40],
+            weather_code: [2, 61],
+          },
         });
       }
       case '/finnhub/api/v1/quote': {
@@ -65,7 +71,12 @@ export async function startFakeApis(): Promise<FakeApis> {
         return json(res, 200, {
           status: 'ok',
           articles: [
-            { title: 'Harbour bridge reopens after repairs', source: { name: 'Local Times' }, publishedAt: '2026-11-24T08:00:00Z', description: 'Traffic flows again.' },
+            {
+              title: 'Harbour bridge reopens after repairs',
+              source: { name: 'Local Times' },
+              publishedAt: '2026-11-24T08:00:00Z',
+              description: 'Traffic flows again.',
+            },
             { title: 'Team wins the cup final', source: { name: 'Sports Daily' }, publishedAt: '2026-11-24T07:00:00Z', description: null },
           ],
         });

@@ -63,7 +63,8 @@ export async function startWebServer(o: WebServerOptions): Promise<WebServer> {
     }
     if (path === '/api/health') return json(res, 200, { ok: true });
     if (path.startsWith('/api/')) return json(res, 404, { error: 'not_found', message: 'no such endpoint' });
-    if (req.method !== 'GET' && req.method !== 'HEAD') return json(res, 405, { error: 'method', message: 'use GET' }, { allow: 'GET, HEAD' });
+    if (req.method !== 'GET' && req.method !== 'HEAD')
+      return json(res, 405, { error: 'method', message: 'use GET' }, { allow: 'GET, HEAD' });
     if (await serveStatic(o.distDir, path, res)) return;
     if (await serveStatic(o.distDir, '/index.html', res)) return; // one-page app: unknown paths get the page
     json(res, 404, { error: 'not_found', message: 'the web client is not built (npm run setup builds it)' });

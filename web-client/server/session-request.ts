@@ -48,7 +48,7 @@ export function parseSessionRequest(body: unknown, policy: TokenPolicy = DEFAULT
   let displayName: string | null = null;
   if (b.displayName !== undefined) {
     if (typeof b.displayName !== 'string' || !DISPLAY_NAME.test(b.displayName.normalize('NFC'))) {
-      throw new RequestError(400, 'bad_display_name', 'displayName: 1-48 letters, digits, spaces or ._\'-');
+      throw new RequestError(400, 'bad_display_name', "displayName: 1-48 letters, digits, spaces or ._'-");
     }
     displayName = b.displayName.normalize('NFC');
   }

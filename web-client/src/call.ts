@@ -8,7 +8,14 @@ import {
   type RemoteParticipant,
   type RemoteTrack,
 } from 'livekit-client';
-import { ATTR_STATE, ATTR_THINKER, TOPIC_TRANSCRIPT, TOPIC_TURN, type AgentState, type TranscriptMessage } from '../../agent/status-protocol.js';
+import {
+  ATTR_STATE,
+  ATTR_THINKER,
+  TOPIC_TRANSCRIPT,
+  TOPIC_TURN,
+  type AgentState,
+  type TranscriptMessage,
+} from '../../agent/status-protocol.js';
 import { AudioMeter } from './audio-meter.js';
 import { parseTranscript, parseTurn, type TurnView } from './messages.js';
 

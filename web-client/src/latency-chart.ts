@@ -73,7 +73,8 @@ export function latencyChart(turns: readonly TurnView[]): LatencyChart {
   const first = sorted[0]?.turn ?? 0;
   const last = sorted.at(-1)?.turn ?? 0;
   const span = PLOT.right - PLOT.left - 2 * X_PAD;
-  const x = (turn: number) => (first === last ? (PLOT.left + PLOT.right) / 2 : PLOT.left + X_PAD + ((turn - first) / (last - first)) * span);
+  const x = (turn: number) =>
+    first === last ? (PLOT.left + PLOT.right) / 2 : PLOT.left + X_PAD + ((turn - first) / (last - first)) * span;
 
   const series = (key: SeriesKey, label: string, pick: (t: TurnView) => number | null): Series => {
     const points: ChartPoint[] = [];

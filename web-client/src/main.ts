@@ -64,7 +64,8 @@ const view: CallView = {
     }
     $('turns').querySelector('tbody')!.append(tr);
     const m = medianLatency(turns);
-    $('median').textContent = m === null ? '' : `median latency ${Math.round(m)} ms over ${turns.filter((x) => x.latencyMs !== null).length} answered turns`;
+    $('median').textContent =
+      m === null ? '' : `median latency ${Math.round(m)} ms over ${turns.filter((x) => x.latencyMs !== null).length} answered turns`;
     drawChart();
   },
   agentAudio(bytes, levelDb, peakDb) {

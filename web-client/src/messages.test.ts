@@ -7,7 +7,13 @@ const enc = (v: unknown) => new TextEncoder().encode(typeof v === 'string' ? v :
 describe('data messages from the agent', () => {
   it('reads a turn record the agent sends, latency from true speech end to first frame', () => {
     const rec = { ...newTurn({ callId: 'c', room: 'r', turn: 3, transport: 'webrtc', vadMode: 'local' }) };
-    Object.assign(rec, { speechEndAt: 10_000, endDetectedAt: 10_300, responseRequestedAt: 10_310, firstDeltaAt: 10_600, firstFrameAt: 10_640 });
+    Object.assign(rec, {
+      speechEndAt: 10_000,
+      endDetectedAt: 10_300,
+      responseRequestedAt: 10_310,
+      firstDeltaAt: 10_600,
+      firstFrameAt: 10_640,
+    });
     expect(parseTurn(enc(rec))).toEqual({ turn: 3, status: 'completed', latencyMs: 640, modelMs: 290, bargeIn: false });
     const unanswered = { ...rec, firstFrameAt: null, firstDeltaAt: null, status: 'cancelled', bargeIn: true };
     expect(parseTurn(enc(unanswered))).toEqual({ turn: 3, status: 'cancelled', latencyMs: null, modelMs: null, bargeIn: true });
@@ -15,7 +21,8 @@ describe('data messages from the agent', () => {
 
   it('drops payloads that do not match instead of breaking the page', () => {
     for (const bad of ['{', '[]', 'null', { turn: 'x', status: 'completed' }, { turn: 1 }]) expect(parseTurn(enc(bad))).toBeNull();
-    for (const bad of [{ role: 'system', text: 'x', turn: 1 }, { role: 'user', text: 3, turn: 1 }, 'nope']) expect(parseTranscript(enc(bad))).toBeNull();
+    for (const bad of [{ role: 'system', text: 'x', turn: 1 }, { role: 'user', text: 3, turn: 1 }, 'nope'])
+      expect(parseTranscript(enc(bad))).toBeNull();
     expect(parseTranscript(enc({ role: 'agent', text: 'Hi', turn: 2 }))).toEqual({ role: 'agent', text: 'Hi', turn: 2 });
   });
 

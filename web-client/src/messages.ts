@@ -42,7 +42,10 @@ export function parseTurn(payload: Uint8Array): TurnView | null {
 
 /** Median of the turns that have a latency, or null. */
 export function medianLatency(turns: readonly TurnView[]): number | null {
-  const xs = turns.map((t) => t.latencyMs).filter((x): x is number => x !== null).sort((a, b) => a - b);
+  const xs = turns
+    .map((t) => t.latencyMs)
+    .filter((x): x is number => x !== null)
+    .sort((a, b) => a - b);
   if (xs.length === 0) return null;
   const m = xs.length >> 1;
   return xs.length % 2 ? xs[m]! : (xs[m - 1]! + xs[m]!) / 2;

@@ -26,6 +26,11 @@ export class NewsApi implements NewsProvider {
     u.search = new URLSearchParams({ language: 'en', pageSize: '8', apiKey: this.key, ...(topic ? { q: topic } : {}) }).toString();
     type R = { articles?: Array<{ title: string; source?: { name?: string }; publishedAt: string; description?: string | null }> };
     const r = await getJson<R>(u.toString(), signal);
-    return (r.articles ?? []).map((a) => ({ title: a.title, source: a.source?.name ?? '', publishedAt: a.publishedAt, description: a.description ?? undefined }));
+    return (r.articles ?? []).map((a) => ({
+      title: a.title,
+      source: a.source?.name ?? '',
+      publishedAt: a.publishedAt,
+      description: a.description ?? undefined,
+    }));
   }
 }

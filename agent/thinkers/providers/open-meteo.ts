@@ -25,11 +25,32 @@ export interface WeatherProvider {
 
 /** WMO weather codes, as Open-Meteo reports them. */
 const WMO: Record<number, string> = {
-  0: 'clear sky', 1: 'mainly clear', 2: 'partly cloudy', 3: 'overcast', 45: 'fog', 48: 'freezing fog',
-  51: 'light drizzle', 53: 'drizzle', 55: 'heavy drizzle', 61: 'light rain', 63: 'rain', 65: 'heavy rain',
-  66: 'freezing rain', 67: 'heavy freezing rain', 71: 'light snow', 73: 'snow', 75: 'heavy snow', 77: 'snow grains',
-  80: 'light showers', 81: 'showers', 82: 'violent showers', 85: 'snow showers', 86: 'heavy snow showers',
-  95: 'thunderstorms', 96: 'thunderstorms with hail', 99: 'thunderstorms with heavy hail',
+  0: 'clear sky',
+  1: 'mainly clear',
+  2: 'partly cloudy',
+  3: 'overcast',
+  45: 'fog',
+  48: 'freezing fog',
+  51: 'light drizzle',
+  53: 'drizzle',
+  55: 'heavy drizzle',
+  61: 'light rain',
+  63: 'rain',
+  65: 'heavy rain',
+  66: 'freezing rain',
+  67: 'heavy freezing rain',
+  71: 'light snow',
+  73: 'snow',
+  75: 'heavy snow',
+  77: 'snow grains',
+  80: 'light showers',
+  81: 'showers',
+  82: 'violent showers',
+  85: 'snow showers',
+  86: 'heavy snow showers',
+  95: 'thunderstorms',
+  96: 'thunderstorms with hail',
+  99: 'thunderstorms with heavy hail',
 };
 export const describeWmo = (code: number) => WMO[code] ?? 'unsettled weather';
 
@@ -61,8 +82,20 @@ export class OpenMeteo implements WeatherProvider {
       wind_speed_unit: imperial ? 'mph' : 'kmh',
     }).toString();
     type R = {
-      current: { temperature_2m: number; apparent_temperature: number; relative_humidity_2m: number; wind_speed_10m: number; weather_code: number };
-      daily: { time: string[]; temperature_2m_max: number[]; temperature_2m_min: number[]; precipitation_probability_max: number[]; weather_code: number[] };
+      current: {
+        temperature_2m: number;
+        apparent_temperature: number;
+        relative_humidity_2m: number;
+        wind_speed_10m: number;
+        weather_code: number;
+      };
+      daily: {
+        time: string[];
+        temperature_2m_max: number[];
+        temperature_2m_min: number[];
+        precipitation_probability_max: number[];
+        weather_code: number[];
+      };
     };
     const r = await getJson<R>(u.toString(), signal);
     return {

@@ -23,7 +23,8 @@ export class Finnhub implements StocksProvider {
   ) {}
 
   #url(path: string, params: Record<string, string>): string {
-    if (!this.key) throw new SpokenError('no FINNHUB_API_KEY configured', 'stock prices are not set up on this line yet, so I cannot look up quotes');
+    if (!this.key)
+      throw new SpokenError('no FINNHUB_API_KEY configured', 'stock prices are not set up on this line yet, so I cannot look up quotes');
     const u = new URL(`${this.baseUrl.replace(/\/$/, '')}/${path}`);
     u.search = new URLSearchParams({ ...params, token: this.key }).toString();
     return u.toString();
@@ -35,7 +36,10 @@ export class Finnhub implements StocksProvider {
   }
 
   async quote(symbol: string, signal: AbortSignal): Promise<Quote> {
-    const r = await getJson<{ c: number; d: number | null; dp: number | null; pc: number }>(this.#url('quote', { symbol: symbol.toUpperCase() }), signal);
+    const r = await getJson<{ c: number; d: number | null; dp: number | null; pc: number }>(
+      this.#url('quote', { symbol: symbol.toUpperCase() }),
+      signal,
+    );
     if (!r.c) throw new SpokenError(`no quote for ${symbol}`, `I could not find a price for ${symbol}`);
     return { symbol: symbol.toUpperCase(), price: r.c, change: r.d ?? 0, changePercent: r.dp ?? 0, previousClose: r.pc };
   }
