@@ -79,38 +79,37 @@ export default defineAgent({
     scopeLogToCall({ callId, room, transport, caller: caller.identity });
     log.info({ vadMode: cfg.vadMode, localPeer: cfg.openai.local }, 'call started');
 
-    // The call's figures. Registered first so they are written last: after the context store has
-    // closed, the summary counts the writes still left unwritten at the very end.
-    const meter = new CallMeter();
-    const recorder = new TurnRecorder(cfg.redisUrl);
-    teardown.defer('turn recorder', () => recorder.close());
-    const loopDelay = new LoopDelayMonitor();
-    teardown.defer('event-loop monitor', () => loopDelay.close());
-    let callSummary: (() => Parameters<TurnRecorder['recordCall']>[0]) | null = null;
-    teardown.defer('call summary', () => callSummary && recorder.recordCall(callSummary()));
-
-    // Output: the agent's voice, metered by the pacer into a small AudioSource queue.
+    // Made in the order that makes the reverse the right way to close: the native audio source and
+    // the model last; the call summary after the context store's last writes (so it counts what
+    // is still unwritten at the very end) and before the recorder that sends it.
+    // Output: the agent's voice, metered by the pacer (below) into a small AudioSource queue.
     const source = new AudioSource(PACER_SAMPLE_RATE, 1, SOURCE_QUEUE_MS);
     teardown.defer('audio source', () => source.close());
     const track = LocalAudioTrack.createAudioTrack('parley-voice', source);
     const publishOptions = new TrackPublishOptions();
     publishOptions.source = TrackSource.SOURCE_MICROPHONE;
     await ctx.room.localParticipant!.publishTrack(track, publishOptions);
-    const playback = createPlayback(source);
-    teardown.defer('playback', () => playback.flush());
-
-    // Who the caller is, for their context: the phone number for SIP, a server-issued id otherwise.
-    const userId = userIdOf(caller, transport);
+    const vad = await createVad(cfg.vad, ctx.proc.userData.vadModel as VadModel | undefined);
+    teardown.defer('vad', () => vad.close());
+    const meter = new CallMeter();
+    const loopDelay = new LoopDelayMonitor();
+    teardown.defer('event-loop monitor', () => loopDelay.close());
+    const redactor = new PiiRedactor();
+    teardown.defer('pii redactor', () => redactor.close());
     const redis = failFastRedis(cfg.redisUrl);
     teardown.defer('redis', () => redis.disconnect());
-    const context = new ContextStore(userId, redis);
+    const recorder = new TurnRecorder(cfg.redisUrl);
+    teardown.defer('turn recorder', () => recorder.close());
+    let callSummary: (() => Parameters<TurnRecorder['recordCall']>[0]) | null = null;
+    teardown.defer('call summary', () => callSummary && recorder.recordCall(callSummary()));
+
+    // Who the caller is, for their context: the phone number for SIP, a server-issued id otherwise.
+    const context = new ContextStore(userIdOf(caller, transport), redis);
     teardown.defer('context store', () => context.close());
     await context.load();
     context.update({ session: true });
-    const redactor = new PiiRedactor();
-    teardown.defer('pii redactor', () => redactor.close());
     const conversation = new ConversationLog(redactor);
-    // once the Responder has closed (it closes first): the last lines are in
+    // after the Responder has closed: the call's last lines are in
     teardown.defer('rolling summary', async () => context.update({ summary: await conversation.rollSummary(context.context.summary) }));
 
     const responder = new ResponderSession(cfg, {
@@ -125,6 +124,9 @@ export default defineAgent({
         .catch((e: Error) => log.warn({ err: e.message }, 'instructions not updated: the Responder keeps the old context'));
     context.on('changed', refreshInstructions);
     teardown.defer('context listener', () => context.off('changed', refreshInstructions));
+
+    const playback = createPlayback(source);
+    teardown.defer('playback', () => playback.flush());
 
     const controller = new TurnController({ responder, playback, recorder, loopDelay, vadMode: cfg.vadMode, transport, callId, room });
     teardown.defer('turn controller', () => controller.close());
@@ -163,9 +165,7 @@ export default defineAgent({
 
     // Input: the caller's audio track, bound again whenever the caller publishes a new one (a
     // device switch, a reconnect); a broken input ends the call with an apology.
-    const vad = await createVad(cfg.vad, ctx.proc.userData.vadModel as VadModel | undefined);
-    teardown.defer('vad', () => vad.close());
-    let input: CallerInput | null = null;
+    let input: CallerInput<RemoteTrack> | null = null;
     const unbind = () => {
       const old = input;
       input = null;
@@ -179,12 +179,12 @@ export default defineAgent({
       binding = binding.then(() => rebind(t)).catch((e: Error) => log.error({ err: e.message }, 'caller input not bound'));
     };
     const rebind = async (t: RemoteTrack) => {
-      if (input?.track === t) return;
+      if (input?.source === t) return;
       await unbind();
       // a new track is a new stream: no state of the old one carries over
       vad.detector.reset();
       vad.gate.reset();
-      input = new CallerInput(t, vad.detector, vad.gate, {
+      input = CallerInput.fromTrack(t, vad.detector, vad.gate, {
         onGateEvent: (ev, wallOf) => controller.onGateEvent(ev, wallOf),
         onHop: (hop) => controller.onRawAudio(hop),
         onFailure: (err) => {
@@ -196,7 +196,7 @@ export default defineAgent({
     };
     ctx.room.on(RoomEvent.TrackSubscribed, (t, _pub, p) => bind(t, p));
     ctx.room.on(RoomEvent.TrackUnsubscribed, (t, _pub, p) => {
-      if (p.identity === caller.identity && input?.track === t) void unbind();
+      if (p.identity === caller.identity && input?.source === t) void unbind();
     });
     for (const pub of caller.trackPublications.values()) {
       if (pub.track) bind(pub.track as RemoteTrack, caller);

@@ -20,29 +20,43 @@ export interface CallerInputHandlers {
   onFailure(error: Error): void;
 }
 
+/** One hop of caller audio as the input reads it (rtc-node's AudioFrame has this shape). */
+export interface HopFrame {
+  samplesPerChannel: number;
+  data: Int16Array;
+}
+
 /**
- * Stage 1 of the audio path: the caller's room track → 16 kHz mono hops (resampled and framed
- * natively by rtc-node's AudioStream) → frame detector → gate → handlers.
+ * Stage 1 of the audio path: the caller's audio as 16 kHz mono hops → frame detector → gate →
+ * handlers. `fromTrack` reads a LiveKit track (resampled and framed natively by rtc-node's
+ * AudioStream); any other source of hops can be read the same way.
  *
  * Wall-clock mapping: a hop's arrival time is taken when it leaves the stream, before inference, so
  * a slow inference cannot make speech end look later than it was.
  */
-export class CallerInput {
-  readonly #reader: ReadableStreamDefaultReader<import('@livekit/rtc-node').AudioFrame>;
+export class CallerInput<Source = unknown> {
+  readonly #reader: ReadableStreamDefaultReader<HopFrame>;
   #stopped = false;
   #hops = 0;
   readonly done: Promise<void>;
 
+  /** Reads a LiveKit track as hops of the detector's size. */
+  static fromTrack(track: RemoteTrack, detector: FrameDetector, gate: Gate, handlers: CallerInputHandlers): CallerInput<RemoteTrack> {
+    const frameSizeMs = (detector.hopSize / VAD_SAMPLE_RATE) * 1000;
+    const stream = new AudioStream(track, { sampleRate: VAD_SAMPLE_RATE, numChannels: 1, frameSizeMs });
+    return new CallerInput(track, stream, detector, gate, handlers);
+  }
+
   constructor(
-    private readonly source: RemoteTrack,
+    /** What the hops come from (the track), so a caller can tell one input from the next. */
+    readonly source: Source,
+    hops: ReadableStream<HopFrame>,
     private readonly detector: FrameDetector,
     private readonly gate: Gate,
     private readonly handlers: CallerInputHandlers,
   ) {
-    const hopMs = (detector.hopSize / VAD_SAMPLE_RATE) * 1000;
-    const stream = new AudioStream(source, { sampleRate: VAD_SAMPLE_RATE, numChannels: 1, frameSizeMs: hopMs });
-    this.#reader = stream.getReader();
-    this.done = this.#run(hopMs);
+    this.#reader = hops.getReader();
+    this.done = this.#run((detector.hopSize / VAD_SAMPLE_RATE) * 1000);
   }
 
   async #run(hopMs: number): Promise<void> {
@@ -71,11 +85,6 @@ export class CallerInput {
       log.error({ err: err.message, hops: this.#hops }, 'caller input failed');
       this.handlers.onFailure(err);
     }
-  }
-
-  /** The track this input reads. */
-  get track(): RemoteTrack {
-    return this.source;
   }
 
   async stop(): Promise<void> {

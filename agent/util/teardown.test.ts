@@ -62,6 +62,19 @@ describe('Teardown', () => {
     expect(order).toEqual(['early', 'late']);
   });
 
+  it('gives up on a close that hangs, reports it, and runs the rest', async () => {
+    const t = new Teardown(50);
+    const closed: string[] = [];
+    t.defer('recorder', () => void closed.push('recorder'));
+    t.defer('hangs', () => new Promise(() => {}));
+    t.defer('slow but bounded', () => new Promise((r) => setTimeout(r, 200)), { timeoutMs: 1_000 });
+    const t0 = Date.now();
+    const failures = await t.run();
+    expect(closed).toEqual(['recorder']);
+    expect(failures.map((f) => [f.name, f.error.message])).toEqual([['hangs', 'did not finish within 50 ms']]);
+    expect(Date.now() - t0).toBeLessThan(1_000);
+  });
+
   it('wraps a thrown non-Error', async () => {
     const t = new Teardown();
     t.defer('str', () => {
