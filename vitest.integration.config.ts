@@ -1,6 +1,6 @@
 import { defineConfig } from 'vitest/config';
 
-// Tests on the real stack: livekit-server, Redis, the worker and the local Realtime peer, inside
+// Tests on the real stack: livekit-server, Redis, the worker and the local Realtime stand-in, inside
 // the test namespace. One file at a time: they share ports and the machine has two cores.
 export default defineConfig({
   test: {

@@ -1,7 +1,7 @@
 import { rng } from '../agent/util/rng.js';
 
 /**
- * What the local peer's "model" does, per run or per test: how long it thinks, what it says, when
+ * What the local stand-in's "model" does, per run or per test: how long it thinks, what it says, when
  * it calls a tool, and which faults it injects. Everything optional; defaults give a plausible,
  * quick conversation.
  */
@@ -18,7 +18,7 @@ export interface ToolCallSpec {
   arguments: string;
 }
 
-export interface PeerScript {
+export interface StandinScript {
   /** From response.create to the first audio delta. Default 250 ms. */
   modelLatencyMs?: LatencySpec;
   /** Share of responses that are quick fillers ("Mm, let me think."). */
@@ -64,7 +64,7 @@ export class ScriptRunner {
   readonly #random: () => number;
   #n = 0;
 
-  constructor(readonly script: PeerScript = {}) {
+  constructor(readonly script: StandinScript = {}) {
     this.#random = rng(script.seed ?? 7);
   }
 

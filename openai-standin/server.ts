@@ -3,14 +3,14 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { log } from '../agent/log.js';
 import { createChatEndpoint, type ChatScript, type ObservedChat } from './chat.js';
-import { ScriptRunner, type PeerScript } from './script.js';
+import { ScriptRunner, type StandinScript } from './script.js';
 import { PeerSession, type ClientEvent, type PeerResponse } from './session.js';
 import { Speech } from '../speech/espeak.js';
 
 export interface PeerOptions {
   host?: string;
   port?: number;
-  script?: PeerScript;
+  script?: StandinScript;
   chat?: ChatScript;
 }
 
@@ -25,12 +25,12 @@ export interface ObservedEvent {
 /** Extra HTTP routes (e.g. a chat-completions endpoint), mounted beside the Realtime socket. */
 export type HttpRoute = (req: IncomingMessage, res: ServerResponse) => void;
 
-export interface RealtimePeer {
+export interface RealtimeStandin {
   /** http://host:port — the Realtime base URL is `${url}/v1`. */
   url: string;
   port: number;
   /** Replaces the script for sessions (and responses) from now on. */
-  setScript(script: PeerScript): void;
+  setScript(script: StandinScript): void;
   clientEvents(): ObservedEvent[];
   responses(): PeerResponse[];
   sessions(): string[];
@@ -45,7 +45,7 @@ export interface RealtimePeer {
  * The local stand-in for the OpenAI Realtime API (tests, and `npm start` without a key): the same
  * WebSocket protocol at /v1/realtime (and chat completions at /v1/chat/completions), real speech from espeak-ng, scripted latency and faults.
  */
-export async function startRealtimePeer(opts: PeerOptions = {}): Promise<RealtimePeer> {
+export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<RealtimeStandin> {
   const speech = new Speech();
   let runner = new ScriptRunner(opts.script ?? {});
   const events: ObservedEvent[] = [];

@@ -38,6 +38,11 @@ const MIN_COMMIT_MS = 100;
  */
 export class PeerSession {
   readonly id = id('sess');
+  /**
+   * The session as the API starts it, before any session.update: its documented defaults (server
+   * VAD on, no transcription). Parley's own choices are in its configuration (agent/config) and
+   * arrive here in the client's session.update, as they would at OpenAI.
+   */
   #config: Record<string, unknown> = {
     type: 'realtime',
     object: 'realtime.session',

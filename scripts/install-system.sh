@@ -4,7 +4,7 @@ source "$(dirname "$0")/lib.sh"
 
 PKGS=(
   redis-server   # context store, LiveKit's message bus
-  espeak-ng sox  # speech for the local Realtime peer and test callers; audio conversion
+  espeak-ng sox  # speech for the local Realtime stand-in and test callers; audio conversion
   iproute2       # network namespaces for the isolated stack
   procps         # pgrep/ps for the shutdown checks
   # LiveKit SIP is built with cgo against these; sipp is the test phone caller

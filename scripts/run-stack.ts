@@ -7,7 +7,7 @@ import { startBrowserCaller } from '../callers/browser.js';
 import { startWebFromConfig } from '../web-client/server/from-config.js';
 
 /**
- * Runs Redis, livekit-server, the local Realtime peer (when there is no OPENAI_API_KEY), the
+ * Runs Redis, livekit-server, the local Realtime stand-in (when there is no OPENAI_API_KEY), the
  * worker and the web client's server until Ctrl-C. In --isolated mode (inside the namespace made
  * by in-netns.sh) livekit-server advertises the namespace's veth address and a headless Chromium
  * inside the namespace calls the agent through the page.
@@ -39,7 +39,7 @@ try {
         readyWhen: (t) => t.includes('listening'),
       }),
     );
-    console.log(`\nNo OPENAI_API_KEY: answers come from the LOCAL Realtime peer (${cfg.openai.baseURL}), not OpenAI.`);
+    console.log(`\nNo OPENAI_API_KEY: answers come from the LOCAL Realtime stand-in (${cfg.openai.baseURL}), not OpenAI.`);
   }
   services.push(await startWorker(root, env));
   const web = await startWebFromConfig(cfg, {

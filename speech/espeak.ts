@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 export const PEER_SAMPLE_RATE = 24_000;
 
 /**
- * Real speech for the peer's answers: espeak-ng speaks, sox converts to 24 kHz PCM16. Cached per
+ * Real speech for the stand-in's answers: espeak-ng speaks, sox converts to 24 kHz PCM16. Cached per
  * text (answers repeat across turns), and run as child processes so the event loop never waits.
  */
 export class Speech {

@@ -57,7 +57,7 @@ export async function startTestStack(): Promise<TestStack> {
   }
 }
 
-/** The worker, pointed at this stack and at a Realtime peer. */
+/** The worker, pointed at this stack and at a Realtime stand-in. */
 export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS.ProcessEnv = {}, name = 'worker'): Promise<Service> {
   return startWorker(
     ROOT,

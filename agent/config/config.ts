@@ -24,11 +24,11 @@ export interface ParleyConfig {
   livekit: { url: string; apiKey: string; apiSecret: string };
   openai: {
     apiKey: string;
-    /** Base URL of the Realtime API (https://api.openai.com/v1, or the local peer's). */
+    /** Base URL of the Realtime API (https://api.openai.com/v1, or the local stand-in's). */
     baseURL: string;
     realtimeModel: string;
     voice: string;
-    /** True when no OPENAI_API_KEY is set and the local peer answers instead. */
+    /** True when no OPENAI_API_KEY is set and the local stand-in answers instead. */
     local: boolean;
   };
   redisUrl: string;
@@ -91,7 +91,7 @@ export interface WebConfig {
 
 /** The specialists' text models and their data providers. */
 export interface ThinkerConfig {
-  /** Chat-completions base URL (OpenAI's, or the local peer's). */
+  /** Chat-completions base URL (OpenAI's, or the local stand-in's). */
   baseURL: string;
   apiKey: string;
   /** Cheap, fast tier (weather, stocks) and the stronger tier (news, knowledge, research). */
@@ -131,7 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
     },
     openai: {
       // The local stand-in accepts any bearer token but, like the real API, refuses none at all.
-      apiKey: local ? 'local-peer' : key,
+      apiKey: local ? 'local-standin' : key,
       baseURL: v.OPENAI_BASE_URL ?? openaiUrl,
       realtimeModel: v.PARLEY_REALTIME_MODEL ?? 'gpt-realtime',
       voice: v.PARLEY_VOICE ?? 'alloy',
@@ -173,7 +173,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
     },
     thinkers: {
       baseURL: v.PARLEY_THINKER_BASE_URL ?? v.OPENAI_BASE_URL ?? openaiUrl,
-      apiKey: local ? 'local-peer' : key,
+      apiKey: local ? 'local-standin' : key,
       cheapModel: v.PARLEY_THINKER_MODEL_CHEAP ?? 'gpt-4.1-mini',
       strongModel: v.PARLEY_THINKER_MODEL_STRONG ?? 'gpt-4.1',
       researchMs: v.PARLEY_RESEARCH_MS ?? 30_000,

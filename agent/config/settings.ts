@@ -25,7 +25,8 @@ export const int = (min: number, max = Infinity) =>
         .int()
         .min(min, `must be ${range(min, max)}`)
         .max(max, `must be ${range(min, max)}`),
-    );
+    )
+    .describe(`whole number ${range(min, max)}`);
 
 /** A decimal number in [min, max] (exclusive of min when `above`). */
 export const decimal = (min: number, max = Infinity, opts: { above?: boolean } = {}) => {
@@ -35,38 +36,50 @@ export const decimal = (min: number, max = Infinity, opts: { above?: boolean } =
     .trim()
     .regex(DECIMAL, `must be a number ${words}`)
     .transform(Number)
-    .pipe(z.number().refine((v) => (opts.above ? v > min : v >= min) && v <= max, `must be ${words}`));
+    .pipe(z.number().refine((v) => (opts.above ? v > min : v >= min) && v <= max, `must be ${words}`))
+    .describe(`number ${words}`);
 };
 
-export const text = z.string().min(1, 'must not be empty');
+export const text = z.string().min(1, 'must not be empty').describe('text');
+
+/** Text that may be empty (an empty key means "none"). */
+export const optionalText = z.string().describe('text, may be empty');
 
 /** An absolute URL with one of `protocols` (e.g. 'ws:', 'wss:'). */
 export const url = (...protocols: string[]) =>
-  z.string().refine(
-    (v) => {
-      try {
-        return protocols.includes(new URL(v).protocol);
-      } catch {
-        return false;
-      }
-    },
-    `must be a URL starting ${protocols.map((p) => `${p}//`).join(' or ')}`,
-  );
+  z
+    .string()
+    .refine(
+      (v) => {
+        try {
+          return protocols.includes(new URL(v).protocol);
+        } catch {
+          return false;
+        }
+      },
+      `must be a URL starting ${protocols.map((p) => `${p}//`).join(' or ')}`,
+    )
+    .describe(`URL (${protocols.map((p) => `${p}//`).join(', ')})`);
 
-export const flag = z.enum(['0', '1'], { errorMap: () => ({ message: 'must be 0 or 1' }) }).transform((v) => v === '1');
+export const flag = z
+  .enum(['0', '1'], { errorMap: () => ({ message: 'must be 0 or 1' }) })
+  .transform((v) => v === '1')
+  .describe('0 or 1');
 
 export const oneOf = <const T extends readonly [string, ...string[]]>(...values: T) =>
-  z.enum(values, { errorMap: () => ({ message: `must be one of ${values.join(', ')}` }) });
+  z.enum(values, { errorMap: () => ({ message: `must be one of ${values.join(', ')}` }) }).describe(values.join(', '));
 
 export interface Setting<T extends z.ZodTypeAny = z.ZodTypeAny> {
   schema: T;
+  /** What the value may be, in words (from the schema). */
+  value: string;
   doc: string;
 }
-const s = <T extends z.ZodTypeAny>(schema: T, doc: string): Setting<T> => ({ schema, doc });
+const s = <T extends z.ZodTypeAny>(schema: T, doc: string): Setting<T> => ({ schema, doc, value: schema.description ?? 'text' });
 
 /** The worker and its calls. */
 export const WORKER_SETTINGS = {
-  OPENAI_API_KEY: s(z.string(), 'OpenAI key; unset or empty: the local Realtime stand-in answers'),
+  OPENAI_API_KEY: s(optionalText, 'OpenAI key; unset or empty: the local Realtime stand-in answers'),
   OPENAI_BASE_URL: s(url('http:', 'https:'), 'Realtime API base URL (default OpenAI, or the stand-in without a key)'),
   LIVEKIT_URL: s(url('ws:', 'wss:', 'http:', 'https:'), 'livekit-server the worker registers with'),
   LIVEKIT_API_KEY: s(text, 'LiveKit API key (default: the local dev key)'),
@@ -74,8 +87,8 @@ export const WORKER_SETTINGS = {
   REDIS_URL: s(url('redis:', 'rediss:'), 'Redis for user context, caches and the turn/call streams'),
   LOG_LEVEL: s(oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'), 'pino log level'),
   TEN_VAD_MODEL: s(text, 'path of the TEN VAD ONNX model (default models/ten-vad.onnx)'),
-  FINNHUB_API_KEY: s(z.string(), 'stocks provider key'),
-  NEWSAPI_KEY: s(z.string(), 'news provider key'),
+  FINNHUB_API_KEY: s(optionalText, 'stocks provider key'),
+  NEWSAPI_KEY: s(optionalText, 'news provider key'),
   PARLEY_AGENT_NAME: s(text, 'agent name for explicit dispatch'),
   PARLEY_PEER_URL: s(url('http:', 'https:'), 'base URL of the local Realtime stand-in when there is no OpenAI key'),
   PARLEY_REALTIME_MODEL: s(text, 'Realtime model'),
@@ -120,7 +133,10 @@ export const WEB_SETTINGS = {
   PARLEY_WEB_PORT: s(int(0, 65_535), 'port the token server listens on'),
   PARLEY_PUBLIC_LIVEKIT_URL: s(url('ws:', 'wss:'), 'LiveKit as browsers reach it'),
   PARLEY_TRUST_PROXY: s(flag, '1: client address from X-Forwarded-For (only behind your own proxy)'),
-  PARLEY_COOKIE_SECRET: s(z.string().min(16, 'must be at least 16 characters'), 'HMAC key of the caller-id cookie'),
+  PARLEY_COOKIE_SECRET: s(
+    z.string().min(16, 'must be at least 16 characters').describe('text of 16 characters or more'),
+    'HMAC key of the caller-id cookie',
+  ),
 } as const;
 
 /**

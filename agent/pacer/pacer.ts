@@ -110,7 +110,7 @@ const FINISHED_MEMORY = 256;
  * sink's cushion), then one per frame period. Captures are strictly serial (rtc-node refuses a
  * capture while one is pending); a frame whose deadline passed while the previous capture was
  * pending goes as soon as it settles. Measured against queue back-pressure in
- * test/bench/pacer-bench.ts; see the README section of agent/pacer for the figures.
+ * bench/pacer/pacer-bench.ts; docs/pacer.md has the figures.
  *
  * Underrun (the response's queue holds less than a frame at a deadline, response not ended):
  * counted and reported once per episode, never treated as the end of speech. Nothing is padded

@@ -1,19 +1,19 @@
 import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRealtimePeer, type RealtimePeer } from '../../openai-standin/server.js';
+import { startRealtimeStandin, type RealtimeStandin } from '../../openai-standin/server.js';
 import { loadConfig } from '../config/config.js';
 import { ResponderSession } from './session.js';
 
 /**
- * The Responder against the local Realtime peer over its real WebSocket protocol: callers of
+ * The Responder against the local Realtime stand-in over its real WebSocket protocol: callers of
  * response.create contend (turn, thinker, nudge) and the server never sees a second one while a
  * response is active — it would refuse it, as the real API does.
  */
 initializeLogger({ pretty: false, level: 'warn' });
-let peer: RealtimePeer;
+let peer: RealtimeStandin;
 
 beforeAll(async () => {
-  peer = await startRealtimePeer({ script: { modelLatencyMs: 150, delivery: { speed: 20, minChunkMs: 40, maxChunkMs: 200 } } });
+  peer = await startRealtimeStandin({ script: { modelLatencyMs: 150, delivery: { speed: 20, minChunkMs: 40, maxChunkMs: 200 } } });
 });
 afterAll(async () => peer?.close());
 
@@ -21,7 +21,7 @@ function responder(): ResponderSession {
   return new ResponderSession(loadConfig({ OPENAI_API_KEY: '', PARLEY_PEER_URL: `${peer.url}/v1`, PARLEY_RESPONSE_WAIT_MS: '8000' }));
 }
 
-describe('ResponderSession with the Realtime peer', () => {
+describe('ResponderSession with the Realtime stand-in', () => {
   it('serialises contending response.create callers: one response at a time, none refused', async () => {
     const r = responder();
     const errors: Error[] = [];

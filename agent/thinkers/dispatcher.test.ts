@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRealtimePeer, type RealtimePeer } from '../../openai-standin/server.js';
+import { startRealtimeStandin, type RealtimeStandin } from '../../openai-standin/server.js';
 import { startRedis } from '../../stack/redis.js';
 import type { Service } from '../../stack/service.js';
 import { until } from '../../callers/wait.js';
@@ -66,14 +66,14 @@ class FakeHost implements ThinkerHost {
   }
 }
 
-let peer: RealtimePeer;
+let peer: RealtimeStandin;
 let apis: FakeApis;
 let redisSvc: Service | null;
 let redisUrl: string;
 const PORT = 6900 + (process.pid % 97);
 
 beforeAll(async () => {
-  peer = await startRealtimePeer();
+  peer = await startRealtimeStandin();
   apis = await startFakeApis();
   redisSvc = await startRedis(PORT);
   redisUrl = `redis://127.0.0.1:${PORT}`;
@@ -84,7 +84,7 @@ afterAll(async () => {
   await redisSvc?.stop();
 });
 
-/** One call's dispatcher with real Redis, the chat peer and the fake providers. */
+/** One call's dispatcher with real Redis, the chat stand-in and the fake providers. */
 async function callFor(userId: string, env: NodeJS.ProcessEnv = {}) {
   const cfg = loadConfig({ OPENAI_API_KEY: '', PARLEY_PEER_URL: `${peer.url}/v1`, PARLEY_RESEARCH_MS: '200', ...fakeApiEnv(apis), ...env });
   const redis = failFastRedis(redisUrl);

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRealtimePeer, type RealtimePeer } from '../../openai-standin/server.js';
+import { startRealtimeStandin, type RealtimeStandin } from '../../openai-standin/server.js';
 import { rememberingModel, toolUsingModel } from '../../test/support/chat-scripts.js';
 import { fakeApiEnv, startFakeApis, type FakeApis } from '../../test/support/fake-apis.js';
 import { loadConfig } from '../config/config.js';
@@ -7,11 +7,11 @@ import { emptyContext } from '../context/types.js';
 import { createThinkers } from './registry.js';
 import { SpokenError } from './types.js';
 
-let peer: RealtimePeer;
+let peer: RealtimeStandin;
 let apis: FakeApis;
 
 beforeAll(async () => {
-  peer = await startRealtimePeer();
+  peer = await startRealtimeStandin();
   apis = await startFakeApis();
 });
 afterAll(async () => {
@@ -28,7 +28,7 @@ const input = (query: string, prefs = {}) => ({
   signal: new AbortController().signal,
 });
 
-describe('thinkers against the local chat peer and fake providers', () => {
+describe('thinkers against the local chat stand-in and fake providers', () => {
   it("weather: calls Open-Meteo through its tool, in the caller's units, on the cheap model", async () => {
     peer.setChatScript({ respond: toolUsingModel, latencyMs: 10 });
     const t = createThinkers(cfg());

@@ -6,7 +6,7 @@ import { VAD_SAMPLE_RATE, type GateConfig, type GateEvent, type GateState } from
  * - minSpeechMs 80: voiced audio needed before speech-start. TEN VAD's probability rises within
  *   2–4 model frames of a real onset; a click or a cough blip stays voiced for 1–3 hops, so 80 ms
  *   keeps those from barging in while costing the caller nothing (the pre-roll keeps the onset).
- * - hangoverMs 300: unvoiced time before speech-end (see test/bench/vad-bench.ts for the sweep of
+ * - hangoverMs 300: unvoiced time before speech-end (see bench/vad/vad-bench.ts for the sweep of
  *   end-of-speech delay against premature ends that this is chosen from).
  * - preRollMs 300: audio kept from before speech-start: covers minSpeechMs and a soft onset.
  * - silenceBelowPeakDb 45: inside an utterance, a hop this far below the utterance's loudest voiced
@@ -16,7 +16,7 @@ import { VAD_SAMPLE_RATE, type GateConfig, type GateEvent, type GateState } from
  *   20–30 dB under vowels; at 30 dB the bench saw speech ends land inside labelled speech) and is
  *   only reached by near-silence: a noise-suppressed browser, a DTX phone line, a hard stop. With
  *   room noise within 45 dB of the voice it never fires and the model alone decides. Measured in
- *   test/bench/vad-bench.ts: speech ends ~40 ms sooner where the audio goes quiet, the same premature
+ *   bench/vad/vad-bench.ts: speech ends ~40 ms sooner where the audio goes quiet, the same premature
  *   ends at every hangover of the sweep.
  */
 export const DEFAULT_GATE_CONFIG: Readonly<GateConfig> = Object.freeze({

@@ -3,7 +3,7 @@ import type { FrameDetector, FrameResult } from './types.js';
 /**
  * RMS of the noise floor, in 16-bit LSB: about −76 dBFS, far below any microphone's own noise
  * (−60 to −70 dBFS), so real-world audio is left as it was and only digitally clean input changes.
- * Chosen from test/bench/vad-bench.ts (`--telephone`), which prints F1 with and without it: on the
+ * Chosen from bench/vad/vad-bench.ts (`--telephone`), which prints F1 with and without it: on the
  * test set through G.711, TEN VAD's recall goes from 0.61 to 0.92 (F1 0.75 → 0.93, Silero's 0.93);
  * on wideband audio F1 moves by less than 0.001. RMS 2 already recovers most of it; above 10
  * quiet speech starts to drown.

@@ -6,7 +6,7 @@ import { SipClient } from 'livekit-server-sdk';
 import type { VadMode } from '../../agent/config/config.js';
 import { encodeWav } from '../../agent/audio/wav.js';
 import type { Transport } from '../../agent/metrics/record.js';
-import { startRealtimePeer } from '../../openai-standin/server.js';
+import { startRealtimeStandin } from '../../openai-standin/server.js';
 import { PEER_SAMPLE_RATE, Speech } from '../../speech/espeak.js';
 import { startSip } from '../../stack/sip.js';
 import type { Service } from '../../stack/service.js';
@@ -30,7 +30,7 @@ import { concatPcm } from '../../agent/audio/pcm.js';
  *              --modes local,server_vad --transports webrtc,sip --out out/ab]
  *
  * The A/B runner: the real stack (livekit-server, LiveKit SIP, Redis, the worker) in the test
- * namespace, the local Realtime peer with a known model-latency distribution, and for every VAD
+ * namespace, the local Realtime stand-in with a known model-latency distribution, and for every VAD
  * mode × transport one caller asking `turns` questions. Then the report (system-added latency =
  * perceived − model, per configuration), the latency each caller itself measured (its speech
  * end → the answer's first sound at its ear, independent of the agent's VAD), the 99 % power
@@ -86,7 +86,7 @@ process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 try {
   const stack = await startTestStack();
   services.push(stack);
-  const peer = await startRealtimePeer({ host: '127.0.0.1', port: 0 });
+  const peer = await startRealtimeStandin({ host: '127.0.0.1', port: 0 });
   services.push({ stop: () => peer.close() });
   let sipTarget = '';
   if (plan.transports.includes('sip')) {

@@ -1,8 +1,8 @@
 import type { VadMode } from '../../agent/config/config.js';
 import type { Transport } from '../../agent/metrics/record.js';
-import type { PeerScript } from '../../openai-standin/script.js';
+import type { StandinScript } from '../../openai-standin/script.js';
 
-/** One A/B run: N turns for every (VAD mode × transport) against the local Realtime peer. */
+/** One A/B run: N turns for every (VAD mode × transport) against the local Realtime stand-in. */
 export interface AbPlan {
   turns: number;
   modes: VadMode[];
@@ -53,7 +53,7 @@ export const ANSWERS = [
   'How about Pebble?',
 ];
 
-export function peerScript(p: AbPlan): PeerScript {
+export function peerScript(p: AbPlan): StandinScript {
   return {
     modelLatencyMs: { kind: 'lognormal', medianMs: p.modelMedianMs, sigma: p.modelSigma },
     fillerShare: p.fillerShare,

@@ -1,5 +1,5 @@
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
-import { startRealtimePeer } from '../../openai-standin/server.js';
+import { startRealtimeStandin } from '../../openai-standin/server.js';
 import type { Service } from '../../stack/service.js';
 import { startTestStack, startTestWorker, type TestStack } from '../../stack/test-stack.js';
 
@@ -15,7 +15,7 @@ export interface Target {
 }
 
 /**
- * The local stack in the test namespace (livekit-server, Redis, the Realtime peer with a
+ * The local stack in the test namespace (livekit-server, Redis, the Realtime stand-in with a
  * log-normal model latency), or, with `url`, a running deployment whose workers are not ours.
  */
 export async function loadTarget(o: { url?: string; modelMedianMs: number }): Promise<Target> {
@@ -40,7 +40,7 @@ export async function loadTarget(o: { url?: string; modelMedianMs: number }): Pr
   }
   if (!process.env.PARLEY_NODE_IP) throw new Error('the load runner needs the test namespace: run it with `npm run load` / `npm run soak`');
   const stack = await startTestStack();
-  const peer = await startRealtimePeer({ host: '127.0.0.1', port: 0 }).catch(async (e) => {
+  const peer = await startRealtimeStandin({ host: '127.0.0.1', port: 0 }).catch(async (e) => {
     await stack.stop();
     throw e;
   });

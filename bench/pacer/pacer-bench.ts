@@ -11,7 +11,7 @@
  *   timer        — a bare 20 ms timer loop, no audio: the machine's own wake-up jitter, the floor
  * Last line: one JSON object {"sessions": {"1": {...}, ...}, "naive": {...}, "backpressure": {...}, "timer_floor": {...}}.
  *
- * With --room (run inside the test namespace: `bash scripts/in-netns.sh npx tsx test/bench/pacer-bench.ts --room`),
+ * With --room (run inside the test namespace: `bash scripts/in-netns.sh npx tsx bench/pacer/pacer-bench.ts --room`),
  * every AudioSource is also published through a real livekit-server room, as its own participant,
  * from child processes of --per-process sessions each (pacer-shard.ts); a receiving participant per
  * group, in a process of its own, counts the gaps (silence inserted or concealed) in what it hears
@@ -21,7 +21,7 @@
  * --min-frames response frames in all (default 3000). A p99.9 over fewer than ~1000 frames is simply
  * the worst frame (at 20 s one session hands off ~890), so the 1-session figure would be the max.
  *
- * Usage: tsx test/bench/pacer-bench.ts [--seconds 20] [--min-frames 3000] [--sessions 1,10,50]
+ * Usage: tsx bench/pacer/pacer-bench.ts [--seconds 20] [--min-frames 3000] [--sessions 1,10,50]
  *                                      [--variants pacer,backpressure,naive] [--room [--per-process 10]]
  */
 import { SOURCE_QUEUE_MS } from '../../agent/pacer/playback.js';

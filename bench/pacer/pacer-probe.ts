@@ -1,7 +1,7 @@
 /**
  * Probe of rtc-node's AudioSource without a room: does the native queue drain in real time, when
  * does captureFrame resolve, and what happens to a second capture issued while one is pending?
- * Run: npx tsx test/bench/pacer-probe.ts
+ * Run: npx tsx bench/pacer/pacer-probe.ts
  */
 import { AudioFrame, AudioSource } from '@livekit/rtc-node';
 

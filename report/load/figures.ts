@@ -20,7 +20,7 @@ export interface LoadFigures {
   turn_p50_ms: number | null;
   turn_p50_ms_1room: number | null;
   /**
-   * Turn latency minus the model's own latency: with the local peer the model's latency is drawn
+   * Turn latency minus the model's own latency: with the local stand-in the model's latency is drawn
    * at random per response, so this is the figure that shows what load does to the system.
    */
   system_added_p50_ms: number | null;

@@ -55,7 +55,7 @@ export function jobProcessFigures(series: ProcessSeries[], calls: CallSummary[])
 
 /**
  * Where the machine's CPU went between `from` and `to`: mean % of one core per role, all processes
- * of a role summed (every job together; the runner is the callers and, locally, the Realtime peer).
+ * of a role summed (every job together; the runner is the callers and, locally, the Realtime stand-in).
  */
 export function cpuByRole(series: ProcessSeries[], from: number, to: number): Partial<Record<ProcessRole, number>> {
   const seconds = Math.max(1, (to - from) / 1000);

@@ -24,11 +24,11 @@ describe('npm run ab', () => {
       // nearly every question answered (a loaded CI machine may lose one to timing)
       expect(r.answered[k], k).toBeGreaterThanOrEqual(TURNS - 2);
       expect(g.n, k).toBeGreaterThanOrEqual(TURNS - 2);
-      // the model latency is the peer's; what the system adds is positive and bounded
+      // the model latency is the stand-in's; what the system adds is positive and bounded
       expect(g.system_added_median_ms, k).toBeGreaterThan(0);
       expect(g.system_added_median_ms, k).toBeLessThan(g.perceived_median_ms);
       expect(g.commit_median_ms, k).toBeGreaterThan(0);
-      // each answer is paired with its own question: the model latency measured is the peer's
+      // each answer is paired with its own question: the model latency measured is the stand-in's
       // (log-normal, median 700 ms), not the time to some later answer
       expect(g.model_median_ms, k).toBeLessThan(1500);
     }

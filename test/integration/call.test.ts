@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealtimePeer } from '../../openai-standin/server.js';
+import type { RealtimeStandin } from '../../openai-standin/server.js';
 import type { Service } from '../../stack/service.js';
 import { rmsOf } from '../../agent/audio/pcm.js';
 import type { Calls } from '../../callers/dispatch.js';
@@ -11,11 +11,11 @@ import { startCallStack, type CallStack } from '../support/call-stack.js';
 
 /**
  * The walking skeleton on real parts: livekit-server and Redis in the test namespace, the worker
- * as its own process (job processes forked by @livekit/agents), the local Realtime peer, and a
+ * as its own process (job processes forked by @livekit/agents), the local Realtime stand-in, and a
  * caller over real WebRTC.
  */
 let env: CallStack;
-let peer: RealtimePeer;
+let peer: RealtimeStandin;
 let worker: Service;
 let calls: Calls;
 let utterance: Int16Array;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealtimePeer } from '../../openai-standin/server.js';
+import type { RealtimeStandin } from '../../openai-standin/server.js';
 import type { Calls } from '../../callers/dispatch.js';
 import { SPEECH_RMS, voicedWindows } from '../../callers/heard.js';
 import { sleep, until } from '../../callers/wait.js';
@@ -12,7 +12,7 @@ import { startCallStack, type CallStack } from '../support/call-stack.js';
  * response.create, and the Realtime socket dropping mid-answer.
  */
 let env: CallStack;
-let peer: RealtimePeer;
+let peer: RealtimeStandin;
 let calls: Calls;
 let question: Int16Array;
 let interruption: Int16Array;

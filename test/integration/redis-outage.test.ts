@@ -2,7 +2,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisContextRepo } from '../../agent/context/redis-store.js';
 import { TURN_STREAM } from '../../agent/metrics/recorder.js';
-import type { RealtimePeer } from '../../openai-standin/server.js';
+import type { RealtimeStandin } from '../../openai-standin/server.js';
 import { startRedis } from '../../stack/redis.js';
 import type { Service } from '../../stack/service.js';
 import type { Calls } from '../../callers/dispatch.js';
@@ -18,7 +18,7 @@ import { rememberingModel } from '../support/chat-scripts.js';
  */
 const PORT = Number(process.env.PARLEY_TEST_REDIS_PORT ?? 6390) + 7;
 let env: CallStack;
-let peer: RealtimePeer;
+let peer: RealtimeStandin;
 let calls: Calls;
 let agentRedis: Service | null;
 let question: Int16Array;

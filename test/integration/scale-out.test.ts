@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dispose } from '@livekit/rtc-node';
-import { startRealtimePeer, type RealtimePeer } from '../../openai-standin/server.js';
+import { startRealtimeStandin, type RealtimeStandin } from '../../openai-standin/server.js';
 import type { Service } from '../../stack/service.js';
 import type { CallerBot } from '../../callers/webrtc.js';
 import { dispatchAndJoin } from '../../callers/dispatch.js';
@@ -21,14 +21,14 @@ import { startTestStack, startTestWorker, type TestStack } from '../../stack/tes
  * then fails.
  */
 let stack: TestStack;
-let peer: RealtimePeer;
+let peer: RealtimeStandin;
 const workers: Service[] = [];
 const bots: CallerBot[] = [];
 const run = `${process.pid}-${Date.now().toString(36)}`;
 
 beforeAll(async () => {
   stack = await startTestStack();
-  peer = await startRealtimePeer({ host: '127.0.0.1', port: 0 });
+  peer = await startRealtimeStandin({ host: '127.0.0.1', port: 0 });
   for (const name of ['a', 'b']) {
     workers.push(
       await startTestWorker(

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { RealtimePeer } from '../../openai-standin/server.js';
-import type { PeerScript } from '../../openai-standin/script.js';
+import type { RealtimeStandin } from '../../openai-standin/server.js';
+import type { StandinScript } from '../../openai-standin/script.js';
 import type { Calls } from '../../callers/dispatch.js';
 import { SPEECH_RMS } from '../../callers/heard.js';
 import { sleep, until } from '../../callers/wait.js';
@@ -10,13 +10,13 @@ import { fakeApiEnv, startFakeApis, type FakeApis } from '../support/fake-apis.j
 import { speak } from '../../speech/clips.js';
 
 /**
- * Thinkers on the real stack: the Responder (local peer) calls route_to_thinker, the worker runs the
- * thinker against the local chat peer and fake data providers, and speaks the result under the
+ * Thinkers on the real stack: the Responder (local stand-in) calls route_to_thinker, the worker runs the
+ * thinker against the local chat stand-in and fake data providers, and speaks the result under the
  * response lock, while a real WebRTC caller talks and interrupts.
  */
 let env: CallStack;
 let apis: FakeApis;
-let peer: RealtimePeer;
+let peer: RealtimeStandin;
 let calls: Calls;
 let question: Int16Array;
 let interruption: Int16Array;
@@ -27,7 +27,7 @@ const LONG_ACK =
 const ANSWER = 'Here is your answer.';
 
 /** The Responder: speaks what each kind of request asks for, so tests can tell the responses apart. */
-const reply: PeerScript['reply'] = (_n, instructions) => {
+const reply: StandinScript['reply'] = (_n, instructions) => {
   const i = instructions ?? '';
   if (i.includes('specialist answered')) return `${ANSWER} ${i.match(/\((\w+)\)|The (\w+) specialist/)?.[2] ?? ''}`;
   if (i.includes('checking that')) return i.includes('(research)') ? 'One moment.' : LONG_ACK;

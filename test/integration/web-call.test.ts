@@ -14,7 +14,7 @@ import { ROOT } from '../../stack/test-stack.js';
 /**
  * The browser path end to end: Debian's Chromium (headless, driven by playwright-core), its fake
  * microphone playing a spoken question, the built page, the token server with the real issuer,
- * livekit-server, the worker and the local Realtime peer. Everything runs inside the test namespace.
+ * livekit-server, the worker and the local Realtime stand-in. Everything runs inside the test namespace.
  */
 const OUT = join(ROOT, 'out');
 
