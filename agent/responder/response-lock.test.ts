@@ -53,12 +53,37 @@ describe('ResponseLock', () => {
     const server = new FakeServer(activity, 5, 60);
     const lock = new ResponseLock(server, activity, 2000);
     let turn = 1;
+    let checks = 0;
     const first = lock.request({ reason: 'turn' });
-    const second = lock.request({ reason: 'thinker', isStale: () => turn !== 1 });
+    const second = lock.request({
+      reason: 'thinker',
+      isStale: () => {
+        checks++;
+        return turn !== 1;
+      },
+    });
     await first;
-    turn = 2; // barge-in while the second waits for the first response to finish
+    // the second request has made its first check (fresh) and is waiting for the first response
+    // to finish (60 ms): only the check after the wait can see what happens now
+    await sleep(20);
+    expect(checks).toBe(1);
+    expect(activity.active).toBe(true);
+    turn = 2; // barge-in while the second waits
     expect((await second).status).toBe('stale');
+    expect(checks).toBe(2);
     expect(server.sent).toHaveLength(1);
+  });
+
+  it('checks staleness before waiting: a request stale from the start never waits', async () => {
+    const activity = new ResponseActivity();
+    activity.onCreated('resp_long'); // would make a waiting request wait the whole timeout
+    const server = new FakeServer(activity);
+    const lock = new ResponseLock(server, activity, 1000);
+    const t0 = performance.now();
+    const out = await lock.request({ reason: 'filler', isStale: () => true });
+    expect(out.status).toBe('stale');
+    expect(performance.now() - t0).toBeLessThan(500);
+    expect(server.sent).toHaveLength(0);
   });
 
   it('gives up after the wait timeout and never leaves the lock held', async () => {

@@ -145,6 +145,24 @@ describe('TurnController', () => {
     expect(records.map((r) => [r.turn, r.status, r.bargeIn])).toEqual([[1, 'cancelled', true]]);
   });
 
+  it('barge-in on an answer whose tail still plays while a later response is active finishes that turn at once', async () => {
+    const { responder, playback, records, controller, start, end } = setup();
+    start(0);
+    end(900);
+    await tick();
+    responder.answer('resp_1', 5);
+    responder.finish('resp_1'); // the server is done with it; its tail is still playing
+    void controller.say({ reason: 'filler' }); // a later response (a filler, a thinker line) is created
+    await tick();
+    expect(responder.activity.activeId).toBe('resp_2');
+    playback.played = 180;
+    start(3000); // the caller talks over the tail
+    expect(responder.calls).toContain('cancel:resp_2');
+    expect(responder.truncates).toEqual([{ messageId: 'item_resp_1', ms: 180 }]);
+    // the interrupted turn is recorded now (and reaches the page now), not at hang-up
+    expect(records.map((r) => [r.turn, r.responseId, r.status, r.bargeIn, r.heardMs])).toEqual([[1, 'resp_1', 'cancelled', true, 180]]);
+  });
+
   it('speech before the answer starts cancels it without a truncate (no stale audio)', async () => {
     const { responder, playback, records, start, end } = setup();
     start(0);

@@ -265,8 +265,10 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
           .catch((e: Error) => log.warn({ err: e.message, itemId: playing.messageId, heardMs: heard }, 'truncate at barge-in failed'));
       }
       this.emit('barge-in', playing.responseId, heard);
-      // a cancelled response that already finished server-side gets no response.done: finish it now
-      if (t && !this.o.responder.activity.active) this.#finishResponse(playing.responseId, 'cancelled');
+      // The playing answer already finished server-side (only its tail was playing), so no
+      // response.done will come for it: finish its turn now. Whether it is the active response is
+      // what counts, not whether any is: a later filler or thinker line may be active meanwhile.
+      if (t && this.o.responder.activity.activeId !== playing.responseId) this.#finishResponse(playing.responseId, 'cancelled');
     }
     this.#playing = null;
     this.emit('agent-speaking', false);
