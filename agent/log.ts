@@ -15,12 +15,17 @@ export interface CallFields {
  */
 let callFields: CallFields | Record<string, never> = {};
 
+/** A logger of the project's shape writing to `dest`: the call's fields on every line. */
+export function createLogger(dest: pino.DestinationStream) {
+  return pino({ level: 'info', base: { svc: 'parley' }, mixin: () => callFields }, dest);
+}
+
 /**
  * The one logger of the project. Asynchronous (sonic-boom with `sync: false`) so that a log
  * line never blocks the audio path; nothing on that path logs per frame. Level 'info' until a
  * composition root applies the configured one (configureLog).
  */
-export const log = pino({ level: 'info', base: { svc: 'parley' }, mixin: () => callFields }, pino.destination({ dest: 2, sync: false }));
+export const log = createLogger(pino.destination({ dest: 2, sync: false }));
 
 export type Logger = typeof log;
 

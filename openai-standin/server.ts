@@ -3,6 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { log } from '../agent/log.js';
 import { createChatEndpoint, type ChatScript, type ObservedChat } from './chat.js';
+import { RealtimeSchemas } from './protocol/schemas.js';
+import { findRealtimeSchemas } from './protocol/schema-path.js';
 import { ScriptRunner, type StandinScript } from './script.js';
 import { PeerSession, type ClientEvent, type PeerResponse } from './session.js';
 import { Speech } from '../speech/espeak.js';
@@ -12,6 +14,22 @@ export interface PeerOptions {
   port?: number;
   script?: StandinScript;
   chat?: ChatScript;
+  /**
+   * OpenAI's Realtime event schemas (default: found beside the project, see schema-path.ts); null
+   * runs without them (no client validation, our own events unchecked).
+   */
+  schemasPath?: string | null;
+}
+
+/**
+ * One event outside OpenAI's schema: a client event the stand-in refused (as the API would), or
+ * an event the stand-in itself sent that the API never would (a bug of the stand-in).
+ */
+export interface SchemaFailure {
+  direction: 'client' | 'server';
+  session: string;
+  type: string;
+  problems: string[];
 }
 
 /** A client event as the peer received it, with its session. */
@@ -32,6 +50,10 @@ export interface RealtimeStandin {
   /** Replaces the script for sessions (and responses) from now on. */
   setScript(script: StandinScript): void;
   clientEvents(): ObservedEvent[];
+  /** Whether events are checked against OpenAI's schemas in this run. */
+  readonly validating: boolean;
+  /** Events in either direction that failed OpenAI's schema (client ones were refused, as errors). */
+  schemaFailures(): SchemaFailure[];
   responses(): PeerResponse[];
   sessions(): string[];
   route(path: string, handler: HttpRoute): void;
@@ -47,6 +69,10 @@ export interface RealtimeStandin {
  */
 export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<RealtimeStandin> {
   const speech = new Speech();
+  const schemasPath = opts.schemasPath === undefined ? findRealtimeSchemas() : opts.schemasPath;
+  const schemas = schemasPath ? RealtimeSchemas.load(schemasPath) : null;
+  if (!schemas) log.warn('realtime stand-in: no OpenAI event schemas found; events are not validated');
+  const schemaFailures: SchemaFailure[] = [];
   let runner = new ScriptRunner(opts.script ?? {});
   const events: ObservedEvent[] = [];
   const responses: PeerResponse[] = [];
@@ -77,18 +103,29 @@ export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<Real
       return;
     }
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const s = new PeerSession(ws, runner, speech, {
-        onClientEvent: (sess, e) => {
-          // audio appends are many and large: keep the event, not its audio
-          const payload = e.type === 'input_audio_buffer.append' ? { type: e.type } : e;
-          events.push({ session: sess.id, at: Date.now(), type: e.type, payload });
-          if (events.length > 20_000) events.splice(0, events.length - 20_000);
+      const s = new PeerSession(
+        ws,
+        runner,
+        speech,
+        {
+          onClientEvent: (sess, e) => {
+            // audio appends are many and large: keep the event, not its audio
+            const payload = e.type === 'input_audio_buffer.append' ? { type: e.type } : e;
+            events.push({ session: sess.id, at: Date.now(), type: e.type, payload });
+            if (events.length > 20_000) events.splice(0, events.length - 20_000);
+          },
+          onResponse: (r) => {
+            responses.push(r);
+            if (responses.length > 10_000) responses.shift();
+          },
+          onSchemaFailure: (sess, direction, type, problems) => {
+            if (direction === 'server')
+              log.error({ session: sess.id, type, problems }, 'realtime stand-in sent an event outside OpenAI schema');
+            if (schemaFailures.length < 1000) schemaFailures.push({ direction, session: sess.id, type, problems });
+          },
         },
-        onResponse: (r) => {
-          responses.push(r);
-          if (responses.length > 10_000) responses.shift();
-        },
-      });
+        schemas,
+      );
       sessions.set(s.id, s);
       ws.on('close', () => sessions.delete(s.id));
       log.debug({ session: s.id, model: url.searchParams.get('model') }, 'peer: session opened');
@@ -107,6 +144,8 @@ export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<Real
     port: addr.port,
     setScript: (script) => (runner = new ScriptRunner(script)),
     clientEvents: () => events.slice(),
+    validating: schemas !== null,
+    schemaFailures: () => schemaFailures.slice(),
     responses: () => responses.slice(),
     sessions: () => {
       for (const e of events) if (!seen.includes(e.session)) seen.push(e.session);

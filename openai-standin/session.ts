@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import { log } from '../agent/log.js';
+import type { RealtimeSchemas } from './protocol/schemas.js';
 import type { ScriptRunner, ResponsePlan } from './script.js';
 import { PEER_SAMPLE_RATE, type Speech } from '../speech/espeak.js';
 
@@ -46,6 +47,9 @@ export class PeerSession {
   #config: Record<string, unknown> = {
     type: 'realtime',
     object: 'realtime.session',
+    id: this.id,
+    // the API ends a session at 60 minutes
+    expires_at: Math.floor(Date.now() / 1000) + 3600,
     model: 'gpt-realtime',
     output_modalities: ['audio'],
     instructions: '',
@@ -80,11 +84,18 @@ export class PeerSession {
     private readonly ws: WebSocket,
     private readonly script: ScriptRunner,
     private readonly speech: Speech,
-    private readonly hooks: { onClientEvent(s: PeerSession, e: ClientEvent): void; onResponse(r: PeerResponse): void },
+    private readonly hooks: {
+      onClientEvent(s: PeerSession, e: ClientEvent): void;
+      onResponse(r: PeerResponse): void;
+      /** A client event refused by OpenAI's schema, or one of ours the API would never send. */
+      onSchemaFailure?(s: PeerSession, direction: 'client' | 'server', type: string, problems: string[]): void;
+    },
+    /** OpenAI's event schemas: client events are checked as the API checks them, and our own too. */
+    private readonly schemas: RealtimeSchemas | null = null,
   ) {
     ws.on('message', (data) => this.#onMessage(data.toString()));
     ws.on('close', () => this.#close());
-    this.#send({ type: 'session.created', session: this.#config });
+    this.#send({ type: 'session.created', event_id: id('event'), session: this.#config });
   }
 
   #onMessage(raw: string): void {
@@ -95,6 +106,10 @@ export class PeerSession {
       return this.#error('invalid_request_error', 'invalid_json', 'We could not parse the JSON body of your request.');
     }
     this.hooks.onClientEvent(this, ev);
+    // like the API: an event its schema refuses is answered with an error and not applied
+    const refused = this.schemas?.refusal(ev);
+    if (refused) this.hooks.onSchemaFailure?.(this, 'client', ev.type, [refused.message]);
+    if (refused) return this.#error('invalid_request_error', refused.code, refused.message, ev.event_id, refused.param);
     const h = this.#handlers[ev.type];
     if (!h)
       return this.#error(
@@ -222,6 +237,7 @@ export class PeerSession {
       item_id: itemId,
       content_index: 0,
       transcript,
+      usage: { type: 'duration', seconds: Math.round(ms) / 1000 },
     });
     return true;
   }
@@ -447,6 +463,10 @@ export class PeerSession {
 
   #send(ev: Record<string, unknown>): void {
     if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
+    if (this.schemas) {
+      const problems = this.schemas.server(ev);
+      if (problems.length) this.hooks.onSchemaFailure?.(this, 'server', String(ev.type), problems);
+    }
     this.ws.send(JSON.stringify(ev));
   }
 

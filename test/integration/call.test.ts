@@ -100,4 +100,9 @@ describe('a call over WebRTC', () => {
       .filter(([, g, stat]) => Number(g) === pgid && !stat?.startsWith('Z'));
     expect(live).toEqual([]);
   });
+
+  it('every Realtime event of these calls, both ways, was within OpenAI schema', () => {
+    expect(peer.validating).toBe(true);
+    expect(peer.schemaFailures()).toEqual([]);
+  });
 });

@@ -112,4 +112,9 @@ describe('the hot path', () => {
     peer.setScript({});
     await bot.leave();
   });
+
+  it('every Realtime event of these calls, both ways, was within OpenAI schema', () => {
+    expect(peer.validating).toBe(true);
+    expect(peer.schemaFailures()).toEqual([]);
+  });
 });

@@ -150,4 +150,9 @@ describe('thinkers on the real stack', () => {
     expect(peer.chatRequests().length).toBe(chatsAtHangUp); // the write-up never ran
     expect(toolOutputs().length).toBe(outputsBefore);
   });
+
+  it('every Realtime event of these calls, both ways, was within OpenAI schema', () => {
+    expect(peer.validating).toBe(true);
+    expect(peer.schemaFailures()).toEqual([]);
+  });
 });

@@ -1,0 +1,133 @@
+import { initializeLogger } from '@livekit/agents';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import WebSocket from 'ws';
+import { startRealtimeStandin, type RealtimeStandin } from '../../openai-standin/server.js';
+import { loadConfig } from '../config/config.js';
+import { routeToolContext } from '../thinkers/route-tool.js';
+import { ResponderSession } from './session.js';
+
+/**
+ * Both directions of the Realtime protocol, checked against OpenAI's published event schemas
+ * (../shared/openai-realtime): what the real plugin sends for everything Parley asks of it, and
+ * everything the local stand-in answers. The stand-in refuses a client event the schema refuses,
+ * as the API does, and counts any event of its own that the API would never send.
+ */
+initializeLogger({ pretty: false, level: 'warn' });
+let standin: RealtimeStandin;
+
+beforeAll(async () => {
+  standin = await startRealtimeStandin({
+    script: {
+      modelLatencyMs: 80,
+      delivery: { speed: 4, minChunkMs: 40, maxChunkMs: 120 },
+      toolCalls: { 1: { name: 'route_to_thinker', arguments: '{"domain":"weather","query":"weather in Oslo"}' } },
+      reply: (n) => (n === 3 ? 'A long answer that the caller will interrupt part of the way through, as callers do.' : 'Sure.'),
+    },
+  });
+});
+afterAll(async () => standin?.close());
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+async function until<T>(what: string, fn: () => T | undefined | null | false, ms = 10_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(20);
+  }
+}
+
+describe('the Realtime protocol against OpenAI schemas', () => {
+  it('a whole call through the real plugin: 0 failures in either direction', async () => {
+    expect(standin.validating, 'OpenAI schemas not found beside the project (../shared/openai-realtime)').toBe(true);
+    const r = new ResponderSession(loadConfig({ OPENAI_API_KEY: '', PARLEY_PEER_URL: `${standin.url}/v1` }), {
+      instructions: 'Be brief.',
+      tools: routeToolContext(),
+    });
+    const errors: Error[] = [];
+    r.on('error', (e) => errors.push(e));
+    const done: string[] = [];
+    r.on('response-done', (id) => done.push(id));
+    const calls: { id: string; callId: string }[] = [];
+    r.on('function-call', (_resp, call) => calls.push({ id: call.id, callId: call.callId }));
+    let messageId = '';
+    r.on('audio', (_id, mid) => (messageId = mid));
+
+    // a caller turn, answered with speech
+    r.pushAudio(new Int16Array(16_000).fill(2000));
+    expect(await r.commit()).toBe(true);
+    expect((await r.requestResponse({ reason: 'turn' })).status).toBe('created');
+    await until('the first answer', () => done.length >= 1);
+    // a turn answered with a tool call, its output submitted, then spoken about
+    r.pushAudio(new Int16Array(16_000).fill(2000));
+    await r.commit();
+    await r.requestResponse({ reason: 'turn' });
+    const call = await until('the tool call', () => calls[0]);
+    await until('the tool response done', () => done.length >= 2);
+    r.submitToolOutput(call.callId, JSON.stringify({ status: 'ok', answer: 'mild' }));
+    await r.requestResponse({ reason: 'thinker' });
+    await until('the spoken result', () => done.length >= 3);
+    // an answer the caller talks over: cancel, then truncate at what was heard
+    await r.requestResponse({ reason: 'turn' });
+    await until('audio of the long answer', () => messageId && done.length === 3 && messageId);
+    await sleep(150);
+    await r.cancel(r.activity.activeId);
+    await r.truncate(messageId, 100);
+    await until('the cancelled response done', () => done.length >= 4);
+    // what a thinker learnt reaches the Responder mid-call; a too-short turn is cleared, not committed
+    await r.updateInstructions('Be brief. The caller lives in Oslo.');
+    r.pushAudio(new Int16Array(800));
+    expect(await r.commit()).toBe(false);
+    await sleep(300);
+    await r.close();
+
+    const session = standin.sessions().at(-1);
+    const sent = new Set(
+      standin
+        .clientEvents()
+        .filter((e) => e.session === session)
+        .map((e) => e.type),
+    );
+    for (const t of [
+      'session.update',
+      'input_audio_buffer.append',
+      'input_audio_buffer.commit',
+      'input_audio_buffer.clear',
+      'response.create',
+      'response.cancel',
+      'conversation.item.create',
+      'conversation.item.truncate',
+    ]) {
+      expect(sent, t).toContain(t);
+    }
+    expect(standin.schemaFailures()).toEqual([]);
+    expect(errors.map((e) => e.message)).toEqual([]);
+  });
+
+  it('refuses a client event the schema refuses, as the API does (a session.update without its type)', async () => {
+    const ws = new WebSocket(`${standin.url.replace('http', 'ws')}/v1/realtime?model=gpt-realtime`, {
+      headers: { authorization: 'Bearer test' },
+    });
+    const got: Record<string, unknown>[] = [];
+    ws.on('message', (m) => got.push(JSON.parse(m.toString())));
+    await new Promise((r) => ws.once('open', r));
+    ws.send(JSON.stringify({ type: 'session.update', event_id: 'evt_1', session: { instructions: 'never applied' } }));
+    const err = await until('the error', () => got.find((e) => e.type === 'error'));
+    expect(err.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'missing_required_parameter',
+      param: 'session.type',
+      message: "Missing required parameter: 'session.type'.",
+      event_id: 'evt_1',
+    });
+    expect(got.some((e) => e.type === 'session.updated')).toBe(false);
+    expect(
+      standin
+        .schemaFailures()
+        .filter((f) => f.direction === 'client')
+        .map((f) => f.type),
+    ).toEqual(['session.update']);
+    ws.close();
+  });
+});
