@@ -16,6 +16,10 @@ export const PROMPTS = {
   idleGoodbye: 'Say a short, friendly goodbye.',
   /** The Realtime socket dropped and came back: whatever was being said is lost. */
   lineDropped: 'The line dropped for a moment. Apologise in one short sentence and ask the caller to repeat.',
+  /** The model failed or was cut off while answering the caller: the answer is lost, or half of it. */
+  answerFailed:
+    'Your last answer did not reach the caller, or only part of it did, because of a technical problem. ' +
+    'Apologise in one short sentence and ask them to say it again. Do not call any tool.',
   /** The caller's audio stopped reaching the agent for good: the call ends once this has played. */
   cannotHear:
     'You can no longer hear the caller because of a technical problem. Apologise in one short sentence, ' +

@@ -18,6 +18,10 @@ export interface ToolCallSpec {
   arguments: string;
 }
 
+export type ScriptedEnding =
+  | { status: 'failed'; afterDeltas: number; code?: string; message?: string }
+  | { status: 'incomplete'; afterDeltas: number; reason: 'max_output_tokens' | 'content_filter' };
+
 export interface StandinScript {
   /** From response.create to the first audio delta. Default 250 ms. */
   modelLatencyMs?: LatencySpec;
@@ -33,6 +37,12 @@ export interface StandinScript {
   toolCalls?: Record<number, ToolCallSpec>;
   /** Refuse this many upcoming response.create with a server error (nothing generated). */
   refuseNext?: number;
+  /**
+   * Responses (0-based index) that end as the API ends a failed or cut-short one, after
+   * `afterDeltas` audio deltas (0: before any audio): `failed` with status_details.error (a
+   * model/server failure), or `incomplete` with a reason (max_output_tokens, content_filter).
+   */
+  endings?: Record<number, ScriptedEnding>;
   /** Drop the WebSocket after this many audio deltas of the next response (once). */
   dropAfterDeltas?: number;
   /** How fast audio is delivered relative to real time, and in what chunk sizes (ms). */
@@ -58,6 +68,8 @@ export interface ResponsePlan {
   filler: boolean;
   text: string;
   tool?: ToolCallSpec;
+  /** How the response ends other than completed (scripted failures). */
+  ending?: ScriptedEnding;
 }
 
 export class ScriptRunner {
@@ -77,13 +89,14 @@ export class ScriptRunner {
     const s = this.script;
     const tool = s.toolCalls?.[n];
     if (tool) return { kind: 'tool', latencyMs: this.#latency(n), filler: false, text: '', tool };
+    const ending = s.endings?.[n];
     if (s.fillerShare && this.#random() < s.fillerShare) {
       return { kind: 'speech', latencyMs: s.fillerLatencyMs ?? 150, filler: true, text: FILLERS[n % FILLERS.length]! };
     }
     const text =
       s.reply?.(n, instructions, toolOutput) ??
       (toolOutput !== undefined ? speakToolOutput(toolOutput) : DEFAULT_REPLIES[n % DEFAULT_REPLIES.length]!);
-    return { kind: 'speech', latencyMs: this.#latency(n), filler: false, text };
+    return { kind: 'speech', latencyMs: this.#latency(n), filler: false, text, ...(ending ? { ending } : {}) };
   }
 
   #latency(n: number): number {

@@ -20,7 +20,7 @@ export interface PeerResponse {
   createdAt: number;
   latencyMs: number;
   filler: boolean;
-  status: 'in_progress' | 'completed' | 'cancelled' | 'failed';
+  status: 'in_progress' | 'completed' | 'cancelled' | 'failed' | 'incomplete';
   audioMsSent: number;
   text: string;
   /** When response.done was sent. */
@@ -343,8 +343,34 @@ export class PeerSession {
     const samplesPerMs = PEER_SAMPLE_RATE / 1000;
     let offset = 0;
     let deltas = 0;
+    // a scripted failure or cut-off: the API ends the response where it stands
+    const ending = plan.ending;
+    const endHere = (): boolean => {
+      if (!ending || deltas < ending.afterDeltas) return false;
+      item.audioMs = a.res.audioMsSent;
+      item.status = 'incomplete';
+      if (ending.status === 'failed') {
+        this.#finish('failed', [item], {
+          type: 'failed',
+          error: {
+            type: 'server_error',
+            code: ending.code ?? 'server_error',
+            message: ending.message ?? 'The server had an error while processing your request.',
+          },
+        });
+        return true;
+      }
+      item.content = [{ type: 'output_audio', transcript: plan.text }];
+      this.#send({ type: 'response.output_audio.done', event_id: id('event'), ...ids });
+      this.#send({ type: 'response.output_audio_transcript.done', event_id: id('event'), ...ids, transcript: plan.text });
+      this.#send({ type: 'response.content_part.done', event_id: id('event'), ...ids, part: { type: 'audio', transcript: plan.text } });
+      this.#send({ type: 'response.output_item.done', event_id: id('event'), response_id: a.res.id, output_index: 0, item });
+      this.#finish('incomplete', [item], { type: 'incomplete', reason: ending.reason });
+      return true;
+    };
     const next = () => {
       if (a.done || this.#closed) return;
+      if (endHere()) return;
       if (offset >= pcm.length) {
         item.audioMs = a.res.audioMsSent;
         item.status = 'completed';
@@ -381,7 +407,7 @@ export class PeerSession {
     next();
   }
 
-  #finish(status: 'completed' | 'cancelled' | 'failed', output: Item[] = []): void {
+  #finish(status: 'completed' | 'cancelled' | 'failed' | 'incomplete', output: Item[] = [], details?: Record<string, unknown>): void {
     const a = this.#active;
     if (!a || a.done) return;
     a.done = true;
@@ -395,7 +421,7 @@ export class PeerSession {
       event_id: id('event'),
       response: {
         ...this.#responseObject(a.res, output.length ? output : item ? [item] : []),
-        status_details: status === 'cancelled' ? { type: 'cancelled', reason: 'client_cancelled' } : null,
+        status_details: details ?? (status === 'cancelled' ? { type: 'cancelled', reason: 'client_cancelled' } : null),
       },
     });
     this.hooks.onResponse({ ...a.res });

@@ -37,6 +37,11 @@ export interface TurnRecord {
   responseDoneAt: number | null;
   responseId: string | null;
   status: TurnStatus;
+  /**
+   * Why the answer failed, as the API said: status_details.error.code of a failed response, the
+   * reason of an incomplete one (max_output_tokens, content_filter), or the refusal's code.
+   */
+  errorCode: string | null;
   bargeIn: boolean;
   /** When the caller's speech stopped this turn's answer (the pacer was flushed), if it did. */
   bargeInAt: number | null;
@@ -63,6 +68,7 @@ export function newTurn(base: Pick<TurnRecord, 'callId' | 'room' | 'turn' | 'tra
     responseDoneAt: null,
     responseId: null,
     status: 'completed',
+    errorCode: null,
     bargeIn: false,
     bargeInAt: null,
     heardMs: null,

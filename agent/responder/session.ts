@@ -21,8 +21,11 @@ export interface ResponderEvents {
   audio: [responseId: string, messageId: string, frame: AudioFrame];
   /** The response's audio is complete. */
   'audio-end': [responseId: string];
-  /** response.done: status completed | cancelled | failed | incomplete. */
-  'response-done': [responseId: string, status: string, at: number];
+  /**
+   * response.done: status completed | cancelled | failed | incomplete, and for the last two why
+   * (status_details.error.code, or the reason: max_output_tokens, content_filter).
+   */
+  'response-done': [responseId: string, status: string, at: number, detail: string | null];
   /** Server VAD (when it is on) heard the caller start / stop. */
   'server-speech-started': [at: number];
   'server-speech-stopped': [at: number];
@@ -41,7 +44,7 @@ interface ServerEvent {
   type: string;
   item_id?: string;
   item?: { id?: string };
-  response?: { id?: string; status?: string };
+  response?: { id?: string; status?: string; status_details?: { reason?: string; error?: { code?: string; type?: string } } | null };
   transcript?: string;
 }
 
@@ -218,7 +221,14 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
       case 'response.done':
         if (ev.response?.id) {
           this.activity.onDone(ev.response.id);
-          this.emit('response-done', ev.response.id, ev.response.status ?? 'completed', now);
+          const d = ev.response.status_details;
+          this.emit(
+            'response-done',
+            ev.response.id,
+            ev.response.status ?? 'completed',
+            now,
+            d?.error?.code ?? d?.error?.type ?? d?.reason ?? null,
+          );
         }
         break;
       case 'input_audio_buffer.speech_started':

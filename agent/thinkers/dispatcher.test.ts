@@ -51,7 +51,15 @@ class FakeHost implements ThinkerHost {
     this.requests.push(req);
     if (req.isStale?.()) return { status: 'stale', waitedMs: 0 };
     this.spoken.push(req);
-    return { status: 'created', responseId: `resp_said_${this.spoken.length}`, generation: {} as never, waitedMs: 0 };
+    const responseId = `resp_said_${this.spoken.length}`;
+    if (req.reason === 'thinker' && this.thinkerEndings.length) this.#endings.set(responseId, this.thinkerEndings.shift()!);
+    return { status: 'created', responseId, generation: {} as never, waitedMs: 0 };
+  }
+  /** How the next thinker answers' responses end for the caller (default: played out). */
+  readonly thinkerEndings: string[] = [];
+  readonly #endings = new Map<string, string>();
+  async responseEnded(id: string): Promise<string> {
+    return this.#endings.get(id) ?? 'completed';
   }
   setUserSpeaking(s: boolean): void {
     this.userSpeaking = s;
@@ -176,6 +184,21 @@ describe('ThinkerDispatcher', () => {
     expect(r!.outcome).toBe('stale');
     expect(c.host.outputs[0]!.output).toMatchObject({ status: 'ok' });
     expect(c.host.said('thinker')).toHaveLength(0);
+    await c.close();
+  });
+
+  it('an answer is spoken only if the caller heard it: a failed response is unspoken, a talked-over one interrupted', async () => {
+    const c = await callFor(uid('heard'));
+    c.host.thinkerEndings.push('failed', 'cancelled');
+    c.host.call('route_to_thinker', '{"domain":"weather","query":"weather in Oslo"}');
+    const [failed] = await c.done(1);
+    expect(failed!.outcome).toBe('unspoken');
+    expect(failed!.error).toBe("the answer's response failed");
+    c.host.call('route_to_thinker', '{"domain":"weather","query":"weather in Bergen"}');
+    expect((await c.done(2))[1]!.outcome).toBe('interrupted');
+    c.host.call('route_to_thinker', '{"domain":"weather","query":"weather in Tromso"}');
+    expect((await c.done(3))[2]!.outcome).toBe('spoken');
+    expect(c.host.said('thinker')).toHaveLength(3);
     await c.close();
   });
 

@@ -19,6 +19,12 @@ export interface ThinkerHost {
   submitToolOutput(callId: string, output: string): void;
   responseHadAudio(responseId: string): boolean;
   say(req: ResponseRequest): Promise<ResponseOutcome>;
+  /**
+   * How a response the host created ended for the caller: 'completed' once its audio has played
+   * out, 'cancelled' when the caller talked over it, 'failed' when the model failed or the line
+   * dropped. Resolves 'unknown' if nothing is heard of it within `maxWaitMs`.
+   */
+  responseEnded(responseId: string, maxWaitMs?: number): Promise<string>;
   /** Bumped at every barge-in (TurnController.interruptions). */
   readonly interruptions: number;
   readonly agentBusy: boolean;
@@ -41,10 +47,11 @@ export interface DispatcherOptions {
 
 /** How a thinker task ended, for logs, the page and tests. */
 export type ThinkerOutcome =
-  | 'spoken' // answered and spoken
+  | 'spoken' // answered, and the caller heard the answer play out
+  | 'interrupted' // answered; the caller talked over the answer
   | 'stale' // answered after a barge-in: in the conversation, not spoken
   | 'failed' // failed or timed out: an apology was spoken
-  | 'unspoken' // the lock timed out or refused: in the conversation only
+  | 'unspoken' // the lock timed out or refused, or the answer's response failed: in the conversation only
   | 'cancelled'; // the call ended first
 
 export interface ThinkerReport {
@@ -173,6 +180,10 @@ export class ThinkerDispatcher extends EventEmitter<{
     const out = await this.o.host.say({ reason: result.ok ? 'thinker' : 'apology', instructions, isStale: () => this.#stale(task) });
     if (out.status === 'stale') return report('stale');
     if (out.status !== 'created') return report('unspoken', out.status === 'refused' ? out.error.message : out.status);
+    // spoken means heard: a response that was created can still fail, or be talked over
+    const ended = await this.o.host.responseEnded(out.responseId);
+    if (ended === 'cancelled') return report('interrupted', result.ok ? undefined : result.error);
+    if (ended !== 'completed') return report('unspoken', `the answer's response ${ended}`);
     report(result.ok ? 'spoken' : 'failed', result.ok ? undefined : result.error);
   }
 

@@ -10,6 +10,7 @@ export function thinkerHost(responder: ResponderSession, controller: TurnControl
     submitToolOutput: (callId, output) => responder.submitToolOutput(callId, output),
     responseHadAudio: (id) => responder.responseHadAudio(id),
     say: (req) => controller.say(req),
+    responseEnded: (id, maxWaitMs) => controller.responseEnded(id, maxWaitMs),
     get interruptions() {
       return controller.interruptions;
     },

@@ -45,10 +45,10 @@ class FakeResponder extends EventEmitter {
     this.emit('first-delta', id, Date.now());
     for (let i = 0; i < frames; i++) this.emit('audio', id, `item_${id}`, new AudioFrame(new Int16Array(480), 24000, 1, 480));
   }
-  finish(id: string, status = 'completed') {
+  finish(id: string, status = 'completed', detail: string | null = null) {
     this.emit('audio-end', id);
     this.activity.onDone(id);
-    this.emit('response-done', id, status, Date.now());
+    this.emit('response-done', id, status, Date.now(), detail);
   }
 }
 
@@ -161,6 +161,59 @@ describe('TurnController', () => {
     expect(responder.truncates).toEqual([{ messageId: 'item_resp_1', ms: 180 }]);
     // the interrupted turn is recorded now (and reaches the page now), not at hang-up
     expect(records.map((r) => [r.turn, r.responseId, r.status, r.bargeIn, r.heardMs])).toEqual([[1, 'resp_1', 'cancelled', true, 180]]);
+  });
+
+  it("a failed or cut-short answer: the turn is recorded with the API's reason, and the caller hears an apology", async () => {
+    const { responder, records, start, end } = setup();
+    start(0);
+    end(900);
+    await tick();
+    responder.answer('resp_1', 2);
+    responder.finish('resp_1', 'failed', 'server_error');
+    expect(records.map((r) => [r.turn, r.status, r.errorCode])).toEqual([[1, 'failed', 'server_error']]);
+    await tick();
+    expect(responder.calls.filter((c) => c.startsWith('response:'))).toEqual(['response:turn', 'response:apology']);
+    // the apology itself fails: no apology for the apology
+    responder.finish('resp_2', 'failed', 'server_error');
+    await tick();
+    expect(responder.calls.filter((c) => c === 'response:apology')).toHaveLength(1);
+    // a cut-off answer (max_output_tokens) is a failed turn with its reason, apologised for once
+    start(3000);
+    end(3900);
+    await tick();
+    responder.answer('resp_3', 2);
+    responder.finish('resp_3', 'incomplete', 'max_output_tokens');
+    await tick();
+    expect(records.at(-1)).toMatchObject({ turn: 2, status: 'failed', errorCode: 'max_output_tokens' });
+    expect(responder.calls.filter((c) => c === 'response:apology')).toHaveLength(2);
+  });
+
+  it('tells how each response ended for the caller, turns and other lines alike', async () => {
+    const { responder, playback, controller, start, end } = setup();
+    void controller.say({ reason: 'thinker' }); // resp_1: a thinker's answer, no turn of its own
+    await tick();
+    const first = controller.responseEnded('resp_1');
+    responder.answer('resp_1', 3);
+    responder.finish('resp_1');
+    playback.drain('resp_1');
+    expect(await first).toBe('completed');
+    expect(await controller.responseEnded('resp_1')).toBe('completed'); // asked after the fact
+    // a thinker line the caller talks over, after the server had finished it
+    void controller.say({ reason: 'thinker' });
+    await tick();
+    responder.answer('resp_2', 3);
+    responder.finish('resp_2');
+    const second = controller.responseEnded('resp_2');
+    start(5000);
+    expect(await second).toBe('cancelled');
+    end(5900);
+    await tick();
+    responder.finish('resp_3', 'failed', 'server_error');
+    expect(await controller.responseEnded('resp_3')).toBe('failed');
+    // unknown ones do not hang: the bound, or the end of the call
+    const never = controller.responseEnded('resp_never', 10_000);
+    controller.close();
+    expect(await never).toBe('unknown');
   });
 
   it('speech before the answer starts cancels it without a truncate (no stale audio)', async () => {

@@ -50,6 +50,10 @@ export interface TurnControllerEvents {
   /** Caller started / stopped an utterance (for UI state and idle timers). */
   'user-speaking': [speaking: boolean];
   'agent-speaking': [speaking: boolean];
+  /** A response ended for the caller: played out, talked over, or failed (every response, not only turns). */
+  'response-ended': [responseId: string, status: TurnStatus];
+  /** The call is over: nothing more will end. */
+  closed: [];
 }
 
 /**
@@ -76,6 +80,10 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   readonly #awaitingResponse: TurnRecord[] = [];
   /** The turn whose commit is on its way (local mode). */
   #committing: TurnRecord | null = null;
+  /** Recent responses whose audio went to playback (bounded): those end when it has drained. */
+  readonly #played = new Set<string>();
+  /** How recent responses ended (bounded), for responseEnded() asked after the fact. */
+  readonly #ended = new Map<string, TurnStatus>();
   /** Barge-ins so far: a thinker result requested before the latest one is stale. */
   #interruptions = 0;
   #userSpeaking = false;
@@ -107,6 +115,8 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       if (this.#cancelled.has(id) || this.#closed) return;
       if (this.#playing?.responseId !== id) {
         this.#playing = { responseId: id, messageId };
+        this.#played.add(id);
+        if (this.#played.size > 64) this.#played.delete(this.#played.values().next().value!);
         this.emit('agent-speaking', true);
       }
       o.playback.push(id, frame.data);
@@ -114,7 +124,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     r.on('audio-end', (id) => {
       if (!this.#cancelled.has(id)) o.playback.end(id);
     });
-    r.on('response-done', (id, status, at) => this.#onResponseDone(id, status, at));
+    r.on('response-done', (id, status, at, detail) => this.#onResponseDone(id, status, at, detail));
     r.on('reconnected', (lost) => this.#onReconnected(lost));
     r.on('server-speech-stopped', (at) => {
       if (o.vadMode === 'local') return;
@@ -207,6 +217,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     }
     this.#byResponse.clear();
     this.#awaitingResponse.length = 0;
+    this.emit('closed');
   }
 
   #onSpeechStart(at: number): void {
@@ -266,9 +277,10 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       }
       this.emit('barge-in', playing.responseId, heard);
       // The playing answer already finished server-side (only its tail was playing), so no
-      // response.done will come for it: finish its turn now. Whether it is the active response is
-      // what counts, not whether any is: a later filler or thinker line may be active meanwhile.
-      if (t && this.o.responder.activity.activeId !== playing.responseId) this.#finishResponse(playing.responseId, 'cancelled');
+      // response.done will come for it: finish it (and its turn, if it is one) now. Whether it is
+      // the active response is what counts, not whether any is: a later filler or thinker line
+      // may be active meanwhile.
+      if (this.o.responder.activity.activeId !== playing.responseId) this.#finishResponse(playing.responseId, 'cancelled');
     }
     this.#playing = null;
     this.emit('agent-speaking', false);
@@ -298,6 +310,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     t.responseRequestedAt = Date.now();
     const outcome = await this.o.responder.requestResponse({ reason: 'turn', isStale: () => this.#generation !== gen });
     if (outcome.status !== 'created') {
+      if (outcome.status === 'refused') t.errorCode = (outcome.error as Error & { code?: string }).code ?? 'refused';
       this.#removeAwaiting(t);
       this.#finish(t, outcome.status);
       if (outcome.status === 'refused') log.warn({ err: outcome.error.message, turn: t.turn }, 'response refused');
@@ -321,14 +334,23 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.#byResponse.set(responseId, t);
   }
 
-  #onResponseDone(responseId: string, status: string, at: number): void {
+  #onResponseDone(responseId: string, status: string, at: number, detail: string | null = null): void {
     const t = this.#byResponse.get(responseId);
     if (t) t.responseDoneAt = at;
     if (this.#cancelled.has(responseId) || status === 'cancelled') {
       this.#finishResponse(responseId, 'cancelled');
     } else if (status === 'failed' || status === 'incomplete') {
+      if (t) t.errorCode = detail ?? status;
       this.#finishResponse(responseId, 'failed');
-    } else if (!t || t.firstDeltaAt === null) {
+      // the caller's question got no answer, or half of one: say so rather than fall silent (a
+      // failed apology, filler or thinker line is not apologised for: that could go on forever)
+      if (t) {
+        log.warn({ turn: t.turn, status, code: t.errorCode }, 'answer failed: apologising');
+        void this.say({ reason: 'apology', instructions: PROMPTS.answerFailed }).then((o) =>
+          log.info({ outcome: o.status, err: o.status === 'refused' ? o.error.message : undefined }, 'apology after a failed answer'),
+        );
+      }
+    } else if (!this.#played.has(responseId)) {
       // a completed response without audio (e.g. only a tool call): nothing will drain
       this.#finishResponse(responseId, 'completed');
     }
@@ -362,6 +384,31 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.#byResponse.delete(responseId);
     this.#cancelled.delete(responseId);
     if (t) this.#finish(t, status);
+    this.#ended.set(responseId, status);
+    if (this.#ended.size > 64) this.#ended.delete(this.#ended.keys().next().value!);
+    this.emit('response-ended', responseId, status);
+  }
+
+  /**
+   * How a response ended for the caller (see 'response-ended'), waiting for it if it has not yet;
+   * 'unknown' when nothing is heard of it within `maxWaitMs` (or the call closes first).
+   */
+  responseEnded(responseId: string, maxWaitMs = 120_000): Promise<TurnStatus | 'unknown'> {
+    const known = this.#ended.get(responseId);
+    if (known) return Promise.resolve(known);
+    return new Promise((resolve) => {
+      const done = (status: TurnStatus | 'unknown') => {
+        clearTimeout(timer);
+        this.off('response-ended', onEnded);
+        this.off('closed', onClosed);
+        resolve(status);
+      };
+      const onEnded = (id: string, status: TurnStatus) => id === responseId && done(status);
+      const onClosed = () => done('unknown');
+      const timer = setTimeout(() => done('unknown'), maxWaitMs);
+      this.on('response-ended', onEnded);
+      this.on('closed', onClosed);
+    });
   }
 
   #finish(t: TurnRecord, status: TurnStatus): void {

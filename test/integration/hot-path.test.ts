@@ -31,8 +31,14 @@ afterAll(async () => env?.stop());
 
 describe('the hot path', () => {
   it('barge-in: the old answer stops within ~60 ms, truncate carries what was heard, late audio is dropped', async () => {
-    // delivered at real-time speed, so deltas of the old answer are still arriving at the barge-in
-    peer.setScript({ reply: (n) => (n === 0 ? LONG_ANSWER : 'Sure, go ahead.'), delivery: { speed: 1, minChunkMs: 60, maxChunkMs: 120 } });
+    // Delivered a little faster than real time, as a model generates, so deltas of the old answer
+    // are still arriving at the barge-in. Not at exactly 1x: then every late timer of the stand-in
+    // is an underrun, whose silence the played position rightly leaves out while the wall clock
+    // counts it, and the comparison below would measure the stand-in's jitter, not the truncate.
+    peer.setScript({
+      reply: (n) => (n === 0 ? LONG_ANSWER : 'Sure, go ahead.'),
+      delivery: { speed: 1.25, minChunkMs: 60, maxChunkMs: 120 },
+    });
     const { bot, room } = await calls.call();
     const asked = await bot.say(question);
     const answerStart = await until('the answer', () => bot.firstSoundAfter(asked, SPEECH_RMS), 20_000);
@@ -48,7 +54,10 @@ describe('the hot path', () => {
     // already on its way (the AudioSource queue was cleared); counted in 20 ms windows of speech
     const after = bot.heard.filter((c) => c.at > bargeInAt && c.at < bargeInAt + 500);
     const tailMs = after.reduce((n, c) => n + (rmsOf(c.samples) > SPEECH_RMS ? (c.samples.length / bot.listenRate) * 1000 : 0), 0);
-    console.log(`barge-in: old answer heard for ${tailMs.toFixed(0)} ms after the flush; truncate at ${cancelled.heardMs} ms`);
+    const playedWall = bargeInAt - cancelled.firstFrameAt!;
+    console.log(
+      `barge-in: old answer heard for ${tailMs.toFixed(0)} ms after the flush; truncate at ${cancelled.heardMs} ms, ${playedWall} ms of wall time after its first frame`,
+    );
     // The agent clears its queue at once (≤ 60 ms was in it); what the caller still hears beyond that
     // is what the network and the caller's own jitter buffer already held: 50–60 ms in all on a
     // quiet machine, more when the caller's side is starved of CPU (as on a loaded 2-core CI box).
@@ -61,7 +70,6 @@ describe('the hot path', () => {
     expect(truncate).toBeDefined();
     const audioEnd = truncate!.payload.audio_end_ms as number;
     expect(audioEnd).toBe(cancelled.heardMs);
-    const playedWall = bargeInAt - cancelled.firstFrameAt!;
     expect(Math.abs(audioEnd - playedWall)).toBeLessThanOrEqual(80);
     // and it is less than what the peer had sent: the rest was generated but never heard
     const old = peer.responses().find((r) => r.id === cancelled.responseId)!;
@@ -109,6 +117,30 @@ describe('the hot path', () => {
     // the call goes on: the next turn is answered
     const again = await bot.say(question);
     await until('an answer after the reconnect', () => bot.firstSoundAfter(again + 200, SPEECH_RMS), 20_000);
+    peer.setScript({});
+    await bot.leave();
+  });
+
+  it('the model fails mid-answer (response.done failed): the turn is recorded with its code, the caller hears an apology', async () => {
+    peer.setScript({
+      endings: { 0: { status: 'failed', afterDeltas: 3, code: 'server_error' } },
+      reply: (_n, instructions) =>
+        instructions?.includes('technical problem') ? 'Sorry, something went wrong there. Could you say that again?' : LONG_ANSWER,
+      delivery: { speed: 1.25, minChunkMs: 60, maxChunkMs: 120 },
+    });
+    const { bot, room } = await calls.call();
+    const asked = await bot.say(question);
+    const failed = await until('the failed turn', () => calls.turns(room).find((t) => t.status === 'failed'), 20_000);
+    expect(failed.errorCode).toBe('server_error');
+    expect(failed.firstFrameAt).not.toBeNull(); // the caller heard the start of it
+    const apologies = () => peer.responses().filter((r) => r.createdAt > asked && r.text.startsWith('Sorry'));
+    const apology = await until('the apology', () => apologies()[0], 15_000);
+    await sleep(2500);
+    expect(voicedWindows(bot.heardSince(apology.createdAt), bot.listenRate) * 20).toBeGreaterThan(400);
+    // exactly one apology, and the call goes on
+    expect(apologies()).toHaveLength(1);
+    const again = await bot.say(question);
+    await until('an answer after the failure', () => bot.firstSoundAfter(again + 200, SPEECH_RMS), 20_000);
     peer.setScript({});
     await bot.leave();
   });
