@@ -16,6 +16,8 @@ export interface ToolCallSpec {
   name: string;
   /** Sent as-is: malformed JSON on purpose is allowed. */
   arguments: string;
+  /** Said first, in the same response ("Let me check that."), as the API commonly does. */
+  say?: string;
 }
 
 export type ScriptedEnding =
@@ -88,7 +90,7 @@ export class ScriptRunner {
     const n = this.#n++;
     const s = this.script;
     const tool = s.toolCalls?.[n];
-    if (tool) return { kind: 'tool', latencyMs: this.#latency(n), filler: false, text: '', tool };
+    if (tool) return { kind: 'tool', latencyMs: this.#latency(n), filler: false, text: tool.say ?? '', tool };
     const ending = s.endings?.[n];
     if (s.fillerShare && this.#random() < s.fillerShare) {
       return { kind: 'speech', latencyMs: s.fillerLatencyMs ?? 150, filler: true, text: FILLERS[n % FILLERS.length]! };

@@ -281,7 +281,7 @@ export class PeerSession {
     this.#send({ type: 'response.created', event_id: id('event'), response: this.#responseObject(res, []) });
     const active = this.#active;
     // synthesis runs during the model latency, as a real model's first tokens do
-    const audio = plan.kind === 'speech' ? this.speech.say(plan.text) : Promise.resolve(new Int16Array(0));
+    const audio = plan.text ? this.speech.say(plan.text) : Promise.resolve(new Int16Array(0));
     active.timers.push(
       setTimeout(() => {
         audio.then(
@@ -298,36 +298,9 @@ export class PeerSession {
   #deliver(plan: ResponsePlan, pcm: Int16Array): void {
     const a = this.#active!;
     const prev = this.#items.at(-1)?.id ?? null;
-    if (plan.kind === 'tool') {
-      const item: Item = {
-        id: a.itemId,
-        type: 'function_call',
-        status: 'completed',
-        call_id: id('call'),
-        name: plan.tool!.name,
-        arguments: plan.tool!.arguments,
-      };
-      this.#items.push(item);
-      this.#send({
-        type: 'response.output_item.added',
-        event_id: id('event'),
-        response_id: a.res.id,
-        output_index: 0,
-        item: { ...item, status: 'in_progress', arguments: '' },
-      });
-      this.#send({ type: 'conversation.item.added', event_id: id('event'), previous_item_id: prev, item });
-      this.#send({
-        type: 'response.function_call_arguments.done',
-        event_id: id('event'),
-        response_id: a.res.id,
-        item_id: item.id,
-        output_index: 0,
-        call_id: item.call_id,
-        name: item.name,
-        arguments: item.arguments,
-      });
-      this.#send({ type: 'response.output_item.done', event_id: id('event'), response_id: a.res.id, output_index: 0, item });
-      this.#finish('completed', [item]);
+    // a call alone, or (the API's common shape) "let me check" spoken first, then the call
+    if (plan.kind === 'tool' && !plan.text) {
+      this.#finish('completed', [this.#streamCall(plan, a.itemId, 0)]);
       return;
     }
     const item: Item = { id: a.itemId, type: 'message', role: 'assistant', status: 'in_progress', content: [], audioMs: 0 };
@@ -379,7 +352,7 @@ export class PeerSession {
         this.#send({ type: 'response.output_audio_transcript.done', event_id: id('event'), ...ids, transcript: plan.text });
         this.#send({ type: 'response.content_part.done', event_id: id('event'), ...ids, part: { type: 'audio', transcript: plan.text } });
         this.#send({ type: 'response.output_item.done', event_id: id('event'), response_id: a.res.id, output_index: 0, item });
-        this.#finish('completed', [item]);
+        this.#finish('completed', plan.kind === 'tool' ? [item, this.#streamCall(plan, id('item'), 1)] : [item]);
         return;
       }
       const ms = d.minChunkMs + Math.floor(this.script.random() * (d.maxChunkMs - d.minChunkMs + 1));
@@ -405,6 +378,56 @@ export class PeerSession {
       a.timers.push(setTimeout(next, chunk.length / samplesPerMs / d.speed));
     };
     next();
+  }
+
+  /** A function call item of the active response, its arguments streamed in a few deltas. */
+  #streamCall(plan: ResponsePlan, itemId: string, outputIndex: number): Item {
+    const a = this.#active!;
+    const prev = this.#items.at(-1)?.id ?? null;
+    const item: Item = {
+      id: itemId,
+      type: 'function_call',
+      status: 'completed',
+      call_id: id('call'),
+      name: plan.tool!.name,
+      arguments: plan.tool!.arguments,
+    };
+    this.#items.push(item);
+    const at = { response_id: a.res.id, item_id: item.id, output_index: outputIndex };
+    this.#send({
+      type: 'response.output_item.added',
+      event_id: id('event'),
+      response_id: a.res.id,
+      output_index: outputIndex,
+      item: { ...item, status: 'in_progress', arguments: '' },
+    });
+    this.#send({
+      type: 'conversation.item.added',
+      event_id: id('event'),
+      previous_item_id: prev,
+      item: { ...item, status: 'in_progress', arguments: '' },
+    });
+    const args = String(item.arguments);
+    const step = Math.max(1, Math.ceil(args.length / 3));
+    for (let i = 0; i < args.length; i += step) {
+      this.#send({
+        type: 'response.function_call_arguments.delta',
+        event_id: id('event'),
+        ...at,
+        call_id: item.call_id,
+        delta: args.slice(i, i + step),
+      });
+    }
+    this.#send({
+      type: 'response.function_call_arguments.done',
+      event_id: id('event'),
+      ...at,
+      call_id: item.call_id,
+      name: item.name,
+      arguments: args,
+    });
+    this.#send({ type: 'response.output_item.done', event_id: id('event'), response_id: a.res.id, output_index: outputIndex, item });
+    return item;
   }
 
   #finish(status: 'completed' | 'cancelled' | 'failed' | 'incomplete', output: Item[] = [], details?: Record<string, unknown>): void {

@@ -20,7 +20,7 @@ beforeAll(async () => {
     script: {
       modelLatencyMs: 80,
       delivery: { speed: 4, minChunkMs: 40, maxChunkMs: 120 },
-      toolCalls: { 1: { name: 'route_to_thinker', arguments: '{"domain":"weather","query":"weather in Oslo"}' } },
+      toolCalls: { 1: { name: 'route_to_thinker', arguments: '{"domain":"weather","query":"weather in Oslo"}', say: 'Let me check.' } },
       reply: (n) => (n === 3 ? 'A long answer that the caller will interrupt part of the way through, as callers do.' : 'Sure.'),
     },
   });
@@ -49,8 +49,8 @@ describe('the Realtime protocol against OpenAI schemas', () => {
     r.on('error', (e) => errors.push(e));
     const done: string[] = [];
     r.on('response-done', (id) => done.push(id));
-    const calls: { id: string; callId: string }[] = [];
-    r.on('function-call', (_resp, call) => calls.push({ id: call.id, callId: call.callId }));
+    const calls: { responseId: string; callId: string; args: string }[] = [];
+    r.on('function-call', (responseId, call) => calls.push({ responseId, callId: call.callId, args: call.args }));
     let messageId = '';
     r.on('audio', (_id, mid) => (messageId = mid));
 
@@ -64,6 +64,7 @@ describe('the Realtime protocol against OpenAI schemas', () => {
     await r.commit();
     await r.requestResponse({ reason: 'turn' });
     const call = await until('the tool call', () => calls[0]);
+    expect(JSON.parse(call.args)).toEqual({ domain: 'weather', query: 'weather in Oslo' });
     await until('the tool response done', () => done.length >= 2);
     r.submitToolOutput(call.callId, JSON.stringify({ status: 'ok', answer: 'mild' }));
     await r.requestResponse({ reason: 'thinker' });
@@ -89,6 +90,8 @@ describe('the Realtime protocol against OpenAI schemas', () => {
         .filter((e) => e.session === session)
         .map((e) => e.type),
     );
+    // the tool call came with speech before it, its arguments streamed: the plugin saw both
+    expect(r.responseHadAudio(calls[0]!.responseId)).toBe(true);
     for (const t of [
       'session.update',
       'input_audio_buffer.append',

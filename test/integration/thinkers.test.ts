@@ -96,6 +96,39 @@ describe('thinkers on the real stack', () => {
     await bot.leave();
   });
 
+  it('speech and a streamed tool call in one response: no second acknowledgement, the answer spoken once', async () => {
+    peer.setScript({
+      toolCalls: {
+        0: {
+          name: 'route_to_thinker',
+          arguments: JSON.stringify({ domain: 'weather', query: 'weather in Rome' }),
+          say: 'Let me check that.',
+        },
+      },
+      reply,
+    });
+    peer.setChatScript({ respond: toolUsingModel, latencyMs: 100 });
+    const before = answers().length;
+    const { bot } = await calls.call();
+    const asked = await bot.say(question);
+    const answer = await until(
+      'the spoken answer',
+      () =>
+        answers()
+          .slice(before)
+          .find((r) => r.status === 'completed'),
+      30_000,
+    );
+    const spoke = peer.responses().find((r) => r.createdAt > asked && r.text === 'Let me check that.')!;
+    expect(spoke.status).toBe('completed');
+    await sleep(1500);
+    // the model already said it was checking: Parley asked for no acknowledgement of its own
+    expect(peer.responses().filter((r) => r.createdAt > asked && r.text === LONG_ACK)).toEqual([]);
+    expect(answers().slice(before)).toHaveLength(1);
+    expect(answer.createdAt).toBeGreaterThan(spoke.createdAt);
+    await bot.leave();
+  });
+
   it('after a barge-in the late result goes into the conversation but is not spoken', async () => {
     peer.setScript({ toolCalls: route('stocks', 'Apple share price'), reply, delivery: { speed: 1, minChunkMs: 60, maxChunkMs: 120 } });
     peer.setChatScript({ respond: toolUsingModel, latencyMs: 2500 });
