@@ -10,6 +10,7 @@ import {
   TrackPublishOptions,
   TrackSource,
 } from '@livekit/rtc-node';
+import { loadClip } from './assets/clips.js';
 import { CallerInput } from './audio/caller-input.js';
 import { loadConfig, type ParleyConfig } from './config/config.js';
 import { ConversationLog } from './context/conversation-log.js';
@@ -32,7 +33,7 @@ import { thinkerHost } from './thinkers/host.js';
 import { createThinkers } from './thinkers/registry.js';
 import { routeToolContext } from './thinkers/route-tool.js';
 import { TurnController } from './turns/controller.js';
-import { sayThenHangUp } from './turns/farewell.js';
+import { playThenHangUp, sayThenHangUp } from './turns/farewell.js';
 import { IdleTimer } from './turns/idle.js';
 import { Teardown } from './util/teardown.js';
 import { createVad, preloadVadModel, type VadModel } from './vad/load.js';
@@ -162,6 +163,18 @@ export default defineAgent({
         .finally(() => ctx.shutdown(reason));
     const idle = new IdleTimer(cfg.idle, controller, () => hangUp('idle goodbye'));
     teardown.defer('idle timer', () => idle.close());
+    // A fatal Realtime error (quota, key): the model is gone, so a recorded line says goodbye.
+    responder.on('fatal', (code) => {
+      idle.close();
+      thinkers.close();
+      void loadClip('technical-problem').then(
+        (pcm) => playThenHangUp(playback, pcm, () => hangUp(`realtime ${code}`)),
+        (e: Error) => {
+          log.error({ err: e.message }, 'the technical-problem clip could not be read');
+          hangUp(`realtime ${code}`);
+        },
+      );
+    });
 
     // Input: the caller's audio track, bound again whenever the caller publishes a new one (a
     // device switch, a reconnect); a broken input ends the call with an apology.

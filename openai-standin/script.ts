@@ -21,7 +21,7 @@ export interface ToolCallSpec {
 }
 
 export type ScriptedEnding =
-  | { status: 'failed'; afterDeltas: number; code?: string; message?: string }
+  | { status: 'failed'; afterDeltas: number; code?: string; type?: string; message?: string }
   | { status: 'incomplete'; afterDeltas: number; reason: 'max_output_tokens' | 'content_filter' };
 
 export interface StandinScript {

@@ -326,7 +326,7 @@ export class PeerSession {
         this.#finish('failed', [item], {
           type: 'failed',
           error: {
-            type: 'server_error',
+            type: ending.type ?? 'server_error',
             code: ending.code ?? 'server_error',
             message: ending.message ?? 'The server had an error while processing your request.',
           },

@@ -133,4 +133,36 @@ describe('the Realtime protocol against OpenAI schemas', () => {
     ).toEqual(['session.update']);
     ws.close();
   });
+
+  it('a fatal error (insufficient_quota) ends the session for good: reported once, later requests refused at once', async () => {
+    const fatal = await startRealtimeStandin({
+      script: {
+        modelLatencyMs: 50,
+        endings: { 0: { status: 'failed', afterDeltas: 0, code: 'insufficient_quota', type: 'insufficient_quota' } },
+      },
+    });
+    try {
+      const r = new ResponderSession(loadConfig({ OPENAI_API_KEY: '', PARLEY_PEER_URL: `${fatal.url}/v1` }));
+      const fatals: string[] = [];
+      r.on('fatal', (code) => fatals.push(code));
+      r.on('error', () => {});
+      const dones: [string, string | null][] = [];
+      r.on('response-done', (_id, status, _at, detail) => dones.push([status, detail]));
+      expect((await r.requestResponse({ reason: 'turn' })).status).toBe('created');
+      await until('the fatal error', () => fatals.length > 0);
+      expect(fatals).toEqual(['insufficient_quota']);
+      expect(r.fatal).toBe('insufficient_quota');
+      expect(dones).toEqual([['failed', 'insufficient_quota']]);
+      const t0 = performance.now();
+      const next = await r.requestResponse({ reason: 'apology' });
+      expect(next.status).toBe('refused');
+      expect(performance.now() - t0).toBeLessThan(100); // not the plugin's 10 s wait
+      await sleep(300);
+      expect(fatals).toHaveLength(1);
+      await r.close();
+      expect(fatal.schemaFailures()).toEqual([]);
+    } finally {
+      await fatal.close();
+    }
+  });
 });

@@ -37,6 +37,17 @@ export interface ResponderEvents {
   'function-call': [responseId: string, call: llm.FunctionCall];
   /** A Realtime error the session survived. */
   error: [error: Error];
+  /** A fatal error ended the session for good (its code): the model will not answer again. */
+  fatal: [code: string];
+}
+
+/** Errors after which the API (and the plugin, which closes its session) will not go on. */
+const FATAL_CODES = new Set(['insufficient_quota', 'invalid_api_key', 'account_deactivated', 'billing_hard_limit_reached']);
+
+function codeOf(e: unknown): string | undefined {
+  const body = (e as { body?: { code?: unknown; type?: unknown } } | undefined)?.body;
+  const c = body?.code ?? body?.type;
+  return typeof c === 'string' && c ? c : undefined;
 }
 
 /** Minimal view of the server's JSON events that we read (the plugin parses the rest). */
@@ -46,6 +57,7 @@ interface ServerEvent {
   item?: { id?: string };
   response?: { id?: string; status?: string; status_details?: { reason?: string; error?: { code?: string; type?: string } } | null };
   transcript?: string;
+  error?: { code?: string; type?: string; message?: string };
 }
 
 /**
@@ -69,6 +81,7 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
   /** When each recent response was created (server event time), for the turn record. */
   readonly #createdAt = new Map<string, number>();
   #closed = false;
+  #fatal: string | null = null;
 
   constructor(cfg: ParleyConfig, opts: { instructions?: string; tools?: llm.ToolContext } = {}) {
     super();
@@ -100,7 +113,9 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
 
     // An unhandled 'error' on an EventEmitter throws and would kill the job.
     this.#session.on('error', (ev: llm.RealtimeModelError) => {
-      log.warn({ err: ev.error?.message, recoverable: ev.recoverable }, 'realtime error');
+      // a fatal error ends the plugin's session for good: no later request would be answered
+      if (!ev.recoverable) return this.#endForGood(codeOf(ev.error) ?? 'session_failed', ev.error?.message);
+      log.warn({ err: ev.error?.message }, 'realtime error');
       this.emit('error', ev.error ?? new Error('realtime error'));
     });
     this.#session.on('openai_server_event_received', (ev: ServerEvent) => this.#onServerEvent(ev));
@@ -140,7 +155,26 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
 
   /** Asks for a response through the one lock every `response.create` caller shares. */
   requestResponse(req: ResponseRequest): Promise<ResponseOutcome> {
+    // the session is gone: answering at once beats the plugin's 10 s wait for a response that never comes
+    if (this.#fatal)
+      return Promise.resolve({
+        status: 'refused',
+        error: Object.assign(new Error(`the Realtime session has ended: ${this.#fatal}`), { code: this.#fatal }),
+        waitedMs: 0,
+      });
     return this.#lock.request(req);
+  }
+
+  /** The code of the fatal error that ended the session (insufficient_quota, invalid_api_key…), or null. */
+  get fatal(): string | null {
+    return this.#fatal;
+  }
+
+  #endForGood(code: string, message?: string): void {
+    if (this.#fatal) return;
+    this.#fatal = code;
+    log.error({ code, err: message }, 'the Realtime session ended for good: the call cannot go on');
+    this.emit('fatal', code);
   }
 
   /** Stops a response: no more of its audio reaches the pacer, and the server cancels it. */
@@ -222,6 +256,9 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
         if (ev.response?.id) {
           this.activity.onDone(ev.response.id);
           const d = ev.response.status_details;
+          // known before the turn controller hears of the failure, so it asks nothing of a dead session
+          const code = d?.error?.code ?? d?.error?.type;
+          if (ev.response.status === 'failed' && code && FATAL_CODES.has(code)) this.#endForGood(code, 'the response failed');
           this.emit(
             'response-done',
             ev.response.id,
@@ -230,6 +267,10 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
             d?.error?.code ?? d?.error?.type ?? d?.reason ?? null,
           );
         }
+        break;
+      case 'error':
+        if (ev.error && FATAL_CODES.has(ev.error.code ?? ev.error.type ?? ''))
+          this.#endForGood(ev.error.code ?? ev.error.type!, ev.error.message);
         break;
       case 'input_audio_buffer.speech_started':
         this.emit('server-speech-started', now);

@@ -15,6 +15,7 @@ class FakeResponder extends EventEmitter {
   readonly pushed: number[] = [];
   readonly calls: string[] = [];
   readonly truncates: { messageId: string; ms: number }[] = [];
+  fatal: string | null = null;
   nextId = 1;
   async commit() {
     this.calls.push('commit');

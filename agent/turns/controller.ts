@@ -28,7 +28,7 @@ export interface Playback {
 /** The Responder as the controller sees it (ResponderSession implements it). */
 export type Responder = Pick<
   ResponderSession,
-  'pushAudio' | 'commit' | 'requestResponse' | 'cancel' | 'truncate' | 'activity' | 'on' | 'createdAt'
+  'pushAudio' | 'commit' | 'requestResponse' | 'cancel' | 'truncate' | 'activity' | 'on' | 'createdAt' | 'fatal'
 >;
 
 export interface TurnControllerOptions {
@@ -344,7 +344,8 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       this.#finishResponse(responseId, 'failed');
       // the caller's question got no answer, or half of one: say so rather than fall silent (a
       // failed apology, filler or thinker line is not apologised for: that could go on forever)
-      if (t) {
+      // (after a fatal error the model is gone: the call ends with a recorded line instead, job.ts)
+      if (t && !this.o.responder.fatal) {
         log.warn({ turn: t.turn, status, code: t.errorCode }, 'answer failed: apologising');
         void this.say({ reason: 'apology', instructions: PROMPTS.answerFailed }).then((o) =>
           log.info({ outcome: o.status, err: o.status === 'refused' ? o.error.message : undefined }, 'apology after a failed answer'),

@@ -1,5 +1,34 @@
 import type { ResponseOutcome, ResponseRequest } from '../responder/response-lock.js';
 
+/** What playing a recorded line needs of the pacer. */
+export interface ClipPlayback {
+  push(responseId: string, pcm: Int16Array): void;
+  end(responseId: string): void;
+  on(ev: 'drained', fn: (responseId: string) => void): unknown;
+  off(ev: 'drained', fn: (responseId: string) => void): unknown;
+}
+
+/**
+ * Plays a recorded line (when the model cannot speak any more) and ends the call once it has
+ * played out, or after `maxWaitMs` whatever happens.
+ */
+export function playThenHangUp(playback: ClipPlayback, pcm: Int16Array, hangUp: () => void, maxWaitMs = 15_000): void {
+  const id = `clip_${Date.now()}`;
+  let done = false;
+  const end = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    playback.off('drained', onDrained);
+    hangUp();
+  };
+  const onDrained = (rid: string) => rid === id && end();
+  const timer = setTimeout(end, maxWaitMs);
+  playback.on('drained', onDrained);
+  playback.push(id, pcm);
+  playback.end(id);
+}
+
 /** What a farewell needs of the turn controller. */
 export interface FarewellSubject {
   say(req: ResponseRequest): Promise<ResponseOutcome>;

@@ -145,6 +145,20 @@ describe('the hot path', () => {
     await bot.leave();
   });
 
+  it('a fatal error (insufficient_quota): the caller hears the recorded line, then the call ends; the model is not asked again', async () => {
+    peer.setScript({ endings: { 0: { status: 'failed', afterDeltas: 0, code: 'insufficient_quota', type: 'insufficient_quota' } } });
+    const { bot, room } = await calls.call();
+    const asked = await bot.say(question);
+    const failed = await until('the failed turn', () => calls.turns(room).find((t) => t.status === 'failed'), 20_000);
+    expect(failed.errorCode).toBe('insufficient_quota');
+    await until('the room to be deleted', async () => !(await env.stack.rooms.listRooms()).some((r) => r.name === room), 20_000);
+    // the recorded line (about 5 s of speech) reached the caller before the hang-up
+    expect(voicedWindows(bot.heardSince(asked), bot.listenRate) * 20).toBeGreaterThan(2000);
+    expect(peer.responses().filter((r) => r.createdAt > asked)).toHaveLength(1); // no apology asked of a dead session
+    peer.setScript({});
+    await bot.leave();
+  });
+
   it('every Realtime event of these calls, both ways, was within OpenAI schema', () => {
     expect(peer.validating).toBe(true);
     expect(peer.schemaFailures()).toEqual([]);
