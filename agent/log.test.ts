@@ -23,14 +23,20 @@ describe('call-scoped logs', () => {
     scopeLogToCall({ callId: 'AJ_1', room: 'r1', transport: 'sip', caller: '+15550100' });
     logger.warn({ err: 'x' }, 'truncate failed');
     early.info('from a module');
+    logger.info('plain');
     scopeLogToCall(null);
     logger.info('after the call');
     expect(lines.map((l) => [l.msg, l.callId ?? null, l.transport ?? null])).toEqual([
       ['before the call', null, null],
       ['truncate failed', 'AJ_1', 'sip'],
       ['from a module', 'AJ_1', 'sip'],
+      ['plain', 'AJ_1', 'sip'],
       ['after the call', null, null],
     ]);
     expect(lines[2]).toMatchObject({ module: 'pacer', room: 'r1', caller: '+15550100', svc: 'parley' });
+    // one line's own fields never leak into the next
+    expect(lines[2]!.err).toBeUndefined();
+    expect(lines[3]!.err).toBeUndefined();
+    expect(lines[3]!.module).toBeUndefined();
   });
 });

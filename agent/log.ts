@@ -17,7 +17,8 @@ let callFields: CallFields | Record<string, never> = {};
 
 /** A logger of the project's shape writing to `dest`: the call's fields on every line. */
 export function createLogger(dest: pino.DestinationStream) {
-  return pino({ level: 'info', base: { svc: 'parley' }, mixin: () => callFields }, dest);
+  // a copy per line: pino merges each line's own fields into what the mixin returns
+  return pino({ level: 'info', base: { svc: 'parley' }, mixin: () => ({ ...callFields }) }, dest);
 }
 
 /**

@@ -1,7 +1,7 @@
 import { log } from '../agent/log.js';
 import { startRealtimeStandin } from './server.js';
 
-// `npm run peer -- --port 8089 [--host 127.0.0.1]`: the local Realtime stand-in on its own, for
+// `npm run realtime -- --port 8089 [--host 127.0.0.1]`: the local Realtime stand-in on its own, for
 // `npm start` without an OpenAI key.
 const arg = (name: string, fallback: string) => {
   const i = process.argv.indexOf(`--${name}`);

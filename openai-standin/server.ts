@@ -19,6 +19,8 @@ export interface PeerOptions {
    * runs without them (no client validation, our own events unchecked).
    */
   schemasPath?: string | null;
+  /** Age at which a session is ended, as the API ends one at 60 minutes (default). */
+  sessionMaxMs?: number;
 }
 
 /**
@@ -125,6 +127,7 @@ export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<Real
           },
         },
         schemas,
+        opts.sessionMaxMs ?? 60 * 60_000,
       );
       sessions.set(s.id, s);
       ws.on('close', () => sessions.delete(s.id));

@@ -79,6 +79,7 @@ export class PeerSession {
   /** server VAD: speech heard in the buffer so far, and trailing silence. */
   #vad = { speaking: false, silenceMs: 0, speechMs: 0 };
   #closed = false;
+  readonly #expiry: NodeJS.Timeout;
 
   constructor(
     private readonly ws: WebSocket,
@@ -92,7 +93,15 @@ export class PeerSession {
     },
     /** OpenAI's event schemas: client events are checked as the API checks them, and our own too. */
     private readonly schemas: RealtimeSchemas | null = null,
+    maxAgeMs = 60 * 60_000,
   ) {
+    // like the API at its session limit: an error, then the socket closes
+    this.#expiry = setTimeout(() => {
+      const minutes = Math.round((maxAgeMs / 60_000) * 100) / 100;
+      this.#error('invalid_request_error', 'session_expired', `Your session hit the maximum duration of ${minutes} minutes.`);
+      this.ws.close(1000, 'session expired');
+    }, maxAgeMs);
+    this.#expiry.unref();
     ws.on('message', (data) => this.#onMessage(data.toString()));
     ws.on('close', () => this.#close());
     this.#send({ type: 'session.created', event_id: id('event'), session: this.#config });
@@ -522,6 +531,7 @@ export class PeerSession {
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    clearTimeout(this.#expiry);
     if (this.#active && !this.#active.done) {
       for (const t of this.#active.timers) clearTimeout(t);
       this.#active.done = true;

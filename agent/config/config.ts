@@ -75,6 +75,8 @@ export interface ResponderConfig {
   /** semantic_vad mode. */
   semanticEagerness: 'low' | 'medium' | 'high' | 'auto';
   transcriptionModel: string;
+  /** A session is renewed (a new one, the conversation carried over) after this long; < the API's 60 min. */
+  renewAfterMs: number;
 }
 
 /** The token server (web-client/server). */
@@ -170,6 +172,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
       },
       semanticEagerness: v.PARLEY_SEMANTIC_VAD_EAGERNESS ?? 'auto',
       transcriptionModel: v.PARLEY_TRANSCRIPTION_MODEL ?? 'gpt-4o-mini-transcribe',
+      // 45 min: fewer renewals than the plugin's 20 min (each one leaves the earlier audio as text),
+      // and room before the API's 60 min for an answer in progress to finish first
+      renewAfterMs: v.PARLEY_REALTIME_RENEW_MS ?? 45 * 60_000,
     },
     thinkers: {
       baseURL: v.PARLEY_THINKER_BASE_URL ?? v.OPENAI_BASE_URL ?? openaiUrl,

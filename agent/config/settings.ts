@@ -106,6 +106,7 @@ export const WORKER_SETTINGS = {
   PARLEY_SERVER_VAD_SILENCE_MS: s(int(0, 10_000), 'server_vad mode: silence_duration_ms'),
   PARLEY_SEMANTIC_VAD_EAGERNESS: s(oneOf('low', 'medium', 'high', 'auto'), 'semantic_vad mode: eagerness'),
   PARLEY_TRANSCRIPTION_MODEL: s(text, "model transcribing the caller's audio"),
+  PARLEY_REALTIME_RENEW_MS: s(int(5_000, 3_300_000), 'a Realtime session is renewed after this long (the API ends one at 60 minutes)'),
   PARLEY_RESPONSE_WAIT_MS: s(int(100, 120_000), 'max wait of a response.create for the active response'),
   PARLEY_IDLE_NUDGE_MS: s(int(0), 'silence before one check-in (0: off)'),
   PARLEY_IDLE_GOODBYE_MS: s(int(0), 'silence before goodbye and hang-up (0: off)'),

@@ -31,8 +31,12 @@ export interface ResponderEvents {
   'server-speech-stopped': [at: number];
   /** A transcript line (caller's or agent's). */
   transcript: [role: 'user' | 'agent', text: string];
-  /** The socket dropped and the plugin reconnected: whatever was generating is gone. */
-  reconnected: [lostResponseId: string | null];
+  /**
+   * The plugin opened a new session. `planned`: it renewed an ageing session on purpose (after
+   * renewAfterMs, having waited for the answer in progress to finish): nothing was lost. Otherwise
+   * the socket dropped, and whatever was generating is gone.
+   */
+  reconnected: [lostResponseId: string | null, planned: boolean];
   /** The model called a tool (thinkers hang off this). */
   'function-call': [responseId: string, call: llm.FunctionCall];
   /** A Realtime error the session survived. */
@@ -82,12 +86,17 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
   readonly #createdAt = new Map<string, number>();
   #closed = false;
   #fatal: string | null = null;
+  /** The plugin is renewing the session on purpose (see the 'error' handler). */
+  #renewing = false;
 
   constructor(cfg: ParleyConfig, opts: { instructions?: string; tools?: llm.ToolContext } = {}) {
     super();
     const serverVad = cfg.vadMode !== 'local';
     const r = cfg.responder;
     this.#model = new openai.realtime.RealtimeModel({
+      // renewed before the API ends a session (60 minutes), at a moment the plugin chooses well:
+      // once the answer in progress is done
+      maxSessionDuration: r.renewAfterMs,
       model: cfg.openai.realtimeModel,
       voice: cfg.openai.voice,
       baseURL: cfg.openai.baseURL,
@@ -115,6 +124,13 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
     this.#session.on('error', (ev: llm.RealtimeModelError) => {
       // a fatal error ends the plugin's session for good: no later request would be answered
       if (!ev.recoverable) return this.#endForGood(codeOf(ev.error) ?? 'session_failed', ev.error?.message);
+      // Plugin 1.9 renews a session by ending it with this error once maxSessionDuration has passed
+      // (realtime_model.js, waitReconnectTask); a dropped socket says "connection closed" instead.
+      if (ev.error?.message === 'OpenAI Realtime API connection timeout') {
+        this.#renewing = true;
+        log.info({ afterMs: r.renewAfterMs }, 'realtime session renewal');
+        return;
+      }
       log.warn({ err: ev.error?.message }, 'realtime error');
       this.emit('error', ev.error ?? new Error('realtime error'));
     });
@@ -127,8 +143,10 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
       // the new session's input buffer, which is empty anyway.
       this.#session.sendEvent({ type: 'input_audio_buffer.clear' });
       const lost = this.activity.activeId;
+      const planned = this.#renewing && lost === null;
+      this.#renewing = false;
       this.activity.reset();
-      this.emit('reconnected', lost);
+      this.emit('reconnected', lost, planned);
     });
     void this.#session.updateInstructions(opts.instructions ?? cfg.instructions);
     if (opts.tools) void this.#session.updateTools(opts.tools);

@@ -125,7 +125,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       if (!this.#cancelled.has(id)) o.playback.end(id);
     });
     r.on('response-done', (id, status, at, detail) => this.#onResponseDone(id, status, at, detail));
-    r.on('reconnected', (lost) => this.#onReconnected(lost));
+    r.on('reconnected', (lost, planned) => this.#onReconnected(lost, planned));
     r.on('server-speech-stopped', (at) => {
       if (o.vadMode === 'local') return;
       const t = this.#speaking;
@@ -366,7 +366,14 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.#finishResponse(responseId, this.#cancelled.has(responseId) ? 'cancelled' : 'completed');
   }
 
-  #onReconnected(lost: string | null): void {
+  #onReconnected(lost: string | null, planned = false): void {
+    // A renewal on purpose waited for the answer in progress to finish: the caller hears the rest
+    // of it, and nothing needs saying. The conversation goes on in the new session (the plugin
+    // carries it over).
+    if (planned) {
+      log.info('realtime session renewed; the call goes on');
+      return;
+    }
     // The socket dropped mid-answer: what was generating is gone. Stop it, and say so briefly.
     if (this.#playing) this.o.playback.flush();
     this.#playing = null;
