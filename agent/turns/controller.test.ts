@@ -189,6 +189,35 @@ describe('TurnController', () => {
     expect(responder.calls.filter((c) => c === 'response:apology')).toHaveLength(2);
   });
 
+  it('a dropped socket cuts off an answer still playing: its turn is finished at once, the caller hears an apology', async () => {
+    const { responder, playback, records, start, end } = setup();
+    start(0);
+    end(900);
+    await tick();
+    responder.answer('resp_1', 5);
+    responder.finish('resp_1'); // generated; its tail still playing
+    responder.emit('reconnected', null, false);
+    expect(playback.flushes).toBe(1);
+    expect(records.map((r) => [r.turn, r.status])).toEqual([[1, 'failed']]);
+    await tick();
+    expect(responder.calls).toContain('response:apology');
+  });
+
+  it('a planned renewal leaves the answer playing and says nothing', async () => {
+    const { responder, playback, records, start, end } = setup();
+    start(0);
+    end(900);
+    await tick();
+    responder.answer('resp_1', 5);
+    responder.finish('resp_1');
+    responder.emit('reconnected', null, true);
+    expect(playback.flushes).toBe(0);
+    playback.drain('resp_1');
+    expect(records.map((r) => [r.turn, r.status])).toEqual([[1, 'completed']]);
+    await tick();
+    expect(responder.calls).not.toContain('response:apology');
+  });
+
   it('tells how each response ended for the caller, turns and other lines alike', async () => {
     const { responder, playback, controller, start, end } = setup();
     void controller.say({ reason: 'thinker' }); // resp_1: a thinker's answer, no turn of its own

@@ -375,8 +375,12 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       return;
     }
     // The socket dropped mid-answer: what was generating is gone. Stop it, and say so briefly.
-    if (this.#playing) this.o.playback.flush();
+    // An answer already generated but still playing is cut off too, and no drained will come for
+    // it after the flush: finish it here.
+    const playing = this.#playing;
+    if (playing) this.o.playback.flush();
     this.#playing = null;
+    if (playing && playing.responseId !== lost) this.#finishResponse(playing.responseId, 'failed');
     if (lost) this.#finishResponse(lost, 'failed');
     for (const t of this.#awaitingResponse.splice(0)) this.#finish(t, 'failed');
     void this.say({
