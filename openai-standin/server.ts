@@ -6,6 +6,7 @@ import { createChatEndpoint, type ChatScript, type ObservedChat } from './chat.j
 import { RealtimeSchemas } from './protocol/schemas.js';
 import { findRealtimeSchemas } from './protocol/schema-path.js';
 import { ScriptRunner, type StandinScript } from './script.js';
+import type { WanOptions } from './wan.js';
 import { PeerSession, type ClientEvent, type PeerResponse } from './session.js';
 import { Speech } from '../speech/espeak.js';
 
@@ -21,6 +22,8 @@ export interface PeerOptions {
   schemasPath?: string | null;
   /** Age at which a session is ended, as the API ends one at 60 minutes (default). */
   sessionMaxMs?: number;
+  /** A WAN between the agent and the stand-in (default none; `npm start` and `npm run ab` use DEFAULT_WAN). */
+  wan?: WanOptions;
 }
 
 /**
@@ -126,8 +129,7 @@ export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<Real
             if (schemaFailures.length < 1000) schemaFailures.push({ direction, session: sess.id, type, problems });
           },
         },
-        schemas,
-        opts.sessionMaxMs ?? 60 * 60_000,
+        { schemas, maxAgeMs: opts.sessionMaxMs, wan: opts.wan },
       );
       sessions.set(s.id, s);
       ws.on('close', () => sessions.delete(s.id));

@@ -3,6 +3,16 @@ import type { WebSocket } from 'ws';
 import { log } from '../agent/log.js';
 import type { RealtimeSchemas } from './protocol/schemas.js';
 import type { ScriptRunner, ResponsePlan } from './script.js';
+import { WanDirection, type WanOptions } from './wan.js';
+
+export interface SessionOptions {
+  /** OpenAI's event schemas (null: nothing is checked). */
+  schemas?: RealtimeSchemas | null;
+  /** Age at which the session is ended, as the API ends one at 60 minutes. */
+  maxAgeMs?: number;
+  /** Round trip and jitter between the client and this "API". */
+  wan?: WanOptions;
+}
 import { PEER_SAMPLE_RATE, type Speech } from '../speech/espeak.js';
 
 /** A client event as received (the fields the peer reads). */
@@ -74,12 +84,26 @@ export class PeerSession {
   #input: Buffer[] = [];
   #inputBytes = 0;
   readonly #items: Item[] = [];
-  #active: { res: PeerResponse; timers: NodeJS.Timeout[]; itemId: string; done: boolean } | null = null;
+  #active: {
+    res: PeerResponse;
+    timers: NodeJS.Timeout[];
+    itemId: string;
+    done: boolean;
+    /** Ends the speech item being streamed, as the API does when a response stops early. */
+    closeItem?: (status: 'completed' | 'incomplete') => void;
+  } | null = null;
   #commits = 0;
+  /** The assistant has produced audio in this session (its voice is then fixed). */
+  #spoke = false;
   /** server VAD: speech heard in the buffer so far, and trailing silence. */
   #vad = { speaking: false, silenceMs: 0, speechMs: 0 };
   #closed = false;
   readonly #expiry: NodeJS.Timeout;
+  /** OpenAI's event schemas: client events are checked as the API checks them, and our own too. */
+  private readonly schemas: RealtimeSchemas | null;
+  /** The link to the client: a WAN's delay each way (none by default). */
+  readonly #inbound: WanDirection;
+  readonly #outbound: WanDirection;
 
   constructor(
     private readonly ws: WebSocket,
@@ -91,18 +115,25 @@ export class PeerSession {
       /** A client event refused by OpenAI's schema, or one of ours the API would never send. */
       onSchemaFailure?(s: PeerSession, direction: 'client' | 'server', type: string, problems: string[]): void;
     },
-    /** OpenAI's event schemas: client events are checked as the API checks them, and our own too. */
-    private readonly schemas: RealtimeSchemas | null = null,
-    maxAgeMs = 60 * 60_000,
+    opts: SessionOptions = {},
   ) {
+    this.schemas = opts.schemas ?? null;
+    const maxAgeMs = opts.maxAgeMs ?? 60 * 60_000;
+    const wan = opts.wan ?? { rttMs: 0, jitterMs: 0 };
+    this.#inbound = new WanDirection(wan);
+    this.#outbound = new WanDirection({ ...wan, seed: (wan.seed ?? 11) + 1 });
     // like the API at its session limit: an error, then the socket closes
     this.#expiry = setTimeout(() => {
       const minutes = Math.round((maxAgeMs / 60_000) * 100) / 100;
       this.#error('invalid_request_error', 'session_expired', `Your session hit the maximum duration of ${minutes} minutes.`);
-      this.ws.close(1000, 'session expired');
+      // after the error has crossed the link: the close travels the same ordered stream
+      this.#outbound.send(() => this.ws.close(1000, 'session expired'));
     }, maxAgeMs);
     this.#expiry.unref();
-    ws.on('message', (data) => this.#onMessage(data.toString()));
+    ws.on('message', (data) => {
+      const raw = data.toString();
+      this.#inbound.send(() => !this.#closed && this.#onMessage(raw));
+    });
     ws.on('close', () => this.#close());
     this.#send({ type: 'session.created', event_id: id('event'), session: this.#config });
   }
@@ -134,6 +165,18 @@ export class PeerSession {
   readonly #handlers: Record<string, (e: ClientEvent) => void> = {
     'session.update': (e) => {
       const s = (e.session ?? {}) as Record<string, unknown>;
+      // like the API: the voice is fixed once the assistant has spoken
+      const voice = (s.audio as { output?: { voice?: unknown } } | undefined)?.output?.voice;
+      const current = (this.#config.audio as { output: { voice: unknown } }).output.voice;
+      if (voice !== undefined && voice !== current && this.#spoke) {
+        return this.#error(
+          'invalid_request_error',
+          'cannot_update_voice',
+          "Cannot update a conversation's voice if assistant audio is present.",
+          e.event_id,
+          'session.audio.output.voice',
+        );
+      }
       this.#config = merge(this.#config, s);
       this.#send({ type: 'session.updated', event_id: id('event'), session: this.#config });
     },
@@ -203,6 +246,8 @@ export class PeerSession {
           e.event_id,
         );
       }
+      // like the API: the item being spoken is closed (status incomplete) before response.done
+      this.#active.closeItem?.('incomplete');
       this.#finish('cancelled');
     },
   };
@@ -315,6 +360,19 @@ export class PeerSession {
     const item: Item = { id: a.itemId, type: 'message', role: 'assistant', status: 'in_progress', content: [], audioMs: 0 };
     this.#items.push(item);
     const ids = { response_id: a.res.id, item_id: item.id, output_index: 0, content_index: 0 };
+    let closed = false;
+    const closeItem = (status: 'completed' | 'incomplete') => {
+      if (closed) return;
+      closed = true;
+      item.audioMs = a.res.audioMsSent;
+      item.status = status;
+      item.content = [{ type: 'output_audio', transcript: plan.text }];
+      this.#send({ type: 'response.output_audio.done', event_id: id('event'), ...ids });
+      this.#send({ type: 'response.output_audio_transcript.done', event_id: id('event'), ...ids, transcript: plan.text });
+      this.#send({ type: 'response.content_part.done', event_id: id('event'), ...ids, part: { type: 'audio', transcript: plan.text } });
+      this.#send({ type: 'response.output_item.done', event_id: id('event'), response_id: a.res.id, output_index: 0, item });
+    };
+    a.closeItem = closeItem;
     this.#send({ type: 'response.output_item.added', event_id: id('event'), response_id: a.res.id, output_index: 0, item });
     this.#send({ type: 'conversation.item.added', event_id: id('event'), previous_item_id: prev, item });
     this.#send({ type: 'response.content_part.added', event_id: id('event'), ...ids, part: { type: 'audio', transcript: '' } });
@@ -342,11 +400,7 @@ export class PeerSession {
         });
         return true;
       }
-      item.content = [{ type: 'output_audio', transcript: plan.text }];
-      this.#send({ type: 'response.output_audio.done', event_id: id('event'), ...ids });
-      this.#send({ type: 'response.output_audio_transcript.done', event_id: id('event'), ...ids, transcript: plan.text });
-      this.#send({ type: 'response.content_part.done', event_id: id('event'), ...ids, part: { type: 'audio', transcript: plan.text } });
-      this.#send({ type: 'response.output_item.done', event_id: id('event'), response_id: a.res.id, output_index: 0, item });
+      closeItem('incomplete');
       this.#finish('incomplete', [item], { type: 'incomplete', reason: ending.reason });
       return true;
     };
@@ -354,13 +408,7 @@ export class PeerSession {
       if (a.done || this.#closed) return;
       if (endHere()) return;
       if (offset >= pcm.length) {
-        item.audioMs = a.res.audioMsSent;
-        item.status = 'completed';
-        item.content = [{ type: 'output_audio', transcript: plan.text }];
-        this.#send({ type: 'response.output_audio.done', event_id: id('event'), ...ids });
-        this.#send({ type: 'response.output_audio_transcript.done', event_id: id('event'), ...ids, transcript: plan.text });
-        this.#send({ type: 'response.content_part.done', event_id: id('event'), ...ids, part: { type: 'audio', transcript: plan.text } });
-        this.#send({ type: 'response.output_item.done', event_id: id('event'), response_id: a.res.id, output_index: 0, item });
+        closeItem('completed');
         this.#finish('completed', plan.kind === 'tool' ? [item, this.#streamCall(plan, id('item'), 1)] : [item]);
         return;
       }
@@ -369,6 +417,7 @@ export class PeerSession {
       const chunk = pcm.subarray(offset, end);
       offset = end;
       a.res.audioMsSent += chunk.length / samplesPerMs;
+      this.#spoke = true;
       item.audioMs = a.res.audioMsSent;
       this.#send({
         type: 'response.output_audio.delta',
@@ -525,13 +574,16 @@ export class PeerSession {
       const problems = this.schemas.server(ev);
       if (problems.length) this.hooks.onSchemaFailure?.(this, 'server', String(ev.type), problems);
     }
-    this.ws.send(JSON.stringify(ev));
+    const json = JSON.stringify(ev);
+    this.#outbound.send(() => this.ws.readyState === this.ws.OPEN && this.ws.send(json));
   }
 
   #close(): void {
     if (this.#closed) return;
     this.#closed = true;
     clearTimeout(this.#expiry);
+    this.#inbound.close();
+    this.#outbound.close();
     if (this.#active && !this.#active.done) {
       for (const t of this.#active.timers) clearTimeout(t);
       this.#active.done = true;

@@ -134,6 +134,25 @@ describe('the Realtime protocol against OpenAI schemas', () => {
     ws.close();
   });
 
+  it('refuses a voice change once the assistant has spoken, as the API does', async () => {
+    const ws = new WebSocket(`${standin.url.replace('http', 'ws')}/v1/realtime?model=gpt-realtime`, {
+      headers: { authorization: 'Bearer test' },
+    });
+    const got: Record<string, unknown>[] = [];
+    ws.on('message', (m) => got.push(JSON.parse(m.toString())));
+    await new Promise((r) => ws.once('open', r));
+    const voice = (v: string, id: string) =>
+      ws.send(JSON.stringify({ type: 'session.update', event_id: id, session: { type: 'realtime', audio: { output: { voice: v } } } }));
+    voice('verse', 'evt_before'); // before any audio: allowed
+    await until('the update', () => got.find((e) => e.type === 'session.updated'));
+    ws.send(JSON.stringify({ type: 'response.create' }));
+    await until('the answer', () => got.find((e) => e.type === 'response.done'));
+    voice('alloy', 'evt_after');
+    const err = await until('the refusal', () => got.find((e) => e.type === 'error'));
+    expect(err.error).toMatchObject({ code: 'cannot_update_voice', event_id: 'evt_after' });
+    ws.close();
+  });
+
   it('a fatal error (insufficient_quota) ends the session for good: reported once, later requests refused at once', async () => {
     const fatal = await startRealtimeStandin({
       script: {

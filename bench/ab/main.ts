@@ -7,6 +7,7 @@ import type { VadMode } from '../../agent/config/config.js';
 import { encodeWav } from '../../agent/audio/wav.js';
 import type { Transport } from '../../agent/metrics/record.js';
 import { startRealtimeStandin } from '../../openai-standin/server.js';
+import { DEFAULT_WAN } from '../../openai-standin/wan.js';
 import { PEER_SAMPLE_RATE, Speech } from '../../speech/espeak.js';
 import { startSip } from '../../stack/sip.js';
 import type { Service } from '../../stack/service.js';
@@ -46,6 +47,8 @@ const { values: a } = parseArgs({
     modes: { type: 'string' },
     transports: { type: 'string' },
     seed: { type: 'string' },
+    'rtt-ms': { type: 'string' },
+    'jitter-ms': { type: 'string' },
     out: { type: 'string', default: 'out/ab' },
   },
 });
@@ -67,6 +70,8 @@ const plan: AbPlan = {
 };
 for (const m of plan.modes) if (m !== 'local' && m !== 'server_vad') throw new Error(`unknown VAD mode "${m}" (local, server_vad)`);
 for (const t of plan.transports) if (t !== 'webrtc' && t !== 'sip') throw new Error(`unknown transport "${t}" (webrtc, sip)`);
+// the model a WAN away, as the real API is (openai-standin/wan.ts); --rtt-ms 0 for the zero-RTT figures
+const wan = { rttMs: num(a['rtt-ms'], DEFAULT_WAN.rttMs, 'rtt-ms'), jitterMs: num(a['jitter-ms'], DEFAULT_WAN.jitterMs, 'jitter-ms') };
 const nodeIp = process.env.PARLEY_NODE_IP;
 if (!nodeIp) throw new Error('the A/B runner needs the test namespace: run it with `npm run ab`');
 const callerIp = process.env.PARLEY_PEER_IP ?? '10.77.0.2';
@@ -86,7 +91,7 @@ process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 try {
   const stack = await startTestStack();
   services.push(stack);
-  const peer = await startRealtimeStandin({ host: '127.0.0.1', port: 0 });
+  const peer = await startRealtimeStandin({ host: '127.0.0.1', port: 0, wan });
   services.push({ stop: () => peer.close() });
   let sipTarget = '';
   if (plan.transports.includes('sip')) {
@@ -225,6 +230,15 @@ try {
       .map(([k, n]) => `${k} ${n}/${plan.turns}`)
       .join(', ')}`,
   );
+  // our commit sent → the server's input_audio_buffer.committed: one round trip to the model and back
+  const acks = new Map<string, number[]>();
+  for (const t of records) {
+    if (t.commitSentAt === null || t.commitAckAt === null) continue;
+    const k = `${t.transport}/${t.vadMode}`;
+    acks.set(k, [...(acks.get(k) ?? []), t.commitAckAt - t.commitSentAt]);
+  }
+  const commit_ack_ms = Object.fromEntries([...acks].map(([k, v]) => [k, summarise(v).median]));
+  console.log(`commit sent → acknowledged, median ms (model ${wan.rttMs} ms round trip away): ${JSON.stringify(commit_ack_ms)}`);
   console.log(`turn records: ${join(outDir, 'turns.jsonl')}   chart: ${join(outDir, 'report.html')}   caller audio: ${outDir}/heard-*.wav`);
   console.log(
     JSON.stringify({
@@ -234,6 +248,8 @@ try {
       bandwidth_99_hz_by_transport: byTransport,
       bandwidth_99_hz_source: Math.round(sourceBw.bandwidthHz),
       caller_heard_ms,
+      wan,
+      commit_ack_ms,
       ...report,
     }),
   );
