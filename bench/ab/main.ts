@@ -172,7 +172,7 @@ try {
   const sourceBw = powerBandwidth(source, PEER_SAMPLE_RATE);
   const row = (name: string, bw: Bandwidth) =>
     `${name.padEnd(18)}  ${String(bw.sampleRate).padStart(5)}   ${String(Math.round(bw.bandwidthHz)).padStart(6)} Hz   ${bw.frames}`;
-  lines.push(row('source (peer)', sourceBw));
+  lines.push(row('source (stand-in)', sourceBw));
   for (const [key, res] of heard) {
     const bw = powerBandwidth(res.heard, res.sampleRate);
     bandwidth[key] = Math.round(bw.bandwidthHz);
