@@ -38,6 +38,17 @@ async function until<T>(what: string, fn: () => T | undefined | null | false, ms
   }
 }
 
+/** A bare WebSocket client of the stand-in, keeping every server event it receives. */
+async function rawClient(): Promise<{ ws: WebSocket; got: Record<string, unknown>[] }> {
+  const ws = new WebSocket(`${standin.url.replace('http', 'ws')}/v1/realtime?model=gpt-realtime`, {
+    headers: { authorization: 'Bearer test' },
+  });
+  const got: Record<string, unknown>[] = [];
+  ws.on('message', (m) => got.push(JSON.parse(m.toString())));
+  await new Promise((r) => ws.once('open', r));
+  return { ws, got };
+}
+
 describe('the Realtime protocol against OpenAI schemas', () => {
   it('a whole call through the real plugin: 0 failures in either direction', async () => {
     expect(standin.validating, 'OpenAI schemas not found beside the project (../shared/openai-realtime)').toBe(true);
@@ -109,12 +120,7 @@ describe('the Realtime protocol against OpenAI schemas', () => {
   });
 
   it('refuses a client event the schema refuses, as the API does (a session.update without its type)', async () => {
-    const ws = new WebSocket(`${standin.url.replace('http', 'ws')}/v1/realtime?model=gpt-realtime`, {
-      headers: { authorization: 'Bearer test' },
-    });
-    const got: Record<string, unknown>[] = [];
-    ws.on('message', (m) => got.push(JSON.parse(m.toString())));
-    await new Promise((r) => ws.once('open', r));
+    const { ws, got } = await rawClient();
     ws.send(JSON.stringify({ type: 'session.update', event_id: 'evt_1', session: { instructions: 'never applied' } }));
     const err = await until('the error', () => got.find((e) => e.type === 'error'));
     expect(err.error).toMatchObject({
@@ -135,12 +141,7 @@ describe('the Realtime protocol against OpenAI schemas', () => {
   });
 
   it('refuses a voice change once the assistant has spoken, as the API does', async () => {
-    const ws = new WebSocket(`${standin.url.replace('http', 'ws')}/v1/realtime?model=gpt-realtime`, {
-      headers: { authorization: 'Bearer test' },
-    });
-    const got: Record<string, unknown>[] = [];
-    ws.on('message', (m) => got.push(JSON.parse(m.toString())));
-    await new Promise((r) => ws.once('open', r));
+    const { ws, got } = await rawClient();
     const voice = (v: string, id: string) =>
       ws.send(JSON.stringify({ type: 'session.update', event_id: id, session: { type: 'realtime', audio: { output: { voice: v } } } }));
     voice('verse', 'evt_before'); // before any audio: allowed
