@@ -61,7 +61,8 @@ export class CallMeter {
         framesOut: pacer.framesOut,
         underruns: pacer.underruns,
         sinkErrors: pacer.sinkErrors,
-        cadenceP999Ms: pacer.cadence.p999Ms,
+        // past the histogram's range (5 s) the worst frame is the honest bound; JSON has no Infinity
+        cadenceP999Ms: Number.isFinite(pacer.cadence.p999Ms) ? pacer.cadence.p999Ms : Math.round(pacer.cadence.maxAbsMs * 100) / 100,
         cadenceMaxMs: Math.round(pacer.cadence.maxAbsMs * 100) / 100,
       },
       rssStartMb: mb(this.#rss),

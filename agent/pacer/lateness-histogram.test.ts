@@ -14,10 +14,20 @@ describe('LatenessHistogram', () => {
     expect(h.percentile(100)).toBeCloseTo(7.35, 2);
   });
 
-  it('reports an overflow as Infinity and an empty histogram as 0', () => {
+  it('sees a stall of a loaded machine (a 250 ms frame) as a figure, to within 1 ms', () => {
     const h = new LatenessHistogram();
     expect(h.percentile(99.9)).toBe(0);
-    h.add(250);
-    expect(h.percentile(99.9)).toBe(Infinity);
+    for (let i = 0; i < 839; i++) h.add(0.4);
+    h.add(250.3);
+    expect(h.percentile(99.9)).toBe(251);
+    expect(h.percentile(99)).toBeCloseTo(0.45, 2);
+  });
+
+  it('reports only what lies past 5 s as Infinity', () => {
+    const h = new LatenessHistogram();
+    h.add(4_999.2);
+    expect(h.percentile(100)).toBe(5_000);
+    h.add(7_000);
+    expect(h.percentile(100)).toBe(Infinity);
   });
 });

@@ -76,7 +76,11 @@ export function loadFigures(o: {
       .map(perceivedMs)
       .filter((x): x is number => x !== null);
   const systemAdded = (ts: TurnRecord[]) => ts.map(figuresOf).flatMap((f) => ('systemAdded' in f ? [f.systemAdded] : []));
-  const maxOf = (xs: number[]) => (xs.length ? Math.max(...xs) : null);
+  // a value a job could not give (null in its JSON) is left out, never read as 0
+  const maxOf = (xs: (number | null)[]) => {
+    const known = xs.filter((x): x is number => typeof x === 'number' && Number.isFinite(x));
+    return known.length ? Math.max(...known) : null;
+  };
   return {
     rooms: o.rooms.length,
     answered_turns: o.turns.filter((t) => t.status === 'completed').length,
