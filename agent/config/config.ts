@@ -118,8 +118,8 @@ export interface ThinkerConfig {
 
 /** Throws a ConfigError listing every problem (agent/config/parse.ts). */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
-  const v = readSettings(env, WORKER_SETTINGS);
-  const w = readSettings(env, WEB_SETTINGS);
+  // one read of both tables: a bad web value is listed with the worker's problems, not after them
+  const v = readSettings(env, { ...WORKER_SETTINGS, ...WEB_SETTINGS });
   const key = v.OPENAI_API_KEY ?? '';
   const local = key === '';
   const standin = v.PARLEY_PEER_URL ?? 'http://127.0.0.1:8089/v1';
@@ -195,11 +195,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
       },
     },
     web: {
-      host: w.PARLEY_WEB_HOST ?? '127.0.0.1',
-      port: w.PARLEY_WEB_PORT ?? 8080,
-      publicLivekitUrl: w.PARLEY_PUBLIC_LIVEKIT_URL,
-      trustProxy: w.PARLEY_TRUST_PROXY ?? false,
-      cookieSecret: w.PARLEY_COOKIE_SECRET,
+      host: v.PARLEY_WEB_HOST ?? '127.0.0.1',
+      port: v.PARLEY_WEB_PORT ?? 8080,
+      publicLivekitUrl: v.PARLEY_PUBLIC_LIVEKIT_URL,
+      trustProxy: v.PARLEY_TRUST_PROXY ?? false,
+      cookieSecret: v.PARLEY_COOKIE_SECRET,
     },
   };
 }

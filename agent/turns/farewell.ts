@@ -1,5 +1,25 @@
 import type { ResponseOutcome, ResponseRequest } from '../responder/response-lock.js';
 
+/**
+ * `hangUp` once: the first call clears the bound and stops listening; later calls do nothing.
+ * Returns that function and a setter for the bound's timer.
+ */
+function onceThen(hangUp: () => void, stopListening: () => void): { end: () => void; bound: (ms: number) => void } {
+  let done = false;
+  let timer: NodeJS.Timeout | undefined;
+  const end = () => {
+    if (done) return;
+    done = true;
+    clearTimeout(timer);
+    stopListening();
+    hangUp();
+  };
+  const bound = (ms: number) => {
+    timer = setTimeout(end, ms);
+  };
+  return { end, bound };
+}
+
 /** What playing a recorded line needs of the pacer. */
 export interface ClipPlayback {
   push(responseId: string, pcm: Int16Array): void;
@@ -14,16 +34,9 @@ export interface ClipPlayback {
  */
 export function playThenHangUp(playback: ClipPlayback, pcm: Int16Array, hangUp: () => void, maxWaitMs = 15_000): void {
   const id = `clip_${Date.now()}`;
-  let done = false;
-  const end = () => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    playback.off('drained', onDrained);
-    hangUp();
-  };
+  const { end, bound } = onceThen(hangUp, () => playback.off('drained', onDrained));
   const onDrained = (rid: string) => rid === id && end();
-  const timer = setTimeout(end, maxWaitMs);
+  bound(maxWaitMs);
   playback.on('drained', onDrained);
   playback.push(id, pcm);
   playback.end(id);
@@ -42,15 +55,7 @@ export interface FarewellSubject {
  * line open). When the line cannot even be asked for, the call ends at once.
  */
 export async function sayThenHangUp(subject: FarewellSubject, req: ResponseRequest, hangUp: () => void, maxWaitMs = 15_000): Promise<void> {
-  let done = false;
-  let timer: NodeJS.Timeout | undefined;
-  const end = () => {
-    if (done) return;
-    done = true;
-    clearTimeout(timer);
-    subject.off('agent-speaking', onSpeaking);
-    hangUp();
-  };
+  const { end, bound } = onceThen(hangUp, () => subject.off('agent-speaking', onSpeaking));
   function onSpeaking(speaking: boolean) {
     if (!speaking) end();
   }
@@ -59,5 +64,5 @@ export async function sayThenHangUp(subject: FarewellSubject, req: ResponseReque
   // say() resolves at response.created, before the line's first audio: an answer still playing
   // then is the one this line replaces, and its end is not this line's end
   subject.on('agent-speaking', onSpeaking);
-  timer = setTimeout(end, maxWaitMs);
+  bound(maxWaitMs);
 }
