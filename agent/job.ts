@@ -136,10 +136,11 @@ export default defineAgent({
     controller.on('user-speaking', (on) => status.setState(on ? 'user_speaking' : 'thinking'));
     controller.on('agent-speaking', (on) => status.setState(on ? 'speaking' : 'listening'));
     controller.on('turn', (t) => status.turn(t));
-    responder.on('transcript', (role, text) => {
-      status.transcript(role, text, controller.turnCount);
-      conversation.add(role === 'user' ? 'caller' : 'agent', text);
+    responder.on('transcript', (role, text, seq) => {
+      status.transcript(role, text, controller.turnCount, seq);
+      conversation.add(role === 'user' ? 'caller' : 'agent', text, seq);
     });
+    responder.on('transcript-failed', (seq, code) => log.warn({ seq, code }, 'the caller could not be transcribed'));
     const thinkers = new ThinkerDispatcher({
       host: thinkerHost(responder, controller),
       thinkers: createThinkers(cfg.thinkers),

@@ -31,8 +31,8 @@ export class RoomStatus {
     this.#attrs();
   }
 
-  transcript(role: 'user' | 'agent', text: string, turn: number): void {
-    const msg: TranscriptMessage = { role, text, turn };
+  transcript(role: 'user' | 'agent', text: string, turn: number, seq: number): void {
+    const msg: TranscriptMessage = { role, text, turn, seq };
     this.#send(TOPIC_TRANSCRIPT, msg);
   }
 

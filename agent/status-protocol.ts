@@ -11,7 +11,7 @@ export const ATTR_STATE = 'parley.state';
 /** The thinker domain working right now, or '' when none. */
 export const ATTR_THINKER = 'parley.thinker';
 
-/** Payload `{ role: 'user' | 'agent', text, turn }`. */
+/** Payload `{ role: 'user' | 'agent', text, turn, seq }`. */
 export const TOPIC_TRANSCRIPT = 'parley.transcript';
 /** Payload: a TurnRecord (agent/turns/record.ts). */
 export const TOPIC_TURN = 'parley.turn';
@@ -20,4 +20,9 @@ export interface TranscriptMessage {
   role: 'user' | 'agent';
   text: string;
   turn: number;
+  /**
+   * The line's place in the conversation: the caller's words are transcribed after they are
+   * committed and can arrive after the answer to them, so the page orders by this, not by arrival.
+   */
+  seq: number;
 }

@@ -20,8 +20,17 @@ export interface ToolCallSpec {
   say?: string;
 }
 
+export interface TranscriptionSpec {
+  /** From the commit to the transcript (ms); per commit in order, the last value repeating. Default 0. */
+  delayMs?: number | number[];
+  /** The transcript arrives in this many `.delta` events before `.completed` (default 2). */
+  deltas?: number;
+  /** Commits (0-based) whose transcription fails (`.failed`), with the error's code and message. */
+  failures?: Record<number, { code?: string; message?: string }>;
+}
+
 export type ScriptedEnding =
-  | { status: 'failed'; afterDeltas: number; code?: string; type?: string; message?: string }
+  | { status: 'failed'; afterDeltas: number; code?: string; type?: string }
   | { status: 'incomplete'; afterDeltas: number; reason: 'max_output_tokens' | 'content_filter' };
 
 export interface StandinScript {
@@ -45,6 +54,13 @@ export interface StandinScript {
    * model/server failure), or `incomplete` with a reason (max_output_tokens, content_filter).
    */
   endings?: Record<number, ScriptedEnding>;
+  /** Input audio transcription (when the session asks for it): when it arrives and how it fails. */
+  transcription?: TranscriptionSpec;
+  /**
+   * How much shorter than the audio sent the server counts an answer (ms), as the API does (about
+   * 85 ms is reported publicly): a truncate beyond that count is refused. Default 0.
+   */
+  audioCountShortfallMs?: number;
   /** Drop the WebSocket after this many audio deltas of the next response (once). */
   dropAfterDeltas?: number;
   /** How fast audio is delivered relative to real time, and in what chunk sizes (ms). */
@@ -63,7 +79,7 @@ const DEFAULT_REPLIES = [
 ];
 const FILLERS = ['Mm, let me think about that.', 'Right, one moment.', 'Okay, let me see.'];
 
-/** What the peer decides for one response. */
+/** What the stand-in decides for one response. */
 export interface ResponsePlan {
   kind: 'speech' | 'tool';
   latencyMs: number;

@@ -7,10 +7,12 @@ import { RealtimeSchemas } from './protocol/schemas.js';
 import { findRealtimeSchemas } from './protocol/schema-path.js';
 import { ScriptRunner, type StandinScript } from './script.js';
 import type { WanOptions } from './wan.js';
-import { PeerSession, type ClientEvent, type PeerResponse } from './session.js';
+import type { ClientEvent, ClientEventOf, ClientEventType } from './events.js';
+import type { StandinResponse } from './response-stream.js';
+import { StandinSession } from './session.js';
 import { Speech } from '../speech/espeak.js';
 
-export interface PeerOptions {
+export interface StandinOptions {
   host?: string;
   port?: number;
   script?: StandinScript;
@@ -37,7 +39,7 @@ export interface SchemaFailure {
   problems: string[];
 }
 
-/** A client event as the peer received it, with its session. */
+/** A client event as the stand-in received it, with its session. */
 export interface ObservedEvent {
   session: string;
   at: number;
@@ -55,11 +57,13 @@ export interface RealtimeStandin {
   /** Replaces the script for sessions (and responses) from now on. */
   setScript(script: StandinScript): void;
   clientEvents(): ObservedEvent[];
+  /** The client events of one type, typed as the protocol types them. */
+  clientEventsOf<K extends ClientEventType>(type: K): (ObservedEvent & { payload: ClientEventOf<K> })[];
   /** Whether events are checked against OpenAI's schemas in this run. */
   readonly validating: boolean;
   /** Events in either direction that failed OpenAI's schema (client ones were refused, as errors). */
   schemaFailures(): SchemaFailure[];
-  responses(): PeerResponse[];
+  responses(): StandinResponse[];
   sessions(): string[];
   route(path: string, handler: HttpRoute): void;
   /** The chat-completions endpoint (thinkers) at `${url}/v1/chat/completions`. */
@@ -72,7 +76,7 @@ export interface RealtimeStandin {
  * The local stand-in for the OpenAI Realtime API (tests, and `npm start` without a key): the same
  * WebSocket protocol at /v1/realtime (and chat completions at /v1/chat/completions), real speech from espeak-ng, scripted latency and faults.
  */
-export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<RealtimeStandin> {
+export async function startRealtimeStandin(opts: StandinOptions = {}): Promise<RealtimeStandin> {
   const speech = new Speech();
   const schemasPath = opts.schemasPath === undefined ? findRealtimeSchemas() : opts.schemasPath;
   const schemas = schemasPath ? RealtimeSchemas.load(schemasPath) : null;
@@ -80,8 +84,8 @@ export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<Real
   const schemaFailures: SchemaFailure[] = [];
   let runner = new ScriptRunner(opts.script ?? {});
   const events: ObservedEvent[] = [];
-  const responses: PeerResponse[] = [];
-  const sessions = new Map<string, PeerSession>();
+  const responses: StandinResponse[] = [];
+  const sessions = new Map<string, StandinSession>();
   const routes = new Map<string, HttpRoute>();
   const chat = createChatEndpoint(opts.chat);
   routes.set('/v1/chat/completions', chat.handler);
@@ -91,11 +95,11 @@ export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<Real
     const route = routes.get(path);
     if (route) return route(req, res);
     res.writeHead(path === '/' ? 200 : 404, { 'content-type': 'application/json' });
-    res.end(JSON.stringify(path === '/' ? { service: 'parley local realtime peer' } : { error: { message: 'not found' } }));
+    res.end(JSON.stringify(path === '/' ? { service: 'parley local Realtime stand-in' } : { error: { message: 'not found' } }));
   });
   const wss = new WebSocketServer({ noServer: true });
   http.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', 'http://peer');
+    const url = new URL(req.url ?? '/', 'http://standin');
     if (url.pathname !== '/v1/realtime') {
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
@@ -107,15 +111,16 @@ export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<Real
       );
       return;
     }
+    const model = url.searchParams.get('model') ?? 'gpt-realtime';
     wss.handleUpgrade(req, socket, head, (ws) => {
-      const s = new PeerSession(
+      const s = new StandinSession(
         ws,
         runner,
         speech,
         {
           onClientEvent: (sess, e) => {
             // audio appends are many and large: keep the event, not its audio
-            const payload = e.type === 'input_audio_buffer.append' ? { type: e.type } : e;
+            const payload = e.type === 'input_audio_buffer.append' ? { ...e, audio: '' } : e;
             events.push({ session: sess.id, at: Date.now(), type: e.type, payload });
             if (events.length > 20_000) events.splice(0, events.length - 20_000);
           },
@@ -129,11 +134,11 @@ export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<Real
             if (schemaFailures.length < 1000) schemaFailures.push({ direction, session: sess.id, type, problems });
           },
         },
-        { schemas, maxAgeMs: opts.sessionMaxMs, wan: opts.wan },
+        { schemas, maxAgeMs: opts.sessionMaxMs, wan: opts.wan, model },
       );
       sessions.set(s.id, s);
       ws.on('close', () => sessions.delete(s.id));
-      log.debug({ session: s.id, model: url.searchParams.get('model') }, 'peer: session opened');
+      log.debug({ session: s.id, model }, 'realtime stand-in: session opened');
     });
   });
 
@@ -149,6 +154,8 @@ export async function startRealtimeStandin(opts: PeerOptions = {}): Promise<Real
     port: addr.port,
     setScript: (script) => (runner = new ScriptRunner(script)),
     clientEvents: () => events.slice(),
+    clientEventsOf: <K extends ClientEventType>(type: K) =>
+      events.filter((e): e is ObservedEvent & { payload: ClientEventOf<K> } => e.payload.type === type),
     validating: schemas !== null,
     schemaFailures: () => schemaFailures.slice(),
     responses: () => responses.slice(),

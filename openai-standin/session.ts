@@ -1,8 +1,13 @@
-import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
-import { log } from '../agent/log.js';
+import type { ConversationItem, RealtimeSessionCreateRequest } from 'openai/resources/realtime/realtime';
+import { PEER_SAMPLE_RATE, type Speech } from '../speech/espeak.js';
+import { Conversation } from './conversation.js';
+import { type ClientEvent, type ClientEventOf, type ClientEventType, newId, type ServerEvent } from './events.js';
 import type { RealtimeSchemas } from './protocol/schemas.js';
-import type { ScriptRunner, ResponsePlan } from './script.js';
+import { ResponseStream, type StandinResponse } from './response-stream.js';
+import type { ResponsePlan, ScriptRunner } from './script.js';
+import { EnergyVad, type TurnDetection } from './server-vad.js';
+import { InputTranscription } from './transcription.js';
 import { WanDirection, type WanOptions } from './wan.js';
 
 export interface SessionOptions {
@@ -13,52 +18,62 @@ export interface SessionOptions {
   /** Round trip and jitter between the client and this "API". */
   wan?: WanOptions;
 }
-import { PEER_SAMPLE_RATE, type Speech } from '../speech/espeak.js';
 
-/** A client event as received (the fields the peer reads). */
-export interface ClientEvent {
-  type: string;
-  event_id?: string;
-  [k: string]: unknown;
+export interface SessionHooks {
+  onClientEvent(s: StandinSession, e: ClientEvent): void;
+  onResponse(r: StandinResponse): void;
+  /** A client event refused by OpenAI's schema, or one of ours the API would never send. */
+  onSchemaFailure?(s: StandinSession, direction: 'client' | 'server', type: string, problems: string[]): void;
 }
 
-/** One response the peer generated, for tests and the A/B report (the model latency it applied). */
-export interface PeerResponse {
-  id: string;
-  session: string;
-  clientEventId?: string;
-  createdAt: number;
-  latencyMs: number;
-  filler: boolean;
-  status: 'in_progress' | 'completed' | 'cancelled' | 'failed' | 'incomplete';
-  audioMsSent: number;
-  text: string;
-  /** When response.done was sent. */
-  doneAt?: number;
-}
+/** The voices the API offers (a custom voice is an object `{ id }`); any other name is refused. */
+export const VOICES = ['alloy', 'ash', 'ballad', 'coral', 'echo', 'sage', 'shimmer', 'verse', 'marin', 'cedar'];
+/**
+ * The Realtime models the API serves (the `openai` package's list, 6.49). With any other the
+ * session opens, and every response fails with `model_not_found` (response.created, then
+ * response.done failed with output []), as reported publicly against the API
+ * (openai/openai-realtime-console#561): what a misspelt PARLEY_REALTIME_MODEL meets in production.
+ */
+export const REALTIME_MODELS = new Set([
+  'gpt-realtime',
+  'gpt-realtime-1.5',
+  'gpt-realtime-2',
+  'gpt-realtime-2.1',
+  'gpt-realtime-2.1-mini',
+  'gpt-realtime-2025-08-28',
+  'gpt-realtime-mini',
+  'gpt-realtime-mini-2025-10-06',
+  'gpt-realtime-mini-2025-12-15',
+  'gpt-4o-realtime-preview',
+  'gpt-4o-realtime-preview-2024-10-01',
+  'gpt-4o-realtime-preview-2024-12-17',
+  'gpt-4o-realtime-preview-2025-06-03',
+  'gpt-4o-mini-realtime-preview',
+  'gpt-4o-mini-realtime-preview-2024-12-17',
+]);
 
-type Item = { id: string; type: string; role?: string; audioMs?: number; [k: string]: unknown };
-
-const id = (prefix: string) => `${prefix}_${randomBytes(9).toString('base64url')}`;
 const MIN_COMMIT_MS = 100;
 
+type SessionConfig = RealtimeSessionCreateRequest & { id: string; object: 'realtime.session'; expires_at: number };
+type Handlers = { [K in ClientEventType]?: (e: ClientEventOf<K>) => void };
+
 /**
- * One Realtime session, as the real API behaves for what the plugin uses: session config, the input
- * audio buffer, the conversation, and one response at a time (a second response.create while one is
- * active is refused, as the API does). Server VAD, when configured, commits and responds by itself.
+ * One Realtime session as the API keeps it: the session's configuration, the input audio buffer,
+ * the conversation, one response at a time, transcription of what the caller said, and server VAD
+ * when it is on. Client events are checked against OpenAI's schemas and refused as the API refuses
+ * them; what the stand-in sends is checked too.
  */
-export class PeerSession {
-  readonly id = id('sess');
+export class StandinSession {
+  readonly id = newId('sess');
   /**
    * The session as the API starts it, before any session.update: its documented defaults (server
    * VAD on, no transcription). Parley's own choices are in its configuration (agent/config) and
    * arrive here in the client's session.update, as they would at OpenAI.
    */
-  #config: Record<string, unknown> = {
+  #config: SessionConfig = {
     type: 'realtime',
     object: 'realtime.session',
     id: this.id,
-    // the API ends a session at 60 minutes
     expires_at: Math.floor(Date.now() / 1000) + 3600,
     model: 'gpt-realtime',
     output_modalities: ['audio'],
@@ -76,31 +91,25 @@ export class PeerSession {
           create_response: true,
           interrupt_response: true,
         },
-        transcription: null,
+        transcription: null as never, // documented null: off until asked for
       },
       output: { format: { type: 'audio/pcm', rate: PEER_SAMPLE_RATE }, voice: 'alloy', speed: 1 },
     },
   };
   #input: Buffer[] = [];
   #inputBytes = 0;
-  readonly #items: Item[] = [];
-  #active: {
-    res: PeerResponse;
-    timers: NodeJS.Timeout[];
-    itemId: string;
-    done: boolean;
-    /** Ends the speech item being streamed, as the API does when a response stops early. */
-    closeItem?: (status: 'completed' | 'incomplete') => void;
-  } | null = null;
+  readonly #conversation = new Conversation();
+  #response: ResponseStream | null = null;
   #commits = 0;
   /** The assistant has produced audio in this session (its voice is then fixed). */
   #spoke = false;
-  /** server VAD: speech heard in the buffer so far, and trailing silence. */
-  #vad = { speaking: false, silenceMs: 0, speechMs: 0 };
+  readonly #vad = new EnergyVad(PEER_SAMPLE_RATE);
+  readonly #transcription: InputTranscription;
   #closed = false;
+  /** The model asked for at connect is one the API serves (otherwise every response fails). */
+  readonly #modelServed: boolean;
   readonly #expiry: NodeJS.Timeout;
-  /** OpenAI's event schemas: client events are checked as the API checks them, and our own too. */
-  private readonly schemas: RealtimeSchemas | null;
+  readonly #schemas: RealtimeSchemas | null;
   /** The link to the client: a WAN's delay each way (none by default). */
   readonly #inbound: WanDirection;
   readonly #outbound: WanDirection;
@@ -109,25 +118,25 @@ export class PeerSession {
     private readonly ws: WebSocket,
     private readonly script: ScriptRunner,
     private readonly speech: Speech,
-    private readonly hooks: {
-      onClientEvent(s: PeerSession, e: ClientEvent): void;
-      onResponse(r: PeerResponse): void;
-      /** A client event refused by OpenAI's schema, or one of ours the API would never send. */
-      onSchemaFailure?(s: PeerSession, direction: 'client' | 'server', type: string, problems: string[]): void;
-    },
-    opts: SessionOptions = {},
+    private readonly hooks: SessionHooks,
+    opts: SessionOptions & { model?: string } = {},
   ) {
-    this.schemas = opts.schemas ?? null;
+    this.#schemas = opts.schemas ?? null;
+    if (opts.model) this.#config.model = opts.model;
+    this.#modelServed = REALTIME_MODELS.has(String(this.#config.model));
     const maxAgeMs = opts.maxAgeMs ?? 60 * 60_000;
     const wan = opts.wan ?? { rttMs: 0, jitterMs: 0 };
     this.#inbound = new WanDirection(wan);
     this.#outbound = new WanDirection({ ...wan, seed: (wan.seed ?? 11) + 1 });
+    this.#transcription = new InputTranscription(
+      (ev) => this.#send(ev),
+      () => this.script.script.transcription ?? {},
+    );
     // like the API at its session limit: an error, then the socket closes
     this.#expiry = setTimeout(() => {
       const minutes = Math.round((maxAgeMs / 60_000) * 100) / 100;
       this.#error('invalid_request_error', 'session_expired', `Your session hit the maximum duration of ${minutes} minutes.`);
-      // after the error has crossed the link: the close travels the same ordered stream
-      this.#outbound.send(() => this.ws.close(1000, 'session expired'));
+      this.#closeAfterSent(1000, 'session expired');
     }, maxAgeMs);
     this.#expiry.unref();
     ws.on('message', (data) => {
@@ -135,7 +144,7 @@ export class PeerSession {
       this.#inbound.send(() => !this.#closed && this.#onMessage(raw));
     });
     ws.on('close', () => this.#close());
-    this.#send({ type: 'session.created', event_id: id('event'), session: this.#config });
+    this.#send({ type: 'session.created', session: this.#config });
   }
 
   #onMessage(raw: string): void {
@@ -147,28 +156,38 @@ export class PeerSession {
     }
     this.hooks.onClientEvent(this, ev);
     // like the API: an event its schema refuses is answered with an error and not applied
-    const refused = this.schemas?.refusal(ev);
-    if (refused) this.hooks.onSchemaFailure?.(this, 'client', ev.type, [refused.message]);
-    if (refused) return this.#error('invalid_request_error', refused.code, refused.message, ev.event_id, refused.param);
-    const h = this.#handlers[ev.type];
+    const refused = this.#schemas?.refusal(ev);
+    if (refused) {
+      this.hooks.onSchemaFailure?.(this, 'client', String(ev.type), [refused.message]);
+      return this.#error('invalid_request_error', refused.code, refused.message, ev.event_id, refused.param);
+    }
+    const h = this.#handlers[ev.type] as ((e: ClientEvent) => void) | undefined;
     if (!h)
       return this.#error(
         'invalid_request_error',
         'invalid_value',
-        `Invalid value: '${ev.type}'. Supported values are client event types.`,
+        `Invalid value: '${String(ev.type)}'. Supported values are client event types.`,
         ev.event_id,
         'type',
       );
     h(ev);
   }
 
-  readonly #handlers: Record<string, (e: ClientEvent) => void> = {
+  readonly #handlers: Handlers = {
     'session.update': (e) => {
-      const s = (e.session ?? {}) as Record<string, unknown>;
-      // like the API: the voice is fixed once the assistant has spoken
-      const voice = (s.audio as { output?: { voice?: unknown } } | undefined)?.output?.voice;
-      const current = (this.#config.audio as { output: { voice: unknown } }).output.voice;
-      if (voice !== undefined && voice !== current && this.#spoke) {
+      const s = e.session as RealtimeSessionCreateRequest;
+      const voice = s.audio?.output?.voice;
+      // like the API: only its voices (or a custom voice's id), and fixed once the assistant has spoken
+      if (typeof voice === 'string' && !VOICES.includes(voice)) {
+        return this.#error(
+          'invalid_request_error',
+          'invalid_value',
+          `Invalid value: '${voice}'. Supported values are: ${VOICES.map((v) => `'${v}'`).join(', ')}.`,
+          e.event_id,
+          'session.audio.output.voice',
+        );
+      }
+      if (voice !== undefined && voice !== this.#config.audio?.output?.voice && this.#spoke) {
         return this.#error(
           'invalid_request_error',
           'cannot_update_voice',
@@ -178,67 +197,80 @@ export class PeerSession {
         );
       }
       this.#config = merge(this.#config, s);
-      this.#send({ type: 'session.updated', event_id: id('event'), session: this.#config });
+      this.#send({ type: 'session.updated', session: this.#config });
     },
     'input_audio_buffer.append': (e) => {
-      const chunk = Buffer.from(String(e.audio ?? ''), 'base64');
+      const chunk = Buffer.from(e.audio, 'base64');
       this.#input.push(chunk);
       this.#inputBytes += chunk.length;
-      if (this.#turnDetection()) this.#serverVad(chunk);
+      const td = this.#turnDetection();
+      if (td) for (const t of this.#vad.push(new Int16Array(chunk.buffer, chunk.byteOffset, chunk.byteLength >> 1), td)) this.#onVad(t, td);
     },
     'input_audio_buffer.clear': () => {
       this.#input = [];
       this.#inputBytes = 0;
-      this.#send({ type: 'input_audio_buffer.cleared', event_id: id('event') });
+      this.#send({ type: 'input_audio_buffer.cleared' });
     },
-    'input_audio_buffer.commit': (e) => this.#commit(e.event_id),
+    'input_audio_buffer.commit': (e) => void this.#commit(e.event_id),
     'conversation.item.create': (e) => {
-      const item: Item = { ...(e.item as Item), id: (e.item as Item)?.id ?? id('item') };
+      const item = { ...e.item, id: e.item.id ?? newId('item') } as ConversationItem & { id: string };
       // like the API: a tool result must answer a function call that is in the conversation
-      if (item.type === 'function_call_output' && !this.#items.some((x) => x.type === 'function_call' && x.call_id === item.call_id)) {
+      if (item.type === 'function_call_output' && !this.#conversation.hasCall(item.call_id)) {
         return this.#error(
           'invalid_request_error',
           'invalid_value',
-          `Tool call ID '${String(item.call_id)}' not found in conversation.`,
+          `Tool call ID '${item.call_id}' not found in conversation.`,
           e.event_id,
           'item.call_id',
         );
       }
-      const prev = this.#items.at(-1)?.id ?? null;
-      this.#items.push(item);
-      this.#send({ type: 'conversation.item.added', event_id: id('event'), previous_item_id: prev, item });
-      this.#send({ type: 'conversation.item.done', event_id: id('event'), previous_item_id: prev, item });
-    },
-    'conversation.item.delete': (e) => {
-      const i = this.#items.findIndex((x) => x.id === e.item_id);
-      if (i < 0)
-        return this.#error('invalid_request_error', 'item_not_found', `Item with item_id not found: ${String(e.item_id)}`, e.event_id);
-      this.#items.splice(i, 1);
-      this.#send({ type: 'conversation.item.deleted', event_id: id('event'), item_id: e.item_id });
-    },
-    'conversation.item.truncate': (e) => {
-      const item = this.#items.find((x) => x.id === e.item_id);
-      if (!item)
-        return this.#error('invalid_request_error', 'item_not_found', `Item with item_id not found: ${String(e.item_id)}`, e.event_id);
-      const end = Number(e.audio_end_ms);
-      if (!(end >= 0) || end > (item.audioMs ?? 0)) {
+      const placed = this.#conversation.insert(item, 0, e.previous_item_id);
+      if (!placed) {
         return this.#error(
           'invalid_request_error',
           'invalid_value',
-          `Audio content of ${item.audioMs ?? 0}ms is already shorter than ${end}ms`,
+          `Invalid 'previous_item_id': no item with id '${e.previous_item_id}' in the conversation.`,
+          e.event_id,
+          'previous_item_id',
+        );
+      }
+      this.#send({ type: 'conversation.item.added', previous_item_id: placed.previous, item });
+      this.#send({ type: 'conversation.item.done', previous_item_id: placed.previous, item });
+    },
+    'conversation.item.delete': (e) => {
+      if (!this.#conversation.remove(e.item_id)) return this.#itemNotFound(e.item_id, e.event_id);
+      this.#send({ type: 'conversation.item.deleted', item_id: e.item_id });
+    },
+    'conversation.item.truncate': (e) => {
+      const entry = this.#conversation.get(e.item_id);
+      if (!entry) return this.#itemNotFound(e.item_id, e.event_id);
+      // like the API: only an assistant's audio is truncated
+      if (entry.item.type !== 'message' || entry.item.role !== 'assistant') {
+        return this.#error(
+          'invalid_request_error',
+          'invalid_value',
+          `Only assistant messages can be truncated; item ${e.item_id} is a ${entry.item.type === 'message' ? `${entry.item.role} message` : entry.item.type}.`,
+          e.event_id,
+          'item_id',
+        );
+      }
+      const end = e.audio_end_ms;
+      // the server's count of the audio can be shorter than what the client received
+      if (end > entry.audioMs) {
+        return this.#error(
+          'invalid_request_error',
+          'invalid_value',
+          `Audio content of ${Math.floor(entry.audioMs)}ms is already shorter than ${end}ms`,
           e.event_id,
           'audio_end_ms',
         );
       }
-      item.audioMs = end;
-      this.#send({ type: 'conversation.item.truncated', event_id: id('event'), item_id: item.id, content_index: 0, audio_end_ms: end });
+      entry.audioMs = end;
+      this.#send({ type: 'conversation.item.truncated', item_id: e.item_id, content_index: 0, audio_end_ms: end });
     },
-    'response.create': (e) => {
-      const r = (e.response ?? {}) as { instructions?: string; metadata?: Record<string, string> };
-      this.#createResponse(e.event_id, r.instructions, r.metadata);
-    },
+    'response.create': (e) => this.#createResponse(e.event_id, e.response?.instructions, e.response?.metadata ?? undefined),
     'response.cancel': (e) => {
-      if (!this.#active || this.#active.done) {
+      if (!this.#response || this.#response.done) {
         return this.#error(
           'invalid_request_error',
           'response_cancel_not_active',
@@ -246,18 +278,26 @@ export class PeerSession {
           e.event_id,
         );
       }
-      // like the API: the item being spoken is closed (status incomplete) before response.done
-      this.#active.closeItem?.('incomplete');
-      this.#finish('cancelled');
+      this.#response.cancel();
     },
   };
 
-  #turnDetection(): { create_response?: boolean; interrupt_response?: boolean; silence_duration_ms?: number } | null {
-    const td = ((this.#config.audio as Record<string, Record<string, unknown>>)?.input?.turn_detection ?? null) as Record<
-      string,
-      unknown
-    > | null;
-    return td ? (td as never) : null;
+  #itemNotFound(itemId: string, eventId?: string): void {
+    this.#error('invalid_request_error', 'item_not_found', `Item with item_id not found: ${itemId}`, eventId);
+  }
+
+  #turnDetection(): TurnDetection | null {
+    return (this.#config.audio?.input?.turn_detection ?? null) as TurnDetection | null;
+  }
+
+  #onVad(t: 'speech-started' | 'speech-stopped', td: TurnDetection): void {
+    if (t === 'speech-started') {
+      this.#send({ type: 'input_audio_buffer.speech_started', audio_start_ms: 0, item_id: newId('item') });
+      if (td.interrupt_response !== false && this.#response && !this.#response.done) this.#response.cancel('turn_detected');
+      return;
+    }
+    this.#send({ type: 'input_audio_buffer.speech_stopped', audio_end_ms: Math.round(this.#bufferMs()), item_id: '' });
+    if (this.#commit() && td.create_response !== false) this.#createResponse(undefined);
   }
 
   #bufferMs(): number {
@@ -275,33 +315,32 @@ export class PeerSession {
       );
       return false;
     }
-    const itemId = id('item');
-    const prev = this.#items.at(-1)?.id ?? null;
     const n = this.#commits++;
-    const item: Item = { id: itemId, type: 'message', role: 'user', audioMs: ms, content: [{ type: 'input_audio', transcript: null }] };
-    this.#items.push(item);
+    const item = {
+      id: newId('item'),
+      object: 'realtime.item' as const,
+      type: 'message' as const,
+      role: 'user' as const,
+      status: 'completed' as const,
+      content: [{ type: 'input_audio' as const, transcript: null as never }], // documented null until transcribed
+    };
+    const placed = this.#conversation.insert(item, ms)!;
     this.#input = [];
     this.#inputBytes = 0;
-    this.#send({ type: 'input_audio_buffer.committed', event_id: id('event'), previous_item_id: prev, item_id: itemId });
-    this.#send({ type: 'conversation.item.added', event_id: id('event'), previous_item_id: prev, item });
-    const transcript = this.script.script.userTranscript?.(n, ms) ?? `(${Math.round(ms)} ms of speech)`;
-    this.#send({
-      type: 'conversation.item.input_audio_transcription.completed',
-      event_id: id('event'),
-      item_id: itemId,
-      content_index: 0,
-      transcript,
-      usage: { type: 'duration', seconds: Math.round(ms) / 1000 },
-    });
+    this.#send({ type: 'input_audio_buffer.committed', previous_item_id: placed.previous, item_id: item.id });
+    this.#send({ type: 'conversation.item.added', previous_item_id: placed.previous, item });
+    // like the API: transcribed only when asked for, and later
+    if (this.#config.audio?.input?.transcription)
+      this.#transcription.start(item.id, this.script.script.userTranscript?.(n, ms) ?? `(${Math.round(ms)} ms of speech)`, ms);
     return true;
   }
 
   #createResponse(eventId: string | undefined, instructions?: string, metadata?: Record<string, string>): void {
-    if (this.#active && !this.#active.done) {
+    if (this.#response && !this.#response.done) {
       return this.#error(
         'invalid_request_error',
         'conversation_already_has_active_response',
-        `Conversation already has an active response in progress: ${this.#active.res.id}. Wait until the response is finished before creating a new one.`,
+        `Conversation already has an active response in progress: ${this.#response.res.id}. Wait until the response is finished before creating a new one.`,
         eventId,
       );
     }
@@ -316,266 +355,56 @@ export class PeerSession {
       );
     }
     // a result the model has not spoken about yet: the latest item is a tool's output
-    const last = this.#items.at(-1);
-    const toolOutput = last?.type === 'function_call_output' ? String(last.output ?? '') : undefined;
-    const plan = this.script.plan(instructions, toolOutput);
-    const res: PeerResponse = {
-      id: id('resp'),
-      session: this.id,
-      clientEventId: metadata?.client_event_id,
-      createdAt: Date.now(),
-      latencyMs: plan.latencyMs,
-      filler: plan.filler,
-      status: 'in_progress',
-      audioMsSent: 0,
-      text: plan.text,
-    };
-    const itemId = id('item');
-    this.#active = { res, timers: [], itemId, done: false };
-    this.#send({ type: 'response.created', event_id: id('event'), response: this.#responseObject(res, []) });
-    const active = this.#active;
-    // synthesis runs during the model latency, as a real model's first tokens do
-    const audio = plan.text ? this.speech.say(plan.text) : Promise.resolve(new Int16Array(0));
-    active.timers.push(
-      setTimeout(() => {
-        audio.then(
-          (pcm) => !active.done && this.#deliver(plan, pcm),
-          (e: Error) => {
-            log.error({ err: e.message }, 'peer: speech synthesis failed');
-            if (!active.done) this.#finish('failed');
-          },
-        );
-      }, plan.latencyMs),
+    const last = this.#conversation.get(this.#conversation.lastId ?? undefined)?.item;
+    const toolOutput = last?.type === 'function_call_output' ? last.output : undefined;
+    this.#response = new ResponseStream(
+      {
+        sessionId: this.id,
+        send: (ev) => this.#send(ev),
+        conversation: this.#conversation,
+        script: this.script,
+        speech: this.speech,
+        onSpoke: () => {
+          this.#spoke = true;
+        },
+        onDone: (r) => this.hooks.onResponse(r),
+        drop: () => this.ws.terminate(),
+      },
+      this.#modelServed ? this.script.plan(instructions, toolOutput) : this.#modelNotFound(),
+      metadata?.client_event_id,
     );
+    this.#response.start();
   }
 
-  #deliver(plan: ResponsePlan, pcm: Int16Array): void {
-    const a = this.#active!;
-    const prev = this.#items.at(-1)?.id ?? null;
-    // a call alone, or (the API's common shape) "let me check" spoken first, then the call
-    if (plan.kind === 'tool' && !plan.text) {
-      this.#finish('completed', [this.#streamCall(plan, a.itemId, 0)]);
-      return;
-    }
-    const item: Item = { id: a.itemId, type: 'message', role: 'assistant', status: 'in_progress', content: [], audioMs: 0 };
-    this.#items.push(item);
-    const ids = { response_id: a.res.id, item_id: item.id, output_index: 0, content_index: 0 };
-    let closed = false;
-    const closeItem = (status: 'completed' | 'incomplete') => {
-      if (closed) return;
-      closed = true;
-      item.audioMs = a.res.audioMsSent;
-      item.status = status;
-      item.content = [{ type: 'output_audio', transcript: plan.text }];
-      this.#send({ type: 'response.output_audio.done', event_id: id('event'), ...ids });
-      this.#send({ type: 'response.output_audio_transcript.done', event_id: id('event'), ...ids, transcript: plan.text });
-      this.#send({ type: 'response.content_part.done', event_id: id('event'), ...ids, part: { type: 'audio', transcript: plan.text } });
-      this.#send({ type: 'response.output_item.done', event_id: id('event'), response_id: a.res.id, output_index: 0, item });
-    };
-    a.closeItem = closeItem;
-    this.#send({ type: 'response.output_item.added', event_id: id('event'), response_id: a.res.id, output_index: 0, item });
-    this.#send({ type: 'conversation.item.added', event_id: id('event'), previous_item_id: prev, item });
-    this.#send({ type: 'response.content_part.added', event_id: id('event'), ...ids, part: { type: 'audio', transcript: '' } });
-    this.#send({ type: 'response.output_audio_transcript.delta', event_id: id('event'), ...ids, delta: plan.text });
-
-    // uneven bursts, faster than real time, as generated audio arrives
-    const d = this.script.script.delivery ?? { speed: 4, minChunkMs: 40, maxChunkMs: 240 };
-    const samplesPerMs = PEER_SAMPLE_RATE / 1000;
-    let offset = 0;
-    let deltas = 0;
-    // a scripted failure or cut-off: the API ends the response where it stands
-    const ending = plan.ending;
-    const endHere = (): boolean => {
-      if (!ending || deltas < ending.afterDeltas) return false;
-      item.audioMs = a.res.audioMsSent;
-      item.status = 'incomplete';
-      if (ending.status === 'failed') {
-        this.#finish('failed', [item], {
-          type: 'failed',
-          error: {
-            type: ending.type ?? 'server_error',
-            code: ending.code ?? 'server_error',
-            message: ending.message ?? 'The server had an error while processing your request.',
-          },
-        });
-        return true;
-      }
-      closeItem('incomplete');
-      this.#finish('incomplete', [item], { type: 'incomplete', reason: ending.reason });
-      return true;
-    };
-    const next = () => {
-      if (a.done || this.#closed) return;
-      if (endHere()) return;
-      if (offset >= pcm.length) {
-        closeItem('completed');
-        this.#finish('completed', plan.kind === 'tool' ? [item, this.#streamCall(plan, id('item'), 1)] : [item]);
-        return;
-      }
-      const ms = d.minChunkMs + Math.floor(this.script.random() * (d.maxChunkMs - d.minChunkMs + 1));
-      const end = Math.min(pcm.length, offset + Math.round(ms * samplesPerMs));
-      const chunk = pcm.subarray(offset, end);
-      offset = end;
-      a.res.audioMsSent += chunk.length / samplesPerMs;
-      this.#spoke = true;
-      item.audioMs = a.res.audioMsSent;
-      this.#send({
-        type: 'response.output_audio.delta',
-        event_id: id('event'),
-        ...ids,
-        delta: Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength).toString('base64'),
-      });
-      deltas++;
-      const drop = this.script.script.dropAfterDeltas;
-      if (drop !== undefined && deltas >= drop) {
-        this.script.script.dropAfterDeltas = undefined; // once
-        log.info({ session: this.id }, 'peer: dropping the socket mid-answer (scripted)');
-        this.ws.terminate();
-        return;
-      }
-      a.timers.push(setTimeout(next, chunk.length / samplesPerMs / d.speed));
-    };
-    next();
-  }
-
-  /** A function call item of the active response, its arguments streamed in a few deltas. */
-  #streamCall(plan: ResponsePlan, itemId: string, outputIndex: number): Item {
-    const a = this.#active!;
-    const prev = this.#items.at(-1)?.id ?? null;
-    const item: Item = {
-      id: itemId,
-      type: 'function_call',
-      status: 'completed',
-      call_id: id('call'),
-      name: plan.tool!.name,
-      arguments: plan.tool!.arguments,
-    };
-    this.#items.push(item);
-    const at = { response_id: a.res.id, item_id: item.id, output_index: outputIndex };
-    this.#send({
-      type: 'response.output_item.added',
-      event_id: id('event'),
-      response_id: a.res.id,
-      output_index: outputIndex,
-      item: { ...item, status: 'in_progress', arguments: '' },
-    });
-    this.#send({
-      type: 'conversation.item.added',
-      event_id: id('event'),
-      previous_item_id: prev,
-      item: { ...item, status: 'in_progress', arguments: '' },
-    });
-    const args = String(item.arguments);
-    const step = Math.max(1, Math.ceil(args.length / 3));
-    for (let i = 0; i < args.length; i += step) {
-      this.#send({
-        type: 'response.function_call_arguments.delta',
-        event_id: id('event'),
-        ...at,
-        call_id: item.call_id,
-        delta: args.slice(i, i + step),
-      });
-    }
-    this.#send({
-      type: 'response.function_call_arguments.done',
-      event_id: id('event'),
-      ...at,
-      call_id: item.call_id,
-      name: item.name,
-      arguments: args,
-    });
-    this.#send({ type: 'response.output_item.done', event_id: id('event'), response_id: a.res.id, output_index: outputIndex, item });
-    return item;
-  }
-
-  #finish(status: 'completed' | 'cancelled' | 'failed' | 'incomplete', output: Item[] = [], details?: Record<string, unknown>): void {
-    const a = this.#active;
-    if (!a || a.done) return;
-    a.done = true;
-    for (const t of a.timers) clearTimeout(t);
-    a.res.status = status;
-    a.res.doneAt = Date.now();
-    const item = this.#items.find((x) => x.id === a.itemId);
-    if (status !== 'completed' && item) item.audioMs = a.res.audioMsSent;
-    this.#send({
-      type: 'response.done',
-      event_id: id('event'),
-      response: {
-        ...this.#responseObject(a.res, output.length ? output : item ? [item] : []),
-        status_details: details ?? (status === 'cancelled' ? { type: 'cancelled', reason: 'client_cancelled' } : null),
-      },
-    });
-    this.hooks.onResponse({ ...a.res });
-  }
-
-  #responseObject(res: PeerResponse, output: Item[]): Record<string, unknown> {
+  /** What a response of a model the API does not serve is: a failure before any output. */
+  #modelNotFound(): ResponsePlan {
     return {
-      object: 'realtime.response',
-      id: res.id,
-      status: res.status,
-      status_details: null,
-      output,
-      conversation_id: 'conv_local',
-      output_modalities: ['audio'],
-      metadata: res.clientEventId ? { client_event_id: res.clientEventId } : null,
-      usage: {
-        total_tokens: 0,
-        input_tokens: 0,
-        output_tokens: 0,
-        input_token_details: { text_tokens: 0, audio_tokens: 0, cached_tokens: 0 },
-        output_token_details: { text_tokens: 0, audio_tokens: 0 },
-      },
+      kind: 'speech',
+      latencyMs: 20,
+      filler: false,
+      text: '',
+      ending: { status: 'failed', afterDeltas: 0, type: 'invalid_request_error', code: 'model_not_found' },
     };
-  }
-
-  /** Server VAD (when on): energy per 20 ms of appended audio; commits and responds by itself. */
-  #serverVad(chunk: Buffer): void {
-    const td = this.#turnDetection()!;
-    const pcm = new Int16Array(chunk.buffer, chunk.byteOffset, chunk.byteLength >> 1);
-    const win = PEER_SAMPLE_RATE / 50;
-    for (let o = 0; o + win <= pcm.length; o += win) {
-      let acc = 0;
-      for (let i = o; i < o + win; i++) acc += pcm[i]! * pcm[i]!;
-      const loud = Math.sqrt(acc / win) > 500;
-      const v = this.#vad;
-      if (loud) {
-        v.speechMs += 20;
-        v.silenceMs = 0;
-        if (!v.speaking && v.speechMs >= 60) {
-          v.speaking = true;
-          this.#send({ type: 'input_audio_buffer.speech_started', event_id: id('event'), audio_start_ms: 0, item_id: id('item') });
-          if (td.interrupt_response !== false && this.#active && !this.#active.done) this.#finish('cancelled');
-        }
-      } else {
-        v.silenceMs += 20;
-        if (!v.speaking) v.speechMs = 0;
-        if (v.speaking && v.silenceMs >= (td.silence_duration_ms ?? 500)) {
-          v.speaking = false;
-          v.speechMs = 0;
-          this.#send({
-            type: 'input_audio_buffer.speech_stopped',
-            event_id: id('event'),
-            audio_end_ms: Math.round(this.#bufferMs()),
-            item_id: '',
-          });
-          if (this.#commit() && td.create_response !== false) this.#createResponse(undefined);
-        }
-      }
-    }
   }
 
   #error(type: string, code: string, message: string, eventId?: string, param: string | null = null): void {
-    this.#send({ type: 'error', event_id: id('event'), error: { type, code, message, param, event_id: eventId ?? null } });
+    this.#send({ type: 'error', error: { type, code, message, param, event_id: eventId ?? null } });
   }
 
-  #send(ev: Record<string, unknown>): void {
+  #send(partial: ServerEvent): void {
     if (this.#closed || this.ws.readyState !== this.ws.OPEN) return;
-    if (this.schemas) {
-      const problems = this.schemas.server(ev);
-      if (problems.length) this.hooks.onSchemaFailure?.(this, 'server', String(ev.type), problems);
+    const ev = { ...partial, event_id: newId('event') };
+    if (this.#schemas) {
+      const problems = this.#schemas.server(ev);
+      if (problems.length) this.hooks.onSchemaFailure?.(this, 'server', ev.type, problems);
     }
     const json = JSON.stringify(ev);
     this.#outbound.send(() => this.ws.readyState === this.ws.OPEN && this.ws.send(json));
+  }
+
+  /** Closes once what was sent before has crossed the link: the close travels the same ordered stream. */
+  #closeAfterSent(code: number, reason: string): void {
+    this.#outbound.send(() => this.ws.close(code, reason));
   }
 
   #close(): void {
@@ -584,10 +413,8 @@ export class PeerSession {
     clearTimeout(this.#expiry);
     this.#inbound.close();
     this.#outbound.close();
-    if (this.#active && !this.#active.done) {
-      for (const t of this.#active.timers) clearTimeout(t);
-      this.#active.done = true;
-    }
+    this.#transcription.close();
+    this.#response?.stop();
   }
 
   close(): void {
@@ -597,14 +424,14 @@ export class PeerSession {
 }
 
 /** Deep merge of a session.update into the session: objects merge, everything else replaces. */
-function merge(base: Record<string, unknown>, patch: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...base };
+function merge<T extends object>(base: T, patch: object): T {
+  const out: Record<string, unknown> = { ...(base as Record<string, unknown>) };
   for (const [k, v] of Object.entries(patch)) {
     const b = out[k];
     out[k] =
       v && typeof v === 'object' && !Array.isArray(v) && b && typeof b === 'object' && !Array.isArray(b)
-        ? merge(b as Record<string, unknown>, v as Record<string, unknown>)
+        ? merge(b as object, v as object)
         : v;
   }
-  return out;
+  return out as T;
 }

@@ -6,7 +6,8 @@ import { log } from '../log.js';
  * loop) before it is kept, logged or stored. Bounded: the last `keep` lines.
  */
 export class ConversationLog {
-  readonly #lines: string[] = [];
+  /** Kept in conversation order (`seq`), which is not always the order lines arrive in. */
+  readonly #lines: { seq: number; line: string }[] = [];
   readonly #topics = new Set<string>();
   #chain: Promise<void> = Promise.resolve();
 
@@ -15,14 +16,21 @@ export class ConversationLog {
     private readonly keep = 30,
   ) {}
 
-  /** Adds a line; kept in arrival order even though redaction is asynchronous. */
-  add(role: 'caller' | 'agent', text: string): void {
+  /**
+   * Adds a line at its place in the conversation (`seq`: its item's order; a caller's transcript
+   * can arrive after the answer to it). Redaction is asynchronous; the order does not depend on it.
+   */
+  add(role: 'caller' | 'agent', text: string, seq: number): void {
     const t = text.trim();
     if (!t) return;
     const redacted = this.redactor.redact(t);
     this.#chain = this.#chain.then(async () => {
       const r = await redacted;
-      this.#lines.push(`${role}: ${r.text}`);
+      let at = this.#lines.length;
+      while (at > 0 && this.#lines[at - 1]!.seq > seq) at--;
+      // older than everything kept: already out of the window
+      if (at === 0 && this.#lines.length >= this.keep) return;
+      this.#lines.splice(at, 0, { seq, line: `${role}: ${r.text}` });
       if (this.#lines.length > this.keep) this.#lines.shift();
       log.info({ role, text: r.text, pii: r.found.length ? r.found : undefined }, 'transcript');
     });
@@ -35,7 +43,7 @@ export class ConversationLog {
   /** The last lines, oldest first (waits for lines still being redacted). */
   async recent(n = 12): Promise<string[]> {
     await this.#chain;
-    return this.#lines.slice(-n);
+    return this.#lines.slice(-n).map((l) => l.line);
   }
 
   /**

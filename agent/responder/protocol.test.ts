@@ -1,7 +1,8 @@
 import { initializeLogger } from '@livekit/agents';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import WebSocket from 'ws';
+import { sleep, until } from '../../callers/wait.js';
 import { startRealtimeStandin, type RealtimeStandin } from '../../openai-standin/server.js';
+import { rawRealtimeClient } from '../../test/support/realtime-client.js';
 import { loadConfig } from '../config/config.js';
 import { routeToolContext } from '../thinkers/route-tool.js';
 import { ResponderSession } from './session.js';
@@ -27,27 +28,8 @@ beforeAll(async () => {
 });
 afterAll(async () => standin?.close());
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-async function until<T>(what: string, fn: () => T | undefined | null | false, ms = 10_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(20);
-  }
-}
-
 /** A bare WebSocket client of the stand-in, keeping every server event it receives. */
-async function rawClient(): Promise<{ ws: WebSocket; got: Record<string, unknown>[] }> {
-  const ws = new WebSocket(`${standin.url.replace('http', 'ws')}/v1/realtime?model=gpt-realtime`, {
-    headers: { authorization: 'Bearer test' },
-  });
-  const got: Record<string, unknown>[] = [];
-  ws.on('message', (m) => got.push(JSON.parse(m.toString())));
-  await new Promise((r) => ws.once('open', r));
-  return { ws, got };
-}
+const rawClient = () => rawRealtimeClient(standin.url);
 
 describe('the Realtime protocol against OpenAI schemas', () => {
   it('a whole call through the real plugin: 0 failures in either direction', async () => {
@@ -57,7 +39,7 @@ describe('the Realtime protocol against OpenAI schemas', () => {
       tools: routeToolContext(),
     });
     const errors: Error[] = [];
-    r.on('error', (e) => errors.push(e));
+    r.on('realtime-error', (e) => errors.push(e));
     const done: string[] = [];
     r.on('response-done', (id) => done.push(id));
     const calls: { responseId: string; callId: string; args: string }[] = [];
@@ -165,7 +147,7 @@ describe('the Realtime protocol against OpenAI schemas', () => {
       const r = new ResponderSession(loadConfig({ OPENAI_API_KEY: '', PARLEY_PEER_URL: `${fatal.url}/v1` }));
       const fatals: string[] = [];
       r.on('fatal', (code) => fatals.push(code));
-      r.on('error', () => {});
+      r.on('realtime-error', () => {});
       const dones: [string, string | null][] = [];
       r.on('response-done', (_id, status, _at, detail) => dones.push([status, detail]));
       expect((await r.requestResponse({ reason: 'turn' })).status).toBe('created');
@@ -184,5 +166,23 @@ describe('the Realtime protocol against OpenAI schemas', () => {
     } finally {
       await fatal.close();
     }
+  });
+
+  it('a model the API does not serve (a misspelt PARLEY_REALTIME_MODEL) is fatal: model_not_found, once, requests refused at once', async () => {
+    const r = new ResponderSession(
+      loadConfig({ OPENAI_API_KEY: '', PARLEY_PEER_URL: `${standin.url}/v1`, PARLEY_REALTIME_MODEL: 'gpt-realtime-nope' }),
+    );
+    const fatals: string[] = [];
+    r.on('fatal', (code) => fatals.push(code));
+    r.on('realtime-error', () => {});
+    expect((await r.requestResponse({ reason: 'turn' })).status).toBe('created');
+    await until('the fatal error', () => fatals.length > 0);
+    expect(fatals).toEqual(['model_not_found']);
+    const t0 = performance.now();
+    expect((await r.requestResponse({ reason: 'apology' })).status).toBe('refused');
+    expect(performance.now() - t0).toBeLessThan(100);
+    await sleep(300);
+    expect(fatals).toHaveLength(1);
+    await r.close();
   });
 });

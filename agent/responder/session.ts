@@ -3,10 +3,12 @@ import { EventEmitter } from 'node:events';
 import type { llm } from '@livekit/agents';
 import * as openai from '@livekit/agents-plugin-openai';
 import type { AudioFrame } from '@livekit/rtc-node';
+import type { RealtimeServerEvent } from 'openai/resources/realtime/realtime';
 import type { ParleyConfig } from '../config/config.js';
 import { log } from '../log.js';
 import { ResponseActivity } from './activity.js';
 import { RealtimeInput } from './input-audio.js';
+import { ConversationOrder } from './conversation-order.js';
 import { ResponseLock, type ResponseOutcome, type ResponseRequest } from './response-lock.js';
 
 /** Server-side moments of a turn, as wall-clock ms (Date.now()), for the latency record. */
@@ -29,8 +31,13 @@ export interface ResponderEvents {
   /** Server VAD (when it is on) heard the caller start / stop. */
   'server-speech-started': [at: number];
   'server-speech-stopped': [at: number];
-  /** A transcript line (caller's or agent's). */
-  transcript: [role: 'user' | 'agent', text: string];
+  /**
+   * A transcript line (caller's or agent's) of a conversation item, with the item's place in the
+   * conversation: the caller's transcript can arrive after the answer to it, and `seq` puts it back.
+   */
+  transcript: [role: 'user' | 'agent', text: string, seq: number];
+  /** The caller's words in an item could not be transcribed (the API's .failed): why. */
+  'transcript-failed': [seq: number, code: string];
   /**
    * The plugin opened a new session. `planned`: it renewed an ageing session on purpose (after
    * renewAfterMs, having waited for the answer in progress to finish): nothing was lost. Otherwise
@@ -39,29 +46,34 @@ export interface ResponderEvents {
   reconnected: [lostResponseId: string | null, planned: boolean];
   /** The model called a tool (thinkers hang off this). */
   'function-call': [responseId: string, call: llm.FunctionCall];
-  /** A Realtime error the session survived. */
-  error: [error: Error];
+  /**
+   * A Realtime error the session survived (not named 'error': an EventEmitter throws an 'error'
+   * nobody listens for, and that would kill the job).
+   */
+  'realtime-error': [error: Error];
   /** A fatal error ended the session for good (its code): the model will not answer again. */
   fatal: [code: string];
 }
 
 /** Errors after which the API (and the plugin, which closes its session) will not go on. */
-const FATAL_CODES = new Set(['insufficient_quota', 'invalid_api_key', 'account_deactivated', 'billing_hard_limit_reached']);
+const FATAL_CODES = new Set([
+  'insufficient_quota',
+  'invalid_api_key',
+  'account_deactivated',
+  'billing_hard_limit_reached',
+  // a model the API does not serve (a misspelt PARLEY_REALTIME_MODEL): every reconnect is refused too
+  'model_not_found',
+]);
+/**
+ * How much less than the audio we received the server may count for an answer (publicly reported:
+ * a consistent ~85 ms). A truncate is kept this far inside what we received, so it is not refused.
+ */
+export const TRUNCATE_MARGIN_MS = 120;
 
 function codeOf(e: unknown): string | undefined {
   const body = (e as { body?: { code?: unknown; type?: unknown } } | undefined)?.body;
   const c = body?.code ?? body?.type;
   return typeof c === 'string' && c ? c : undefined;
-}
-
-/** Minimal view of the server's JSON events that we read (the plugin parses the rest). */
-interface ServerEvent {
-  type: string;
-  item_id?: string;
-  item?: { id?: string };
-  response?: { id?: string; status?: string; status_details?: { reason?: string; error?: { code?: string; type?: string } } | null };
-  transcript?: string;
-  error?: { code?: string; type?: string; message?: string };
 }
 
 /**
@@ -82,8 +94,12 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
    * whether a tool call came with its own spoken acknowledgement.
    */
   readonly #withAudio = new Set<string>();
+  /** Audio received per recent answer (message id → ms), where a truncate must stay inside. */
+  readonly #receivedMs = new Map<string, number>();
   /** When each recent response was created (server event time), for the turn record. */
   readonly #createdAt = new Map<string, number>();
+  /** Where each message item sits in the conversation, for transcripts that arrive late. */
+  readonly #order = new ConversationOrder();
   #closed = false;
   #fatal: string | null = null;
   /** The plugin is renewing the session on purpose (see the 'error' handler). */
@@ -131,10 +147,16 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
         log.info({ afterMs: r.renewAfterMs }, 'realtime session renewal');
         return;
       }
+      // a truncate past the server's own count of the audio (it can run ~85 ms short of what we
+      // received): the item stays whole, which is what the caller heard anyway
+      if (/already shorter than/.test(ev.error?.message ?? '')) {
+        log.info({ err: ev.error?.message }, 'truncate beyond the audio the server counts: the answer is left whole');
+        return;
+      }
       log.warn({ err: ev.error?.message }, 'realtime error');
-      this.emit('error', ev.error ?? new Error('realtime error'));
+      this.emit('realtime-error', ev.error ?? new Error('realtime error'));
     });
-    this.#session.on('openai_server_event_received', (ev: ServerEvent) => this.#onServerEvent(ev));
+    this.#session.on('openai_server_event_received', (ev: RealtimeServerEvent) => this.#onServerEvent(ev));
     this.#session.on('generation_created', (ev: llm.GenerationCreatedEvent) => void this.#consume(ev));
     this.#session.on('session_reconnected', () => {
       // Plugin 1.9 quirk: the dropped socket's send loop leaves a pending read on the outgoing queue,
@@ -201,9 +223,18 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
     if (this.activity.active) await this.#session.interrupt();
   }
 
-  /** Tells the server how much of an answer the caller actually heard. */
-  async truncate(messageId: string, playedMs: number): Promise<void> {
-    await this.#session.truncate({ messageId, audioEndMs: playedMs, modalities: ['audio', 'text'] });
+  /**
+   * Tells the server how much of an answer the caller actually heard. Returns the position sent,
+   * or null when nothing needed truncating (the caller heard all the audio there was). The
+   * server's count of an item's audio can run short of the bytes received, so a position near the
+   * end is kept TRUNCATE_MARGIN_MS inside what was received, where the server accepts it.
+   */
+  async truncate(messageId: string, playedMs: number): Promise<number | null> {
+    const received = this.#receivedMs.get(messageId);
+    if (received !== undefined && playedMs >= received) return null;
+    const end = received === undefined ? playedMs : Math.min(playedMs, Math.max(0, received - TRUNCATE_MARGIN_MS));
+    await this.#session.truncate({ messageId, audioEndMs: end, modalities: ['audio', 'text'] });
+    return end;
   }
 
   /** Wall time of a response's response.created, if it was seen. */
@@ -246,14 +277,18 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
     this.removeAllListeners();
   }
 
-  #onServerEvent(ev: ServerEvent): void {
+  #onServerEvent(ev: RealtimeServerEvent): void {
     const now = Date.now();
     switch (ev.type) {
       case 'input_audio_buffer.committed':
-        this.emit('committed', now, ev.item_id ?? '');
+        this.#order.place(ev.item_id);
+        this.emit('committed', now, ev.item_id);
+        break;
+      case 'conversation.item.added':
+        if (ev.item.type === 'message' && ev.item.id) this.#order.place(ev.item.id);
         break;
       case 'response.created':
-        if (ev.response?.id) {
+        if (ev.response.id) {
           this.activity.onCreated(ev.response.id);
           this.#createdAt.set(ev.response.id, now);
           if (this.#createdAt.size > 64) this.#createdAt.delete(this.#createdAt.keys().next().value!);
@@ -261,35 +296,27 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
         }
         break;
       case 'response.output_audio.delta':
-      case 'response.audio.delta': {
-        const id = (ev as { response_id?: string }).response_id;
-        if (id && !this.#withAudio.has(id)) {
-          this.#withAudio.add(id);
+        if (!this.#withAudio.has(ev.response_id)) {
+          this.#withAudio.add(ev.response_id);
           if (this.#withAudio.size > 64) this.#withAudio.delete(this.#withAudio.values().next().value!);
-          this.emit('first-delta', id, now);
+          this.emit('first-delta', ev.response_id, now);
         }
+        break;
+      case 'response.done': {
+        const { id, status, status_details: d } = ev.response;
+        if (!id) break;
+        this.activity.onDone(id);
+        // known before the turn controller hears of the failure, so it asks nothing of a dead session
+        const code = d?.error?.code ?? d?.error?.type;
+        if (status === 'failed' && code && FATAL_CODES.has(code)) this.#endForGood(code, 'the response failed');
+        this.emit('response-done', id, status ?? 'completed', now, code ?? d?.reason ?? null);
         break;
       }
-      case 'response.done':
-        if (ev.response?.id) {
-          this.activity.onDone(ev.response.id);
-          const d = ev.response.status_details;
-          // known before the turn controller hears of the failure, so it asks nothing of a dead session
-          const code = d?.error?.code ?? d?.error?.type;
-          if (ev.response.status === 'failed' && code && FATAL_CODES.has(code)) this.#endForGood(code, 'the response failed');
-          this.emit(
-            'response-done',
-            ev.response.id,
-            ev.response.status ?? 'completed',
-            now,
-            d?.error?.code ?? d?.error?.type ?? d?.reason ?? null,
-          );
-        }
+      case 'error': {
+        const code = ev.error.code ?? ev.error.type;
+        if (FATAL_CODES.has(code)) this.#endForGood(code, ev.error.message);
         break;
-      case 'error':
-        if (ev.error && FATAL_CODES.has(ev.error.code ?? ev.error.type ?? ''))
-          this.#endForGood(ev.error.code ?? ev.error.type!, ev.error.message);
-        break;
+      }
       case 'input_audio_buffer.speech_started':
         this.emit('server-speech-started', now);
         break;
@@ -297,13 +324,24 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
         this.emit('server-speech-stopped', now);
         break;
       case 'conversation.item.input_audio_transcription.completed':
-        if (ev.transcript) this.emit('transcript', 'user', ev.transcript);
+        if (ev.transcript) this.emit('transcript', 'user', ev.transcript, this.#order.seqOf(ev.item_id));
+        this.#order.forget(ev.item_id);
+        break;
+      case 'conversation.item.input_audio_transcription.failed':
+        this.emit('transcript-failed', this.#order.seqOf(ev.item_id), ev.error.code ?? ev.error.type ?? 'transcription_failed');
+        this.#order.forget(ev.item_id);
         break;
       case 'response.output_audio_transcript.done':
-      case 'response.audio_transcript.done':
-        if (ev.transcript) this.emit('transcript', 'agent', ev.transcript);
+        if (ev.transcript) this.emit('transcript', 'agent', ev.transcript, this.#order.seqOf(ev.item_id));
+        this.#order.forget(ev.item_id);
         break;
     }
+  }
+
+  #received(messageId: string, ms: number): void {
+    const had = this.#receivedMs.get(messageId);
+    if (had === undefined && this.#receivedMs.size >= 64) this.#receivedMs.delete(this.#receivedMs.keys().next().value!);
+    this.#receivedMs.set(messageId, (had ?? 0) + ms);
   }
 
   /** Moves a generation's audio to our listeners, dropping everything of a dropped response. */
@@ -319,6 +357,7 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
           for await (const _ of message.textStream) void _;
         })().catch((e: Error) => log.debug({ err: e.message, responseId }, 'text stream failed'));
         for await (const frame of message.audioStream) {
+          this.#received(message.messageId, (frame.samplesPerChannel / frame.sampleRate) * 1000);
           if (this.#dropped.has(responseId) || this.#closed) continue;
           this.emit('audio', responseId, message.messageId, frame);
         }

@@ -17,13 +17,21 @@ export class RealtimeSchemas {
   }
 
   constructor(doc: SchemaDocument) {
-    const ajv = new Ajv({ strict: false, allErrors: false, validateFormats: false });
-    ajv.addSchema({ components: { schemas: withNullable(doc.components.schemas) } }, 'realtime');
+    const open = withNullable(doc.components.schemas);
+    // What a client sends is read closed, as the API reads it: a field the schema does not name
+    // (a beta-shape `session.modalities`, a misspelt key) is refused, not silently ignored.
+    const client = new Ajv({ strict: false, allErrors: false, validateFormats: false });
+    client.addSchema({ components: { schemas: closed(open) } }, 'realtime');
+    const server = new Ajv({ strict: false, allErrors: false, validateFormats: false });
+    server.addSchema({ components: { schemas: open } }, 'realtime');
     for (const root of doc.roots) {
       const eventType = (doc.components.schemas[root] as Schema | undefined)?.properties?.type?.enum?.[0];
       if (typeof eventType !== 'string') continue; // the two unions of all events
-      const into = root.startsWith('RealtimeClientEvent') ? this.#client : this.#server;
-      into.set(eventType, ajv.compile({ $ref: `realtime#/components/schemas/${root}` }));
+      const isClient = root.startsWith('RealtimeClientEvent');
+      (isClient ? this.#client : this.#server).set(
+        eventType,
+        (isClient ? client : server).compile({ $ref: `realtime#/components/schemas/${root}` }),
+      );
     }
   }
 
@@ -160,6 +168,24 @@ interface Schema {
 export interface SchemaDocument {
   roots: string[];
   components: { schemas: Record<string, unknown> };
+}
+
+/**
+ * Every object schema that lists its properties and says nothing about others admits no others.
+ * (Safe here: the document composes with oneOf/anyOf only, never allOf, where closing would refuse
+ * valid objects.)
+ */
+function closed<T>(node: T): T {
+  if (Array.isArray(node)) return node.map(closed) as T;
+  if (node === null || typeof node !== 'object') return node;
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(node)) out[k] = k === 'properties' ? mapValues(v as Record<string, unknown>, closed) : closed(v);
+  if (out.properties && out.additionalProperties === undefined && !out.allOf) out.additionalProperties = false;
+  return out as T;
+}
+
+function mapValues(o: Record<string, unknown>, f: (v: unknown) => unknown): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, f(v)]));
 }
 
 /** OpenAPI's `nullable: true` as JSON Schema: the type also admits null. */

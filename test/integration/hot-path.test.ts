@@ -66,9 +66,9 @@ describe('the hot path', () => {
 
     // truncate carried the position the caller actually heard: the old answer had played from its
     // first frame until the flush, within a couple of frames
-    const truncate = peer.clientEvents().find((e) => e.type === 'conversation.item.truncate' && e.at >= saidAt);
+    const truncate = peer.clientEventsOf('conversation.item.truncate').find((e) => e.at >= saidAt);
     expect(truncate).toBeDefined();
-    const audioEnd = truncate!.payload.audio_end_ms as number;
+    const audioEnd = truncate!.payload.audio_end_ms;
     expect(audioEnd).toBe(cancelled.heardMs);
     expect(Math.abs(audioEnd - playedWall)).toBeLessThanOrEqual(80);
     // and it is less than what the peer had sent: the rest was generated but never heard
@@ -81,6 +81,45 @@ describe('the hot path', () => {
     expect(answerStart).toBeLessThan(bargeInAt);
     peer.setScript({});
     await bot.leave();
+  });
+
+  it('barge-in in the last moments of an answer: the truncate stays inside the audio the server counts (~85 ms short), never refused', async () => {
+    // The API counts an answer's audio ~85 ms short of the bytes it sent; a truncate beyond its
+    // count is refused. Barge in ever closer to the answer's end until one lands where a truncate
+    // at the heard position would be refused, and check what Parley sent there.
+    const SHORTFALL = 85;
+    peer.setScript({ reply: () => 'Sure, it will be mild and dry all afternoon.', audioCountShortfallMs: SHORTFALL });
+    let landed = false;
+    for (const lead of [260, 200, 150, 320, 110, 230, 180]) {
+      const { bot, room } = await calls.call();
+      const asked = await bot.say(question);
+      const heardAt = await until('the answer', () => bot.firstSoundAfter(asked, SPEECH_RMS), 20_000);
+      const answer = await until(
+        'the answer generated',
+        () => peer.responses().find((r) => r.createdAt > asked && r.status === 'completed'),
+        10_000,
+      );
+      // aim the caller's onset at `lead` ms before the answer's end, as heard
+      await sleep(Math.max(0, heardAt + answer.audioMsSent - lead - Date.now()));
+      await bot.say(interruption);
+      const turn = await until('the turn', () => calls.turns(room).find((t) => t.responseId === answer.id), 15_000);
+      const truncate = peer.clientEventsOf('conversation.item.truncate').find((e) => e.at > asked);
+      await bot.leave();
+      if (truncate) {
+        // never beyond what the server counts: the API would have refused it
+        expect(truncate.payload.audio_end_ms).toBeLessThanOrEqual(answer.audioMsSent - SHORTFALL);
+      }
+      // the barge-in was late enough that the heard position itself would have been refused
+      if (turn.bargeIn && truncate && (turn.heardMs ?? 0) > answer.audioMsSent - SHORTFALL) {
+        console.log(
+          `late barge-in: heard ${turn.heardMs} of ${answer.audioMsSent.toFixed(0)} ms; truncate sent at ${truncate.payload.audio_end_ms} ms`,
+        );
+        landed = true;
+        break;
+      }
+    }
+    expect(landed, 'no barge-in landed in the last 85 ms of an answer').toBe(true);
+    peer.setScript({});
   });
 
   it('a refused response.create is recorded, and the next turn is answered', async () => {

@@ -38,10 +38,11 @@ const reply: StandinScript['reply'] = (_n, instructions) => {
 };
 const route = (domain: string, query: string) => ({ 0: { name: 'route_to_thinker', arguments: JSON.stringify({ domain, query }) } });
 const answers = () => peer.responses().filter((r) => r.text.startsWith(ANSWER));
+/** The tool results the agent put into the conversation, with their output. */
 const toolOutputs = () =>
   peer
-    .clientEvents()
-    .filter((e) => e.type === 'conversation.item.create' && (e.payload.item as { type?: string })?.type === 'function_call_output');
+    .clientEventsOf('conversation.item.create')
+    .flatMap((e) => (e.payload.item.type === 'function_call_output' ? [{ at: e.at, output: e.payload.item.output }] : []));
 
 beforeAll(async () => {
   apis = await startFakeApis();
@@ -83,7 +84,7 @@ describe('thinkers on the real stack', () => {
     const ack = peer.responses().find((r) => r.text === LONG_ACK && r.createdAt < answer.createdAt)!;
     expect(ack.status).toBe('completed');
     const output = toolOutputs().at(-1)!;
-    expect(JSON.parse(String((output.payload.item as { output: string }).output))).toMatchObject({ status: 'ok', domain: 'weather' });
+    expect(JSON.parse(output.output)).toMatchObject({ status: 'ok', domain: 'weather' });
     // the result was in while the filler was still being generated, and the answer waited for it
     expect(output.at).toBeLessThan(ack.doneAt!);
     expect(answer.createdAt).toBeGreaterThanOrEqual(ack.doneAt!);
@@ -140,7 +141,7 @@ describe('thinkers on the real stack', () => {
     await sleep(600);
     await bot.say(interruption); // barge-in over the acknowledgement
     const output = await until('the stale result submitted', () => toolOutputs()[outputsBefore], 20_000);
-    expect(JSON.parse(String((output.payload.item as { output: string }).output))).toMatchObject({ status: 'ok', domain: 'stocks' });
+    expect(JSON.parse(output.output)).toMatchObject({ status: 'ok', domain: 'stocks' });
     await sleep(2500);
     expect(answers().slice(before)).toHaveLength(0);
     await bot.leave();
@@ -182,6 +183,43 @@ describe('thinkers on the real stack', () => {
     await sleep(RESEARCH_MS + 1500);
     expect(peer.chatRequests().length).toBe(chatsAtHangUp); // the write-up never ran
     expect(toolOutputs().length).toBe(outputsBefore);
+  });
+
+  it("the call so far, as a thinker sees it, is in the conversation's order even when the caller's words are transcribed after the answer", async () => {
+    // the first question's transcript comes 2.5 s after its commit: after the answer to it
+    // and the second response (index 1) routes to the knowledge thinker, which reads the call so far
+    peer.setScript({
+      reply,
+      userTranscript: (n) => `caller line ${n}`,
+      transcription: { delayMs: [2500, 0] },
+      toolCalls: { 1: { name: 'route_to_thinker', arguments: JSON.stringify({ domain: 'knowledge', query: 'what did I ask first' }) } },
+    });
+    peer.setChatScript({ respond: toolUsingModel, latencyMs: 50 });
+    const chatsBefore = peer.chatRequests().length;
+    const { bot } = await calls.call();
+    const asked = await bot.say(question);
+    const first = await until(
+      'the first answer',
+      () => peer.responses().find((r) => r.createdAt > asked && r.status === 'completed'),
+      20_000,
+    );
+    await sleep(Math.max(0, asked + 3000 - Date.now())); // the late transcript is in
+    await bot.say(question);
+    const chat = await until(
+      'the knowledge request',
+      () =>
+        peer
+          .chatRequests()
+          .slice(chatsBefore)
+          .find((c) => c.request.messages.some((m) => String(m.content ?? '').includes('This call so far'))),
+      20_000,
+    );
+    const context = chat.request.messages.map((m) => String(m.content ?? '')).join('\n');
+    const question0 = context.indexOf('caller: caller line 0');
+    const answer0 = context.indexOf(`agent: ${first.text}`);
+    expect(question0, context).toBeGreaterThanOrEqual(0);
+    expect(answer0, context).toBeGreaterThan(question0);
+    await bot.leave();
   });
 
   it('every Realtime event of these calls, both ways, was within OpenAI schema', () => {

@@ -45,8 +45,11 @@ const view: CallView = {
     who.className = 'who';
     who.textContent = m.role === 'user' ? 'You' : 'Parley';
     li.append(who, document.createTextNode(m.text)); // text nodes: transcript text is never HTML
+    li.dataset.seq = String(m.seq);
     const list = $('transcript');
-    list.append(li);
+    // in conversation order: a caller's line transcribed late goes before the answer to it
+    const later = [...list.children].find((c) => Number((c as HTMLElement).dataset.seq) > m.seq);
+    list.insertBefore(li, later ?? null);
     // outside markers hang in the list's padding, which its overflow clips: widen it a digit at 10, 100, 1000 items
     list.style.setProperty('--marker-digits', String(String(list.children.length).length));
     li.scrollIntoView({ block: 'nearest' });

@@ -21,9 +21,14 @@ describe('data messages from the agent', () => {
 
   it('drops payloads that do not match instead of breaking the page', () => {
     for (const bad of ['{', '[]', 'null', { turn: 'x', status: 'completed' }, { turn: 1 }]) expect(parseTurn(enc(bad))).toBeNull();
-    for (const bad of [{ role: 'system', text: 'x', turn: 1 }, { role: 'user', text: 3, turn: 1 }, 'nope'])
+    for (const bad of [
+      { role: 'system', text: 'x', turn: 1, seq: 0 },
+      { role: 'user', text: 3, turn: 1, seq: 0 },
+      { role: 'user', text: 'x', turn: 1 },
+      'nope',
+    ])
       expect(parseTranscript(enc(bad))).toBeNull();
-    expect(parseTranscript(enc({ role: 'agent', text: 'Hi', turn: 2 }))).toEqual({ role: 'agent', text: 'Hi', turn: 2 });
+    expect(parseTranscript(enc({ role: 'agent', text: 'Hi', turn: 2, seq: 5 }))).toEqual({ role: 'agent', text: 'Hi', turn: 2, seq: 5 });
   });
 
   it('takes the median over answered turns only', () => {

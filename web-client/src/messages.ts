@@ -19,8 +19,9 @@ const num = (v: unknown): number | null => (typeof v === 'number' && Number.isFi
  */
 export function parseTranscript(payload: Uint8Array): TranscriptMessage | null {
   const v = parse(payload);
-  if (!v || (v.role !== 'user' && v.role !== 'agent') || typeof v.text !== 'string' || num(v.turn) === null) return null;
-  return { role: v.role, text: v.text, turn: v.turn as number };
+  if (!v || (v.role !== 'user' && v.role !== 'agent') || typeof v.text !== 'string' || num(v.turn) === null || num(v.seq) === null)
+    return null;
+  return { role: v.role, text: v.text, turn: v.turn as number, seq: v.seq as number };
 }
 
 export function parseTurn(payload: Uint8Array): TurnView | null {
