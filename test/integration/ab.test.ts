@@ -11,10 +11,12 @@ import { ROOT } from '../../stack/test-stack.js';
  */
 const OUT = join(ROOT, 'out', 'ab-ci');
 const TURNS = 10;
+/** A known WAN to the model (no jitter), so the commit's round trip is known too. */
+const RTT_MS = 150;
 
 describe('npm run ab', () => {
   it('measures every configuration and reports latency, statistics and bandwidth', async () => {
-    const run = await runTs(['bench/ab/main.ts', '--turns', String(TURNS), '--out', OUT]);
+    const run = await runTs(['bench/ab/main.ts', '--turns', String(TURNS), '--out', OUT, '--rtt-ms', String(RTT_MS), '--jitter-ms', '0']);
     expect(run.code, run.out.slice(-3000)).toBe(0);
     const r = lastJsonLine(run.out);
     const keys = ['webrtc/local', 'webrtc/server_vad', 'sip/local', 'sip/server_vad'];
@@ -31,6 +33,13 @@ describe('npm run ab', () => {
       // each answer is paired with its own question: the model latency measured is the stand-in's
       // (log-normal, median 700 ms), not the time to some later answer
       expect(g.model_median_ms, k).toBeLessThan(1500);
+    }
+    // commit sent → acknowledged sees the model's round trip: at least the injected 150 ms, and
+    // not much more (the worker's and the stand-in's own time on a loaded machine)
+    expect(r.wan).toEqual({ rttMs: RTT_MS, jitterMs: 0 });
+    for (const k of ['webrtc/local', 'sip/local']) {
+      expect(r.commit_ack_ms[k], k).toBeGreaterThanOrEqual(RTT_MS);
+      expect(r.commit_ack_ms[k], k).toBeLessThan(RTT_MS + 80);
     }
     // the local gate decides the turn sooner than the server's 500 ms silence rule, on both transports
     for (const t of ['webrtc', 'sip']) {
