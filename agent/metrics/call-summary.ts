@@ -19,7 +19,17 @@ export interface CallSummary {
   endedAt: number;
   turns: number;
   completedTurns: number;
-  pacer: { framesOut: number; underruns: number; sinkErrors: number; cadenceP999Ms: number; cadenceMaxMs: number };
+  pacer: {
+    framesOut: number;
+    underruns: number;
+    sinkErrors: number;
+    cadenceP999Ms: number;
+    cadenceMaxMs: number;
+    /** Holes the caller heard inside answers (the sink ran dry, or played padding), their ms, and the ms of answer audio. */
+    audibleGaps: number;
+    audibleGapMs: number;
+    audioMs: number;
+  };
   eventLoopP999Ms: number;
   eventLoopMaxMs: number;
   /** The job process: resident memory when the caller joined, at the end, and at its peak, MB. */
@@ -64,6 +74,9 @@ export class CallMeter {
         // past the histogram's range (5 s) the worst frame is the honest bound; JSON has no Infinity
         cadenceP999Ms: Number.isFinite(pacer.cadence.p999Ms) ? pacer.cadence.p999Ms : Math.round(pacer.cadence.maxAbsMs * 100) / 100,
         cadenceMaxMs: Math.round(pacer.cadence.maxAbsMs * 100) / 100,
+        audibleGaps: pacer.audibleGaps,
+        audibleGapMs: pacer.audibleGapMs,
+        audioMs: pacer.audioMs,
       },
       rssStartMb: mb(this.#rss),
       rssMb: mb(process.memoryUsage.rss()),

@@ -346,3 +346,58 @@ describe('Pacer responses', () => {
     expect(pacer.busy).toBe(false);
   });
 });
+
+describe('Pacer audible gaps', () => {
+  /**
+   * Plays a 2 s answer on a punctual clock; right after the hand-off at loop step `t` the event loop
+   * stalls for what the sink holds plus `holes[t]` ms: the sink then runs dry for exactly that long
+   * (a negative value: a stall the cushion absorbs).
+   */
+  async function play(holes: Record<number, number>) {
+    const { clock, pacer } = setup();
+    pacer.push('r', ramp(ms(2000)));
+    pacer.end('r');
+    for (let t = 0; t < 2600; t += 20) {
+      await clock.advance(t === 0 ? 0 : 20);
+      const hole = holes[t];
+      if (hole !== undefined) clock.stall(pacer.sinkQueuedMs + hole);
+    }
+    await clock.advance(1000);
+    return pacer.stats();
+  }
+
+  it('finds exactly the holes put into an answer: 3 × 20 ms and 1 × 60 ms', async () => {
+    const s = await play({ 200: 20, 500: 20, 900: 20, 1300: 60 });
+    expect(s.audibleGaps).toBe(4);
+    expect(s.audibleGapMs).toBe(120);
+    expect(s.audioMs).toBe(2000);
+  });
+
+  it('finds none in clean playback, nor where the cushion absorbs a stall', async () => {
+    expect((await play({})).audibleGaps).toBe(0);
+    // late, but less than what the sink held: the caller hears nothing wrong
+    const absorbed = await play({ 400: -10, 800: -5 });
+    expect(absorbed.audibleGaps).toBe(0);
+    expect(absorbed.audibleGapMs).toBe(0);
+  });
+
+  it('counts the silence padded while the model is late as one hole, and no pause between answers', async () => {
+    const { clock, pacer } = setup();
+    pacer.push('r', ramp(ms(400)));
+    await clock.advance(1000); // the 400 ms play, then the sink runs low: padding
+    pacer.push('r', ramp(ms(400)));
+    pacer.end('r');
+    await clock.advance(1000);
+    // a second answer after a pause: a new run, its silence before is no hole
+    pacer.push('r2', ramp(ms(300)));
+    pacer.end('r2');
+    await clock.advance(1000);
+    const s = pacer.stats();
+    expect(s.underruns).toBe(1);
+    expect(s.audibleGaps).toBe(1);
+    // the padding ran from half a frame before the sink would be dry until the audio came back at 1000 ms
+    expect(s.audibleGapMs).toBe(s.silenceFrames * 20);
+    expect(s.audibleGapMs).toBeGreaterThanOrEqual(560);
+    expect(s.audibleGapMs).toBeLessThanOrEqual(620);
+  });
+});

@@ -52,6 +52,15 @@ export interface PacerStats {
   droppedChunks: number;
   sinkErrors: number;
   /**
+   * Holes the caller hears inside an answer: stretches of a run of frames when the sink ran dry
+   * (a hand-off later than the cushion) or played silence padding (the model's audio was late),
+   * counted when at least AUDIBLE_HOLE_MS long. Pauses between answers are not holes.
+   */
+  audibleGaps: number;
+  audibleGapMs: number;
+  /** Ms of response audio handed over (what the gaps are per). */
+  audioMs: number;
+  /**
    * Hand-off lateness against the schedule: |hand-off − max(deadline, moment its audio arrived)|.
    * Frames late because the audio itself was late are underruns, not cadence deviations.
    */
@@ -93,6 +102,11 @@ interface Grid {
   resumedAt: number;
 }
 
+/**
+ * The shortest hole counted as audible: half a frame. Below it the play model's own error (the
+ * native queue is pulled 10 ms at a time) could make a hole of nothing.
+ */
+const AUDIBLE_HOLE_MS = 10;
 /** A timer that fires within this much before its deadline sends rather than sleeping again. */
 const EARLY_TOLERANCE_MS = 0.5;
 /** Ids of finished responses remembered (late chunks dropped, played position kept). */
@@ -152,6 +166,8 @@ export class Pacer extends EventEmitter<PacerEvents> {
   #inflightFrame: AudioFrame | null = null;
   /** A flush happened while a capture was in flight: clear the sink again once it settles. */
   #clearOnSettle = false;
+  /** The hole open in the current run (ms the caller has heard no speech since the last audio frame). */
+  #holeMs = 0;
   /** Silence never changes, so one frame serves every pad. */
   readonly #silence: AudioFrame;
 
@@ -172,6 +188,9 @@ export class Pacer extends EventEmitter<PacerEvents> {
     over1: 0,
     over2: 0,
     over5: 0,
+    audibleGaps: 0,
+    audibleGapMs: 0,
+    audioMs: 0,
   };
   readonly #lateness = new LatenessHistogram();
 
@@ -289,6 +308,9 @@ export class Pacer extends EventEmitter<PacerEvents> {
       responses: s.responses,
       droppedChunks: s.droppedChunks,
       sinkErrors: s.sinkErrors,
+      audibleGaps: s.audibleGaps,
+      audibleGapMs: Math.round(s.audibleGapMs),
+      audioMs: Math.round(s.audioMs),
       cadence: {
         frames: s.devFrames,
         meanAbsMs: s.devFrames ? s.devSumAbs / s.devFrames : 0,
@@ -393,6 +415,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
         }
         // starts playing when what the sink still holds (an earlier response's tail) has played
         this.#grid = { p0: Math.max(now, this.#play.endsAt), k: 0, startedAt: now, resumedAt: now };
+        this.#holeMs = 0; // a pause before a run is not a hole in it
       }
       const g = this.#grid;
       const due = this.#due(g, g.k);
@@ -428,6 +451,8 @@ export class Pacer extends EventEmitter<PacerEvents> {
     // a tail shorter than a frame leaves the rest of the frame zero: the zero padding
     const n = r.pcm.read(frame.data, this.#spf);
     const audioMs = n * this.#msPerSample;
+    if (g.k > 0) this.#closeHole(now);
+    this.#stats.audioMs += audioMs;
     r.playEnd = this.#play.record(now, r.serial, audioMs, this.#frameMs);
     r.handedMs += audioMs;
     if (r.inUnderrun) {
@@ -444,10 +469,26 @@ export class Pacer extends EventEmitter<PacerEvents> {
   }
 
   #sendSilence(g: Grid, now: number): void {
+    // inside a run: the padding is heard as a hole in the answer, and so is any dry time before it
+    this.#holeMs += this.#dryMs(now) + this.#frameMs;
     this.#play.record(now, -1, 0, this.#frameMs);
     g.k++;
     this.#stats.silenceFrames++;
     this.#capture(this.#silence);
+  }
+
+  /** How long the sink has been empty at `now` (0 while it still plays). */
+  #dryMs(now: number): number {
+    return Math.max(0, now - this.#play.endsAt);
+  }
+
+  /** Audio is back in a run: the hole before it (dry time and padding), if any, was heard. */
+  #closeHole(now: number): void {
+    const hole = this.#holeMs + this.#dryMs(now);
+    this.#holeMs = 0;
+    if (hole < AUDIBLE_HOLE_MS) return;
+    this.#stats.audibleGaps++;
+    this.#stats.audibleGapMs += hole;
   }
 
   #capture(frame: AudioFrame): void {

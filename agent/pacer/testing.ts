@@ -27,6 +27,11 @@ export class ManualClock implements PacerClock {
     return this.#timers.size;
   }
 
+  /** Moves time forward by `ms` firing nothing, as an event loop blocked that long: timers due meanwhile fire late. */
+  stall(ms: number): void {
+    this.#now += ms;
+  }
+
   /** Moves time forward by `ms`, firing due timers in order and letting promises settle between them. */
   async advance(ms: number): Promise<void> {
     const target = this.#now + ms;

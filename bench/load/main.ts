@@ -12,6 +12,7 @@ import { countGaps, loudWindows } from '../../report/heard-gaps.js';
 import { readStream } from '../../report/records.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
 import { awaitCallSummaries } from './call-summaries.js';
+import { startControlLoop } from './control.js';
 import { cpuByRole, jobProcessFigures, medianOverJobs } from '../../report/load/process-figures.js';
 import { ProcessSampler } from './process-sampler.js';
 import { loadTarget } from './target.js';
@@ -91,6 +92,9 @@ try {
   const machineBusy = cpuBusyMeter();
   // every process under this runner (livekit-server, Redis, the worker, its jobs), once a second
   const sampler = new ProcessSampler().start();
+  // the control: a bare 20 ms deadline loop beside the jobs for the whole phase (what the machine
+  // alone imposes on a process's timers; a job's lateness beyond it is the job's own)
+  const control = startControlLoop();
   const loadStart = Date.now();
   const until = loadStart + durationS * 1000 + (rooms - 1) * staggerMs;
   const names = Array.from({ length: rooms }, (_, i) => `load-${runId}-r${i}`);
@@ -99,6 +103,7 @@ try {
   );
   const machineCpuPct = Math.round(machineBusy() * 1000) / 10;
   const loadEnd = Date.now();
+  const controlFigures = await control.stop();
   const processes = sampler.stop();
   if (a.samples) writeFileSync(a.samples, JSON.stringify({ loadStart, loadEnd, processes }));
 
@@ -111,6 +116,7 @@ try {
     calls: calls.filter((c) => names.includes(c.room)),
     baselineTurns: turns.filter((t) => t.room === baseRoom),
     baselineHeard: baseline.heard,
+    baselineCalls: calls.filter((c) => c.room === baseRoom),
   });
   const loadCalls = calls.filter((c) => names.includes(c.room));
   const jobProcesses = jobProcessFigures(processes, loadCalls);
@@ -140,7 +146,15 @@ try {
     'holes in the agent audio as heard, per minute of sound: load vs 1 room',
     `${figures.heard_gaps_per_min ?? '–'} vs ${figures.heard_gaps_per_min_1room ?? '–'}`,
   );
+  row(
+    'audible holes inside answers (pacer: sink dry or padding), load vs 1 room',
+    `${figures.audible_gaps} (${figures.audible_gap_ms_per_min ?? '–'} ms per minute of answer audio) vs ${figures.audible_gaps_1room ?? '–'}`,
+  );
   row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
+  row(
+    'control: a bare 20 ms deadline loop beside the jobs, lateness p50 / p99 / p99.9 / max',
+    `${controlFigures.p50_ms} / ${controlFigures.p99_ms} / ${controlFigures.p999_ms} / ${controlFigures.max_ms} ms (${controlFigures.over_5ms} of ${controlFigures.ticks} ticks over 5 ms)`,
+  );
   row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
   row('job CPU (median, % of a core)', `${figures.cpu_pct_per_job} %`);
   row('machine CPU during the load phase', `${machineCpuPct} %`);
@@ -179,6 +193,11 @@ try {
     JSON.stringify({
       ...keys,
       machine_cpu_pct: machineCpuPct,
+      control_p50_ms: controlFigures.p50_ms,
+      control_p99_ms: controlFigures.p99_ms,
+      control_p999_ms: controlFigures.p999_ms,
+      control_max_ms: controlFigures.max_ms,
+      control_ticks_over_5ms: controlFigures.over_5ms,
       redispatches,
       dispatch_to_first_answer_cold_ms: coldWarm.cold?.first_answer_ms ?? null,
       dispatch_to_first_answer_warm_ms: coldWarm.warm?.first_answer_ms ?? null,

@@ -21,6 +21,7 @@ describe('roleOf', () => {
     expect(roleOf('/usr/bin/node /w/dist/agent/main.js start', 9, 1)).toBe('worker');
     expect(roleOf('/usr/bin/node --import tsx /w/agent/main.ts start', 9, 1)).toBe('worker');
     expect(roleOf('livekit-server --config livekit.yaml', 9, 1)).toBe('livekit-server');
+    expect(roleOf('/usr/bin/node --import tsx /w/bench/load/deadline-loop.ts --run', 9, 1)).toBe('control');
     expect(roleOf('anything', 1, 1)).toBe('runner');
     expect(roleOf('sleep 5', 9, 1)).toBe('other');
   });

@@ -25,6 +25,7 @@ export function roleOf(cmdline: string, pid: number, rootPid: number): ProcessRo
   if (/agent\/main\.(ts|js)/.test(cmdline)) return 'worker';
   if (cmdline.includes('livekit-server')) return 'livekit-server';
   if (cmdline.includes('redis-server')) return 'redis';
+  if (cmdline.includes('deadline-loop.ts')) return 'control';
   return 'other';
 }
 

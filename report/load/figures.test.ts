@@ -21,7 +21,16 @@ const summary = (room: string, over: Partial<CallSummary> = {}): CallSummary => 
   endedAt: 60_000,
   turns: 2,
   completedTurns: 2,
-  pacer: { framesOut: 3000, underruns: 0, sinkErrors: 0, cadenceP999Ms: 1.2, cadenceMaxMs: 3 },
+  pacer: {
+    framesOut: 3000,
+    underruns: 0,
+    sinkErrors: 0,
+    cadenceP999Ms: 1.2,
+    cadenceMaxMs: 3,
+    audibleGaps: 0,
+    audibleGapMs: 0,
+    audioMs: 60_000,
+  },
   eventLoopP999Ms: 4,
   eventLoopMaxMs: 9,
   rssStartMb: 150,
@@ -43,17 +52,36 @@ describe('loadFigures', () => {
         { room: 'b', agentJoined: true, heard: { gaps: 4, gap_ms: 90, received_ms: 40_000 } },
       ],
       baselineHeard: { gaps: 1, gap_ms: 20, received_ms: 30_000 },
+      baselineCalls: [summary('base')],
       turns: [turn('a', 1, 500), turn('a', 2, 700), turn('b', 1, 600), turn('b', 2, 9000, 'cancelled')],
       calls: [
         summary('a', {
           maxRssMb: 170,
           cpuPct: 10,
-          pacer: { framesOut: 1, underruns: 0, sinkErrors: 0, cadenceP999Ms: 1.5, cadenceMaxMs: 2 },
+          pacer: {
+            framesOut: 1,
+            underruns: 0,
+            sinkErrors: 0,
+            cadenceP999Ms: 1.5,
+            cadenceMaxMs: 2,
+            audibleGaps: 1,
+            audibleGapMs: 20,
+            audioMs: 60_000,
+          },
         }),
         summary('b', {
           maxRssMb: 190,
           cpuPct: 14,
-          pacer: { framesOut: 1, underruns: 2, sinkErrors: 0, cadenceP999Ms: 4.5, cadenceMaxMs: 6 },
+          pacer: {
+            framesOut: 1,
+            underruns: 2,
+            sinkErrors: 0,
+            cadenceP999Ms: 4.5,
+            cadenceMaxMs: 6,
+            audibleGaps: 3,
+            audibleGapMs: 100,
+            audioMs: 60_000,
+          },
         }),
       ],
       baselineTurns: [turn('base', 1, 450), turn('base', 2, 550)],
@@ -71,6 +99,10 @@ describe('loadFigures', () => {
       cpu_pct_per_job: 12,
       heard_gaps_per_min: 6, // 6 holes in 60 s of sound
       heard_gaps_per_min_1room: 2,
+      // the pacers' holes: 4 in all, 120 ms over 2 minutes of answer audio; none in the room alone
+      audible_gaps: 4,
+      audible_gap_ms_per_min: 60,
+      audible_gaps_1room: 0,
     });
     expect(f.pacer_p999_ms_median_job).toBe(3); // (1.5 + 4.5) / 2
   });
@@ -85,7 +117,19 @@ describe('loadFigures', () => {
       turns: [turn('ok', 1, 500), turn('ok', 2, null, 'failed')],
       calls: [
         summary('joined-but-silent'),
-        summary('ok', { contextUnwritten: 1, pacer: { framesOut: 1, underruns: 0, sinkErrors: 3, cadenceP999Ms: 1, cadenceMaxMs: 1 } }),
+        summary('ok', {
+          contextUnwritten: 1,
+          pacer: {
+            framesOut: 1,
+            underruns: 0,
+            sinkErrors: 3,
+            cadenceP999Ms: 1,
+            cadenceMaxMs: 1,
+            audibleGaps: 0,
+            audibleGapMs: 0,
+            audioMs: 0,
+          },
+        }),
       ],
       baselineTurns: [],
     });

@@ -36,6 +36,14 @@ export interface LoadFigures {
    */
   heard_gaps_per_min: number | null;
   heard_gaps_per_min_1room: number | null;
+  /**
+   * Holes the callers heard inside answers, from each job's pacer (the sink ran dry, or played
+   * padding while the model's audio was late), all rooms together: how many, and their ms per
+   * minute of answer audio. Unlike heard_gaps, speech's own pauses are not in it.
+   */
+  audible_gaps: number;
+  audible_gap_ms_per_min: number | null;
+  audible_gaps_1room: number | null;
 }
 
 export interface RoomOutcome {
@@ -55,6 +63,7 @@ export function loadFigures(o: {
   calls: CallSummary[];
   baselineTurns: TurnRecord[];
   baselineHeard?: Gaps;
+  baselineCalls?: CallSummary[];
 }): LoadFigures & { per_room_answered: Record<string, number>; error_list: string[] } {
   const errorList: string[] = [];
   const perRoom: Record<string, number> = {};
@@ -97,9 +106,19 @@ export function loadFigures(o: {
     cpu_pct_per_job: r1(summarise(o.calls.map((c) => c.cpuPct)).median),
     heard_gaps_per_min: gapsPerMinute(sumGaps(o.rooms.flatMap((r) => (r.heard ? [r.heard] : [])))),
     heard_gaps_per_min_1room: o.baselineHeard ? gapsPerMinute(o.baselineHeard) : null,
+    ...audible(o.calls),
+    audible_gaps_1room: o.baselineCalls?.length ? audible(o.baselineCalls).audible_gaps : null,
     per_room_answered: perRoom,
     error_list: errorList,
   };
+}
+
+/** The callers' audible holes over these calls, from the jobs' pacers. */
+function audible(calls: CallSummary[]): Pick<LoadFigures, 'audible_gaps' | 'audible_gap_ms_per_min'> {
+  const gaps = calls.reduce((n, c) => n + (c.pacer.audibleGaps ?? 0), 0);
+  const gapMs = calls.reduce((n, c) => n + (c.pacer.audibleGapMs ?? 0), 0);
+  const audioMin = calls.reduce((n, c) => n + (c.pacer.audioMs ?? 0), 0) / 60_000;
+  return { audible_gaps: gaps, audible_gap_ms_per_min: audioMin > 0 ? r1(gapMs / audioMin) : null };
 }
 
 function sumGaps(gs: Gaps[]): Gaps {

@@ -1,6 +1,6 @@
 /** One process's samples over a load run, as the load runner's sampler (bench/load/process-sampler.ts) takes them. */
 
-export type ProcessRole = 'job' | 'inference' | 'worker' | 'livekit-server' | 'redis' | 'runner' | 'other';
+export type ProcessRole = 'job' | 'inference' | 'worker' | 'livekit-server' | 'redis' | 'runner' | 'control' | 'other';
 
 export interface ProcessSample {
   /** Wall ms at the end of the interval. */

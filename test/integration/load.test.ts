@@ -34,8 +34,15 @@ describe('load and soak runners', () => {
       expect(Object.keys(j.threads).length).toBeGreaterThan(1);
     }
     for (const role of ['job', 'livekit-server', 'runner']) expect(r.cpu_pct_by_role[role], role).toBeGreaterThan(0);
+    // the control ran beside the jobs for the whole phase: ~50 ticks a second, its tail a figure
+    expect(r.control_p999_ms).toBeGreaterThanOrEqual(r.control_p50_ms);
+    expect(r.control_max_ms).toBeGreaterThanOrEqual(r.control_p999_ms - 1);
+    expect(Number.isFinite(r.control_p999_ms)).toBe(true);
     // what the callers heard was measured (speech has pauses, so only presence is asserted here)
     expect(r.heard_gaps_per_min).not.toBeNull();
+    // and what of it was a hole inside an answer, by the jobs' own pacers (speech's pauses left out)
+    expect(r.audible_gaps).toBeGreaterThanOrEqual(0);
+    expect(r.audible_gap_ms_per_min).not.toBeNull();
     // a prewarmed process skips fork and model load: its call is answered sooner
     expect(r.dispatch_to_join_warm_ms).toBeLessThan(r.dispatch_to_join_cold_ms);
   }, 600_000);

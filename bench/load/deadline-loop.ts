@@ -1,0 +1,63 @@
+import { LatenessHistogram } from '../../agent/pacer/lateness-histogram.js';
+
+/** What a bare deadline loop saw: its timers' lateness against a fixed 20 ms schedule. */
+export interface DeadlineLoopFigures {
+  ticks: number;
+  p50_ms: number;
+  p99_ms: number;
+  p999_ms: number;
+  max_ms: number;
+  /** Ticks later than 5 ms: the stalls the machine imposed on a process that does nothing else. */
+  over_5ms: number;
+}
+
+/**
+ * The control of a load run: a process that does nothing but wake on a 20 ms schedule (absolute
+ * deadlines, as the pacer's) and note how late each wake-up was. No audio, no rtc-node, no
+ * sockets. Run beside the jobs, its tail is what the machine alone imposes; a job's lateness
+ * beyond it is the job's own.
+ */
+export function runDeadlineLoop(opts: { periodMs?: number; signal: AbortSignal; now?: () => number }): Promise<DeadlineLoopFigures> {
+  const period = opts.periodMs ?? 20;
+  const now = opts.now ?? (() => performance.now());
+  const hist = new LatenessHistogram();
+  let max = 0;
+  let over5 = 0;
+  const t0 = now();
+  let k = 1;
+  return new Promise((resolve) => {
+    const tick = () => {
+      const t = now();
+      const late = t - (t0 + k * period);
+      hist.add(late);
+      if (late > max) max = late;
+      if (late > 5) over5++;
+      // the next deadline after now: a stall is one late tick, not a burst of catch-up ticks
+      k = Math.max(k + 1, Math.floor((t - t0) / period) + 1);
+      if (opts.signal.aborted) return done();
+      timer = setTimeout(tick, Math.max(0, t0 + k * period - now()));
+    };
+    const done = () =>
+      resolve({
+        ticks: hist.count,
+        p50_ms: hist.percentile(50),
+        p99_ms: hist.percentile(99),
+        p999_ms: hist.percentile(99.9),
+        max_ms: Math.round(max * 100) / 100,
+        over_5ms: over5,
+      });
+    let timer = setTimeout(tick, period);
+    opts.signal.addEventListener('abort', () => {
+      clearTimeout(timer);
+      done();
+    });
+  });
+}
+
+// As a process of its own (bench/load/control.ts starts it): runs until SIGTERM, then prints its figures.
+if (process.argv[1]?.endsWith('deadline-loop.ts') && process.argv.includes('--run')) {
+  const stop = new AbortController();
+  process.on('SIGTERM', () => stop.abort());
+  const figures = await runDeadlineLoop({ signal: stop.signal });
+  process.stdout.write(`${JSON.stringify(figures)}\n`);
+}
