@@ -65,7 +65,13 @@ export default defineAgent({
     const jobStartedAt = Date.now();
     const cfg = jobConfig();
     const teardown = new Teardown();
+    /** Set when the agent ends the call: the room goes once the agent has left it (see hangUp). */
+    let deleteRoomAtExit: string | null = null;
     ctx.addShutdownCallback(async () => {
+      if (deleteRoomAtExit !== null) {
+        const reason = deleteRoomAtExit;
+        await ctx.deleteRoom().catch((e: Error) => log.warn({ err: e.message, reason }, 'could not delete the room'));
+      }
       for (const f of await teardown.run()) log.error({ step: f.name, err: f.error.message }, 'teardown step failed');
       log.info('call ended');
       scopeLogToCall(null);
@@ -155,13 +161,15 @@ export default defineAgent({
     teardown.defer('thinkers', () => thinkers.close());
     thinkers.on('running', (domains) => status.setThinker(domains.at(-1) ?? null));
 
-    // Ending the call for everyone: deleting the room hangs up a phone caller too (LiveKit SIP
-    // sends BYE when its participant is removed).
-    const hangUp = (reason: string) =>
-      void ctx
-        .deleteRoom()
-        .catch((e: Error) => log.warn({ err: e.message, reason }, 'could not delete the room'))
-        .finally(() => ctx.shutdown(reason));
+    // Ending the call for everyone: the job ends first, then the room is deleted, which hangs up a
+    // phone caller too (LiveKit SIP sends BYE when its participant is removed). In that order
+    // because livekit-server keeps the first status it hears: the job's (succeeded, sent as it
+    // exits, patches/@livekit+agents) must come before the agent leaves the room, or the job is
+    // recorded as failed ("agent worker left the room").
+    const hangUp = (reason: string) => {
+      deleteRoomAtExit = reason;
+      ctx.shutdown(reason);
+    };
     const idle = new IdleTimer(cfg.idle, controller, () => hangUp('idle goodbye'));
     teardown.defer('idle timer', () => idle.close());
     // A fatal Realtime error (quota, key): the model is gone, so a recorded line says goodbye.

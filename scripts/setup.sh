@@ -12,6 +12,9 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
   say "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+# our patches of dependencies (patches/; npm ci applies them too): a patch added since the last
+# install still gets applied, one already applied is left as it is
+npx --no-install patch-package --error-on-fail >/dev/null
 
 bash scripts/install-tools.sh
 bash scripts/fetch-model.sh

@@ -17,6 +17,8 @@ export interface TestStack {
   apiSecret: string;
   dispatch: AgentDispatchClient;
   rooms: RoomServiceClient;
+  /** livekit-server's log (out/logs): what it records of jobs is only there (see test/support/job-states.ts). */
+  livekitLog: string;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,7 @@ export async function startTestStack(): Promise<TestStack> {
       apiSecret: DEV_API_SECRET,
       dispatch: new AgentDispatchClient(httpUrl, DEV_API_KEY, DEV_API_SECRET),
       rooms: new RoomServiceClient(httpUrl, DEV_API_KEY, DEV_API_SECRET),
+      livekitLog: started.logFile,
       stop: async () => {
         await started.stop();
         await redis?.stop();
