@@ -23,7 +23,7 @@ import { CallMeter } from './metrics/call-summary.js';
 import { LoopDelayMonitor } from './metrics/loop-delay.js';
 import type { Transport } from './metrics/record.js';
 import { TurnRecorder } from './metrics/recorder.js';
-import { createPlayback, PACER_SAMPLE_RATE, SOURCE_QUEUE_MS } from './pacer/playback.js';
+import { createPlayback, leadFramesFor, PACER_SAMPLE_RATE, sourceQueueMs } from './pacer/playback.js';
 import { PROMPTS } from './prompts.js';
 import { ResponderSession } from './responder/session.js';
 import { RoomStatus } from './room-status.js';
@@ -90,7 +90,8 @@ export default defineAgent({
     // the model last; the call summary after the context store's last writes (so it counts what
     // is still unwritten at the very end) and before the recorder that sends it.
     // Output: the agent's voice, metered by the pacer (below) into a small AudioSource queue.
-    const source = new AudioSource(PACER_SAMPLE_RATE, 1, SOURCE_QUEUE_MS);
+    const leadFrames = leadFramesFor(cfg.pacer.cushionMs);
+    const source = new AudioSource(PACER_SAMPLE_RATE, 1, sourceQueueMs(leadFrames));
     teardown.defer('audio source', () => source.close());
     const track = LocalAudioTrack.createAudioTrack('parley-voice', source);
     const publishOptions = new TrackPublishOptions();
@@ -132,7 +133,7 @@ export default defineAgent({
     context.on('changed', refreshInstructions);
     teardown.defer('context listener', () => context.off('changed', refreshInstructions));
 
-    const playback = createPlayback(source);
+    const playback = createPlayback(source, { leadFrames });
     teardown.defer('playback', () => playback.flush());
 
     const controller = new TurnController({ responder, playback, recorder, loopDelay, vadMode: cfg.vadMode, transport, callId, room });
@@ -160,6 +161,9 @@ export default defineAgent({
     });
     teardown.defer('thinkers', () => thinkers.close());
     thinkers.on('running', (domains) => status.setThinker(domains.at(-1) ?? null));
+    thinkers.on('done', (r) => recorder.recordThinker(r));
+    const reconnects = { planned: 0, dropped: 0 };
+    responder.on('reconnected', (_lost, planned) => reconnects[planned ? 'planned' : 'dropped']++);
 
     // Ending the call for everyone: the job ends first, then the room is deleted, which hangs up a
     // phone caller too (LiveKit SIP sends BYE when its participant is removed). In that order
@@ -243,6 +247,7 @@ export default defineAgent({
           completedTurns: controller.completedTurns,
           eventLoopP999Ms: Math.round(loop.p999Ms * 100) / 100,
           eventLoopMaxMs: Math.round(loop.maxMs * 100) / 100,
+          realtimeReconnects: { ...reconnects },
           contextUpdates: context.updates,
           contextUnwritten: context.pendingWrites,
         },

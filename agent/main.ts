@@ -1,11 +1,15 @@
 import { cli, ServerOptions } from '@livekit/agents';
 import { createServer } from 'node:net';
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { JobCapacity } from './capacity.js';
 import { cpuBusyMeter } from './cpu.js';
 import { ConfigError } from './config/parse.js';
 import { loadConfig, type ParleyConfig } from './config/config.js';
-import { configureLog } from './log.js';
+import { configureLog, log } from './log.js';
+import { serveMetrics } from './metrics/metrics-server.js';
+import { WorkerMetrics } from './metrics/prometheus.js';
+import { RecordFollower } from './metrics/record-follower.js';
 
 // The worker process: registers with LiveKit under the agent name (explicit dispatch only) and
 // forks a job process per call, each running agent/job.ts. A bad configuration stops it here,
@@ -27,6 +31,16 @@ const jobFile = fileURLToPath(new URL(`./job${import.meta.url.endsWith('.ts') ? 
 const busy = cpuBusyMeter();
 const cpuShare = async () => (cfg.cpuFullAt > 0 ? busy() / cfg.cpuFullAt : 0);
 const capacity = new JobCapacity(cfg.maxJobs, cpuShare, Date.now, undefined, cfg.serverTargetLoad);
+
+// Prometheus: this worker's calls, from the records its jobs write (agent/metrics/prometheus.ts).
+// A port already taken leaves the worker without metrics, not without calls.
+const metrics = new WorkerMetrics(() => capacity.active);
+const follower = new RecordFollower(cfg.redisUrl, `${hostname()}:${process.pid}`, metrics);
+await serveMetrics(metrics.registry, cfg.metrics.host, cfg.metrics.port).then(
+  ({ url }) => log.info({ url }, 'metrics'),
+  (e: Error) => log.error({ err: e.message, port: cfg.metrics.port }, 'the metrics endpoint could not start'),
+);
+process.once('exit', () => follower.close());
 
 cli.runApp(
   new ServerOptions({

@@ -75,6 +75,7 @@ export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS
       PARLEY_CPU_FULL_AT: '0',
       // a free port for the worker's health server: some tests and runners start several workers
       PARLEY_WORKER_PORT: '0',
+      PARLEY_METRICS_PORT: '0',
       ...extra,
     },
     name,

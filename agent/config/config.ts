@@ -52,6 +52,10 @@ export interface ParleyConfig {
   idleProcesses: number;
   /** The worker's health/status HTTP port; 0 picks a free one (several workers on one machine). */
   workerHttpPort: number;
+  /** The pacer's cushion in the AudioSource (agent/pacer/playback.ts). */
+  pacer: { cushionMs: number };
+  /** The worker's Prometheus endpoint (agent/metrics/prometheus.ts). */
+  metrics: { host: string; port: number };
   logLevel: string;
   vad: VadConfig;
   responder: ResponderConfig;
@@ -150,6 +154,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
     maxJobs: v.PARLEY_MAX_JOBS ?? 25,
     idleProcesses: v.PARLEY_IDLE_PROCESSES ?? 2,
     workerHttpPort: v.PARLEY_WORKER_PORT ?? 8081,
+    pacer: { cushionMs: v.PARLEY_PACER_CUSHION_MS ?? 40 },
+    metrics: { host: v.PARLEY_METRICS_HOST ?? '0.0.0.0', port: v.PARLEY_METRICS_PORT ?? 9464 },
     cpuFullAt: v.PARLEY_CPU_FULL_AT ?? 0.95,
     serverTargetLoad: v.PARLEY_SERVER_TARGET_LOAD ?? 0.7,
     logLevel: v.LOG_LEVEL ?? 'info',

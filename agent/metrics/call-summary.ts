@@ -41,6 +41,8 @@ export interface CallSummary {
   /** Active handles/requests (timers, sockets…) when the call started and when it ended. */
   handlesAtStart: number;
   handlesAtEnd: number;
+  /** The Realtime session was renewed on purpose (planned) or reconnected after a drop. */
+  realtimeReconnects: { planned: number; dropped: number };
   /** Context updates made during the call, and those still unwritten to Redis at its end. */
   contextUpdates: number;
   contextUnwritten: number;

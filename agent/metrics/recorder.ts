@@ -1,5 +1,7 @@
+import { hostname } from 'node:os';
 import { Redis } from 'ioredis';
 import { log } from '../log.js';
+import type { ThinkerReport } from '../thinkers/dispatcher.js';
 import type { CallSummary } from './call-summary.js';
 import type { TurnRecord } from './record.js';
 
@@ -7,6 +9,13 @@ import type { TurnRecord } from './record.js';
 export const TURN_STREAM = 'parley:turns';
 /** Redis stream of finished calls (load and soak runs read it). */
 export const CALL_STREAM = 'parley:calls';
+/** Redis stream of finished thinker tasks (the worker's metrics read it). */
+export const THINKER_STREAM = 'parley:thinkers';
+/**
+ * Which worker a job process belongs to (its host and the worker's pid, the job's parent): each
+ * entry carries it, so a worker's /metrics counts its own jobs when many workers share one Redis.
+ */
+export const jobWorkerId = () => `${hostname()}:${process.ppid}`;
 /** Keep the stream bounded (approximate trimming is O(1)). */
 const STREAM_MAXLEN = 200_000;
 
@@ -39,9 +48,16 @@ export class TurnRecorder implements TurnSink {
     this.#append(CALL_STREAM, call);
   }
 
+  /** A thinker task's outcome (the dispatcher logs it already). */
+  recordThinker(report: ThinkerReport): void {
+    this.#append(THINKER_STREAM, report);
+  }
+
+  readonly #worker = jobWorkerId();
+
   #append(stream: string, value: unknown): void {
     const p = this.#redis
-      .xadd(stream, 'MAXLEN', '~', String(STREAM_MAXLEN), '*', 'json', JSON.stringify(value))
+      .xadd(stream, 'MAXLEN', '~', String(STREAM_MAXLEN), '*', 'json', JSON.stringify(value), 'worker', this.#worker)
       .catch((e: Error) => log.warn({ err: e.message, stream }, 'record not stored'))
       .finally(() => this.#pending.delete(p));
     this.#pending.add(p);

@@ -4,21 +4,26 @@ import { Pacer, type PacerOptions } from './pacer.js';
 /** The Realtime API's output: PCM16 mono at 24 kHz, published at that rate. */
 export const PACER_SAMPLE_RATE = 24_000;
 export const FRAME_MS = 20;
-/** Frames the pacer keeps queued in the AudioSource ahead of the one playing. */
+/** Frames the pacer keeps queued in the AudioSource ahead of the one playing, by default. */
 export const LEAD_FRAMES = 2;
 /**
- * The AudioSource's native queue (queueSizeMs). The pacer keeps between LEAD_FRAMES and
- * LEAD_FRAMES + 1 frames in it, so with (lead + 1) frames every capture completes at once and the
- * rhythm stays ours; the queue never holds more than this, so a flush silences the agent within
- * one native tick and the played position stays within a frame. (The native side accepts up to
- * twice queueSizeMs before captureFrame waits.)
+ * The AudioSource's native queue (queueSizeMs) for a lead of `leadFrames`. The pacer keeps
+ * between lead and lead + 1 frames in it, so with (lead + 1) frames every capture completes at
+ * once and the rhythm stays ours; the queue never holds more than this, and a flush clears it
+ * (clearQueue), so a deeper cushion does not delay a barge-in: it only lets a later hand-off
+ * (a stalled event loop) go unheard. (The native side accepts up to twice queueSizeMs before
+ * captureFrame waits.)
  */
-export const SOURCE_QUEUE_MS = (LEAD_FRAMES + 1) * FRAME_MS;
+export const sourceQueueMs = (leadFrames = LEAD_FRAMES) => (leadFrames + 1) * FRAME_MS;
+export const SOURCE_QUEUE_MS = sourceQueueMs();
 
-/** The pacer for one call, metering into the call's published AudioSource. */
-export function createPlayback(source: AudioSource, opts: Omit<PacerOptions, 'sampleRate' | 'frameMs' | 'leadFrames'> = {}): Pacer {
+/** The cushion setting (ms, PARLEY_PACER_CUSHION_MS) as whole frames of lead, at least one. */
+export const leadFramesFor = (cushionMs: number) => Math.max(1, Math.round(cushionMs / FRAME_MS));
+
+/** The pacer for one call, metering into the call's published AudioSource (made with sourceQueueMs(leadFrames)). */
+export function createPlayback(source: AudioSource, opts: Omit<PacerOptions, 'sampleRate' | 'frameMs'> = {}): Pacer {
   if (source.sampleRate !== PACER_SAMPLE_RATE || source.numChannels !== 1) {
     throw new Error(`pacer needs a mono ${PACER_SAMPLE_RATE} Hz AudioSource, got ${source.numChannels}ch ${source.sampleRate} Hz`);
   }
-  return new Pacer(source, { ...opts, sampleRate: PACER_SAMPLE_RATE, frameMs: FRAME_MS, leadFrames: LEAD_FRAMES });
+  return new Pacer(source, { leadFrames: LEAD_FRAMES, ...opts, sampleRate: PACER_SAMPLE_RATE, frameMs: FRAME_MS });
 }

@@ -9,22 +9,29 @@ const block = (ms: number) => {
 };
 
 describe('the control deadline loop', () => {
-  it('sees exactly the stalls put on its event loop: one 60 ms and three 30 ms (each leaves one tick 10–60 ms late)', async () => {
+  it('sees each stall put on its event loop, as long as it was: one 60 ms and three 30 ms', async () => {
     const stop = new AbortController();
     const run = runDeadlineLoop({ signal: stop.signal });
+    const blocks: { at: number; ms: number }[] = [];
     for (const ms of [60, 30, 30, 30]) {
       await new Promise((r) => setTimeout(r, 200));
+      blocks.push({ at: performance.now(), ms });
       block(ms);
     }
     await new Promise((r) => setTimeout(r, 200));
     stop.abort();
     const f = await run;
-    // about 50 ticks in a second; the stalls are the only late ones
     expect(f.ticks).toBeGreaterThan(35);
-    expect(f.max_ms).toBeGreaterThanOrEqual(40); // the 60 ms block, less the part of a period it fell in
-    expect(f.max_ms).toBeLessThan(90);
-    expect(f.over_5ms).toBeGreaterThanOrEqual(4);
-    expect(f.over_5ms).toBeLessThanOrEqual(6); // a busy test machine may add one or two of its own
+    // each block leaves the tick due during it late by what was left of the block (block − up to
+    // one period), found right after it
+    for (const b of blocks) {
+      const tick = f.late.find((l) => l.at >= b.at + b.ms && l.at <= b.at + b.ms + 25);
+      expect(tick, `the ${b.ms} ms block at ${b.at.toFixed(0)}`).toBeDefined();
+      expect(tick!.ms).toBeGreaterThanOrEqual(b.ms - 20);
+      expect(tick!.ms).toBeLessThanOrEqual(b.ms + 25);
+    }
+    // the machine's own stalls (other tests share the cores) are few next to the ~50 ticks
+    expect(f.late.length - blocks.length).toBeLessThanOrEqual(5);
     expect(f.p50_ms).toBeLessThan(5);
   });
 

@@ -9,6 +9,8 @@ export interface DeadlineLoopFigures {
   max_ms: number;
   /** Ticks later than 5 ms: the stalls the machine imposed on a process that does nothing else. */
   over_5ms: number;
+  /** The late ticks (> 5 ms), when and how late (ms, the loop's clock), the first 1000. */
+  late: { at: number; ms: number }[];
 }
 
 /**
@@ -23,6 +25,7 @@ export function runDeadlineLoop(opts: { periodMs?: number; signal: AbortSignal; 
   const hist = new LatenessHistogram();
   let max = 0;
   let over5 = 0;
+  const lateTicks: { at: number; ms: number }[] = [];
   const t0 = now();
   let k = 1;
   return new Promise((resolve) => {
@@ -31,7 +34,10 @@ export function runDeadlineLoop(opts: { periodMs?: number; signal: AbortSignal; 
       const late = t - (t0 + k * period);
       hist.add(late);
       if (late > max) max = late;
-      if (late > 5) over5++;
+      if (late > 5) {
+        over5++;
+        if (lateTicks.length < 1000) lateTicks.push({ at: t, ms: Math.round(late * 100) / 100 });
+      }
       // the next deadline after now: a stall is one late tick, not a burst of catch-up ticks
       k = Math.max(k + 1, Math.floor((t - t0) / period) + 1);
       if (opts.signal.aborted) return done();
@@ -45,6 +51,7 @@ export function runDeadlineLoop(opts: { periodMs?: number; signal: AbortSignal; 
         p999_ms: hist.percentile(99.9),
         max_ms: Math.round(max * 100) / 100,
         over_5ms: over5,
+        late: lateTicks,
       });
     let timer = setTimeout(tick, period);
     opts.signal.addEventListener('abort', () => {

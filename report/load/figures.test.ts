@@ -41,6 +41,7 @@ const summary = (room: string, over: Partial<CallSummary> = {}): CallSummary => 
   handlesAtEnd: 10,
   contextUpdates: 2,
   contextUnwritten: 0,
+  realtimeReconnects: { planned: 0, dropped: 0 },
   ...over,
 });
 
