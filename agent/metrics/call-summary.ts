@@ -29,6 +29,9 @@ export interface CallSummary {
     audibleGaps: number;
     audibleGapMs: number;
     audioMs: number;
+    /** The sink's time to accept a frame, p99.9 and worst (native back-pressure), ms. */
+    captureWaitP999Ms: number;
+    captureWaitMaxMs: number;
   };
   eventLoopP999Ms: number;
   eventLoopMaxMs: number;
@@ -79,6 +82,8 @@ export class CallMeter {
         audibleGaps: pacer.audibleGaps,
         audibleGapMs: pacer.audibleGapMs,
         audioMs: pacer.audioMs,
+        captureWaitP999Ms: Number.isFinite(pacer.captureWait.p999Ms) ? pacer.captureWait.p999Ms : pacer.captureWait.maxMs,
+        captureWaitMaxMs: pacer.captureWait.maxMs,
       },
       rssStartMb: mb(this.#rss),
       rssMb: mb(process.memoryUsage.rss()),

@@ -401,3 +401,25 @@ describe('Pacer audible gaps', () => {
     expect(s.audibleGapMs).toBeLessThanOrEqual(620);
   });
 });
+
+describe('Pacer capture wait', () => {
+  it("measures the sink's time to accept each frame: a sink that holds one capture 80 ms shows it", async () => {
+    const { clock, sink, pacer } = setup();
+    pacer.push('r', ramp(ms(1000)));
+    pacer.end('r');
+    await clock.advance(0);
+    await clock.advance(100);
+    // the native queue full for 80 ms: the next captureFrame waits that long
+    sink.hold = true;
+    await clock.advance(20);
+    expect(sink.concurrent).toBe(1);
+    await clock.advance(80);
+    sink.hold = false;
+    sink.release();
+    await clock.advance(1500);
+    const w = pacer.stats().captureWait;
+    expect(w.maxMs).toBeGreaterThanOrEqual(80);
+    expect(w.maxMs).toBeLessThanOrEqual(100);
+    expect(w.p50Ms).toBeLessThanOrEqual(0.05);
+  });
+});

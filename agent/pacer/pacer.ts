@@ -61,6 +61,12 @@ export interface PacerStats {
   /** Ms of response audio handed over (what the gaps are per). */
   audioMs: number;
   /**
+   * How long the sink took to accept each frame (captureFrame called → settled): rtc-node waits
+   * when its native queue is full, i.e. when the native side has not been playing out. Lateness
+   * of ours beyond this is the event loop's; this part is the native side's.
+   */
+  captureWait: { p50Ms: number; p99Ms: number; p999Ms: number; maxMs: number };
+  /**
    * Hand-off lateness against the schedule: |hand-off − max(deadline, moment its audio arrived)|.
    * Frames late because the audio itself was late are underruns, not cadence deviations.
    */
@@ -193,6 +199,9 @@ export class Pacer extends EventEmitter<PacerEvents> {
     audioMs: 0,
   };
   readonly #lateness = new LatenessHistogram();
+  readonly #captureWait = new LatenessHistogram();
+  #captureWaitMax = 0;
+  #captureAt = 0;
 
   constructor(sink: FrameSink, opts: PacerOptions = {}) {
     super();
@@ -311,6 +320,12 @@ export class Pacer extends EventEmitter<PacerEvents> {
       audibleGaps: s.audibleGaps,
       audibleGapMs: Math.round(s.audibleGapMs),
       audioMs: Math.round(s.audioMs),
+      captureWait: {
+        p50Ms: this.#captureWait.percentile(50),
+        p99Ms: this.#captureWait.percentile(99),
+        p999Ms: this.#captureWait.percentile(99.9),
+        maxMs: Math.round(this.#captureWaitMax * 100) / 100,
+      },
       cadence: {
         frames: s.devFrames,
         meanAbsMs: s.devFrames ? s.devSumAbs / s.devFrames : 0,
@@ -495,6 +510,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
     this.#stats.framesOut++;
     this.#inflight = true;
     this.#inflightFrame = frame;
+    this.#captureAt = this.#clock.now();
     this.#arm(Infinity);
     let p: Promise<void>;
     try {
@@ -506,6 +522,9 @@ export class Pacer extends EventEmitter<PacerEvents> {
   }
 
   readonly #onSettled = (): void => {
+    const wait = this.#clock.now() - this.#captureAt;
+    this.#captureWait.add(wait);
+    if (wait > this.#captureWaitMax) this.#captureWaitMax = wait;
     this.#inflight = false;
     this.#inflightFrame = null;
     if (this.#clearOnSettle) {

@@ -150,6 +150,10 @@ try {
     'audible holes inside answers (pacer: sink dry or padding), load vs 1 room',
     `${figures.audible_gaps} (${figures.audible_gap_ms_per_min ?? '–'} ms per minute of answer audio) vs ${figures.audible_gaps_1room ?? '–'}`,
   );
+  row(
+    "AudioSource's time to accept a frame p99.9 (worst job / median job: native back-pressure)",
+    `${figures.capture_wait_p999_ms ?? '–'} / ${figures.capture_wait_p999_ms_median_job ?? '–'} ms`,
+  );
   row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
   row(
     'control: a bare 20 ms deadline loop beside the jobs, lateness p50 / p99 / p99.9 / max',

@@ -44,6 +44,9 @@ export interface LoadFigures {
   audible_gaps: number;
   audible_gap_ms_per_min: number | null;
   audible_gaps_1room: number | null;
+  /** The AudioSource's time to accept a frame, p99.9: the worst job's and the median job's (native back-pressure). */
+  capture_wait_p999_ms: number | null;
+  capture_wait_p999_ms_median_job: number | null;
 }
 
 export interface RoomOutcome {
@@ -108,6 +111,10 @@ export function loadFigures(o: {
     heard_gaps_per_min_1room: o.baselineHeard ? gapsPerMinute(o.baselineHeard) : null,
     ...audible(o.calls),
     audible_gaps_1room: o.baselineCalls?.length ? audible(o.baselineCalls).audible_gaps : null,
+    capture_wait_p999_ms: r1(maxOf(o.calls.map((c) => c.pacer.captureWaitP999Ms ?? null))),
+    capture_wait_p999_ms_median_job: r1(
+      summarise(o.calls.flatMap((c) => (c.pacer.captureWaitP999Ms === undefined ? [] : [c.pacer.captureWaitP999Ms]))).median,
+    ),
     per_room_answered: perRoom,
     error_list: errorList,
   };
