@@ -61,6 +61,11 @@ export interface StandinScript {
    * 85 ms is reported publicly): a truncate beyond that count is refused. Default 0.
    */
   audioCountShortfallMs?: number;
+  /**
+   * An unknown model is refused as the socket opens (an error, then the close) instead of failing
+   * every response with model_not_found: both are reported of the API.
+   */
+  unknownModelAtConnect?: boolean;
   /** Drop the WebSocket after this many audio deltas of the next response (once). */
   dropAfterDeltas?: number;
   /** How fast audio is delivered relative to real time, and in what chunk sizes (ms). */

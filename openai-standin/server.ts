@@ -9,7 +9,7 @@ import { ScriptRunner, type StandinScript } from './script.js';
 import type { WanOptions } from './wan.js';
 import type { ClientEvent, ClientEventOf, ClientEventType } from './events.js';
 import type { StandinResponse } from './response-stream.js';
-import { StandinSession } from './session.js';
+import { REALTIME_MODELS, StandinSession } from './session.js';
 import { Speech } from '../speech/espeak.js';
 
 export interface StandinOptions {
@@ -65,6 +65,8 @@ export interface RealtimeStandin {
   schemaFailures(): SchemaFailure[];
   responses(): StandinResponse[];
   sessions(): string[];
+  /** WebSocket connections accepted so far (sessions or refused). */
+  connections(): number;
   route(path: string, handler: HttpRoute): void;
   /** The chat-completions endpoint (thinkers) at `${url}/v1/chat/completions`. */
   setChatScript(script: ChatScript): void;
@@ -84,6 +86,7 @@ export async function startRealtimeStandin(opts: StandinOptions = {}): Promise<R
   const schemaFailures: SchemaFailure[] = [];
   let runner = new ScriptRunner(opts.script ?? {});
   const events: ObservedEvent[] = [];
+  let connections = 0;
   const responses: StandinResponse[] = [];
   const sessions = new Map<string, StandinSession>();
   const routes = new Map<string, HttpRoute>();
@@ -113,6 +116,22 @@ export async function startRealtimeStandin(opts: StandinOptions = {}): Promise<R
     }
     const model = url.searchParams.get('model') ?? 'gpt-realtime';
     wss.handleUpgrade(req, socket, head, (ws) => {
+      connections++;
+      // the other way the API is reported to meet an unknown model (by script): an error as soon
+      // as the socket opens, then the close
+      if (runner.script.unknownModelAtConnect && !REALTIME_MODELS.has(model)) {
+        const error = {
+          type: 'invalid_request_error',
+          code: 'model_not_found',
+          message: `The model \`${model}\` does not exist or you do not have access to it.`,
+          param: null,
+          event_id: null,
+        };
+        ws.send(JSON.stringify({ type: 'error', event_id: `event_${Date.now().toString(36)}`, error }), () =>
+          ws.close(1008, 'model_not_found'),
+        );
+        return;
+      }
       const s = new StandinSession(
         ws,
         runner,
@@ -163,6 +182,7 @@ export async function startRealtimeStandin(opts: StandinOptions = {}): Promise<R
       for (const e of events) if (!seen.includes(e.session)) seen.push(e.session);
       return seen.slice();
     },
+    connections: () => connections,
     route: (path, handler) => void routes.set(path, handler),
     setChatScript: (s) => chat.setScript(s),
     chatRequests: () => chat.requests(),

@@ -185,4 +185,30 @@ describe('the Realtime protocol against OpenAI schemas', () => {
     expect(fatals).toHaveLength(1);
     await r.close();
   });
+
+  it('a session the API refuses as it opens (an unknown model, by the other reported behaviour): fatal, and the plugin stops retrying', async () => {
+    const refusing = await startRealtimeStandin({ script: { unknownModelAtConnect: true } });
+    try {
+      const r = new ResponderSession(
+        loadConfig({ OPENAI_API_KEY: '', PARLEY_PEER_URL: `${refusing.url}/v1`, PARLEY_REALTIME_MODEL: 'gpt-realtime-nope' }),
+      );
+      const fatals: string[] = [];
+      let reconnects = 0;
+      r.on('fatal', (code) => fatals.push(code));
+      r.on('reconnected', () => reconnects++);
+      r.on('realtime-error', () => {});
+      await until('the fatal error', () => fatals.length > 0, 5000);
+      expect(fatals).toEqual(['realtime_unavailable']);
+      expect((await r.requestResponse({ reason: 'apology' })).status).toBe('refused');
+      const upgrades = () => refusing.connections();
+      const before = upgrades();
+      await sleep(1000);
+      // the plugin's retry loop is stopped: no storm of connections goes on
+      expect(upgrades() - before).toBeLessThan(5);
+      expect(reconnects).toBeLessThan(5);
+      await r.close();
+    } finally {
+      await refusing.close();
+    }
+  });
 });

@@ -65,6 +65,11 @@ const FATAL_CODES = new Set([
   'model_not_found',
 ]);
 /**
+ * Reconnections this close together mean the session cannot be opened at all: a dropped socket
+ * reconnects once; the plugin retrying a refused session reconnects hundreds of times a second.
+ */
+const RECONNECT_STORM = { count: 5, withinMs: 10_000 };
+/**
  * How much less than the audio we received the server may count for an answer (publicly reported:
  * a consistent ~85 ms). A truncate is kept this far inside what we received, so it is not refused.
  */
@@ -98,6 +103,8 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
   readonly #receivedMs = new Map<string, number>();
   /** When each recent response was created (server event time), for the turn record. */
   readonly #createdAt = new Map<string, number>();
+  /** When the plugin reconnected lately (a storm of them is fatal). */
+  readonly #reconnects: number[] = [];
   /** Where each message item sits in the conversation, for transcripts that arrive late. */
   readonly #order = new ConversationOrder();
   #closed = false;
@@ -159,6 +166,17 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
     this.#session.on('openai_server_event_received', (ev: RealtimeServerEvent) => this.#onServerEvent(ev));
     this.#session.on('generation_created', (ev: llm.GenerationCreatedEvent) => void this.#consume(ev));
     this.#session.on('session_reconnected', () => {
+      // a session that cannot be opened (the API refusing it at once, e.g. an unknown model) makes
+      // plugin 1.9 reconnect in a tight loop, hundreds a second: that is the end, not a blip
+      if (this.#fatal) return;
+      const now = Date.now();
+      this.#reconnects.push(now);
+      while (this.#reconnects[0]! < now - RECONNECT_STORM.withinMs) this.#reconnects.shift();
+      if (this.#reconnects.length >= RECONNECT_STORM.count) {
+        this.#endForGood('realtime_unavailable', `${this.#reconnects.length} reconnects within ${RECONNECT_STORM.withinMs / 1000} s`);
+        void this.#session.close().catch(() => {});
+        return;
+      }
       // Plugin 1.9 quirk: the dropped socket's send loop leaves a pending read on the outgoing queue,
       // which swallows the first event queued after the reconnect (a response.create sent then
       // would never leave, and time out). Feed that stale reader a harmless event first: clearing

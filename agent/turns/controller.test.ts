@@ -203,6 +203,16 @@ describe('TurnController', () => {
     expect(responder.calls).toContain('response:apology');
   });
 
+  it('a reconnect while nothing plays, generates or is awaited says nothing: the caller missed nothing', async () => {
+    const { responder, playback, records } = setup();
+    responder.emit('reconnected', null, false);
+    responder.emit('reconnected', null, false);
+    await tick();
+    expect(playback.flushes).toBe(0);
+    expect(records).toEqual([]);
+    expect(responder.calls).not.toContain('response:apology');
+  });
+
   it('a planned renewal leaves the answer playing and says nothing', async () => {
     const { responder, playback, records, start, end } = setup();
     start(0);

@@ -382,7 +382,14 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.#playing = null;
     if (playing && playing.responseId !== lost) this.#finishResponse(playing.responseId, 'failed');
     if (lost) this.#finishResponse(lost, 'failed');
-    for (const t of this.#awaitingResponse.splice(0)) this.#finish(t, 'failed');
+    const waiting = this.#awaitingResponse.splice(0);
+    for (const t of waiting) this.#finish(t, 'failed');
+    // nothing was playing, generating or awaited: the caller missed nothing, so nothing is said
+    // (a session that cannot be opened reconnects many times before it is declared gone)
+    if (!playing && !lost && waiting.length === 0) {
+      log.info('realtime session reconnected while idle; nothing was lost');
+      return;
+    }
     void this.say({
       reason: 'apology',
       instructions: PROMPTS.lineDropped,
