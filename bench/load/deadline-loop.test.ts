@@ -9,11 +9,11 @@ const block = (ms: number) => {
 };
 
 describe('the control deadline loop', () => {
-  it('sees each stall put on its event loop, as long as it was: one 60 ms and three 30 ms', async () => {
+  it('sees each stall put on its event loop, as long as it was: one 60 ms and three 40 ms', async () => {
     const stop = new AbortController();
     const run = runDeadlineLoop({ signal: stop.signal });
     const blocks: { at: number; ms: number }[] = [];
-    for (const ms of [60, 30, 30, 30]) {
+    for (const ms of [60, 40, 40, 40]) {
       await new Promise((r) => setTimeout(r, 200));
       blocks.push({ at: performance.now(), ms });
       block(ms);
@@ -23,11 +23,11 @@ describe('the control deadline loop', () => {
     const f = await run;
     expect(f.ticks).toBeGreaterThan(35);
     // each block leaves the tick due during it late by what was left of the block (block − up to
-    // one period), found right after it
+    // one period, less a little for where the block began in its timer phase), found right after it
     for (const b of blocks) {
       const tick = f.late.find((l) => l.at >= b.at + b.ms && l.at <= b.at + b.ms + 25);
       expect(tick, `the ${b.ms} ms block at ${b.at.toFixed(0)}`).toBeDefined();
-      expect(tick!.ms).toBeGreaterThanOrEqual(b.ms - 20);
+      expect(tick!.ms).toBeGreaterThanOrEqual(b.ms - 25);
       expect(tick!.ms).toBeLessThanOrEqual(b.ms + 25);
     }
     // the machine's own stalls (other tests share the cores) are few next to the ~50 ticks
