@@ -233,6 +233,14 @@ export default defineAgent({
       if (p.identity === caller.identity) ctx.shutdown('caller hung up');
     });
 
+    // The agent speaks first where the caller expects it (a phone line; a browser only if configured).
+    const greeting = cfg.greeting[transport];
+    if (greeting) {
+      void controller
+        .say({ reason: 'greeting', instructions: PROMPTS.greeting(greeting) })
+        .then((o) => log.info({ outcome: o.status, err: o.status === 'refused' ? o.error.message : undefined }, 'greeting'));
+    }
+
     callSummary = () => {
       const loop = loopDelay.whole();
       return meter.finish(

@@ -10,6 +10,8 @@ export const DEFAULT_INSTRUCTIONS =
   'You are Parley, a friendly voice assistant on a call. Answer in one or two short spoken sentences. ' + 'Never read out lists or markup.';
 
 export const PROMPTS = {
+  /** The call has just been answered: the agent speaks first (PARLEY_GREETING_SIP / _WEBRTC). */
+  greeting: (text: string) => `The call has just been answered. Greet the caller with exactly these words: "${text}" Do not call any tool.`,
   /** The caller has been silent for PARLEY_IDLE_NUDGE_MS. */
   idleNudge: 'The caller has been quiet for a while. In a few words, check whether they are still there.',
   /** The caller has been silent for PARLEY_IDLE_GOODBYE_MS: the call ends once this has played. */

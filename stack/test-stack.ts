@@ -76,6 +76,9 @@ export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS
       // a free port for the worker's health server: some tests and runners start several workers
       PARLEY_WORKER_PORT: '0',
       PARLEY_METRICS_PORT: '0',
+      // the tests say who speaks first; a test of the greeting turns it on
+      PARLEY_GREETING_SIP: 'none',
+      PARLEY_GREETING_WEBRTC: 'none',
       ...extra,
     },
     name,

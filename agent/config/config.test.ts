@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_GATE_CONFIG } from '../vad/gate.js';
 import { closestName, editDistance } from './closest-name.js';
-import { loadConfig } from './config.js';
+import { DEFAULT_PHONE_GREETING, loadConfig } from './config.js';
 import { ConfigError } from './parse.js';
 import { ALL_SETTINGS, TOOLING_SETTINGS, WEB_SETTINGS, WORKER_SETTINGS } from './settings.js';
 
@@ -138,5 +138,15 @@ describe('the settings table is the whole truth', () => {
     const used = new Set(readAll.match(/PARLEY_[A-Z0-9_]*[A-Z0-9]/g));
     const unlisted = [...used].filter((n) => !(n in ALL_SETTINGS));
     expect(unlisted).toEqual([]);
+  });
+});
+
+describe('greeting', () => {
+  it('greets phone callers by default, not browser callers; none turns it off', () => {
+    expect(loadConfig({}).greeting).toEqual({ sip: DEFAULT_PHONE_GREETING, webrtc: null });
+    expect(loadConfig({ PARLEY_GREETING_SIP: 'none', PARLEY_GREETING_WEBRTC: ' Hi there. ' }).greeting).toEqual({
+      sip: null,
+      webrtc: 'Hi there.',
+    });
   });
 });

@@ -52,6 +52,12 @@ export interface ParleyConfig {
   idleProcesses: number;
   /** The worker's health/status HTTP port; 0 picks a free one (several workers on one machine). */
   workerHttpPort: number;
+  /**
+   * What the agent says first, per transport (null: it waits for the caller). A phone caller hears
+   * nothing until someone speaks, so phone calls are greeted by default; the page shows the agent
+   * listening, so browser calls are not.
+   */
+  greeting: { sip: string | null; webrtc: string | null };
   /** The pacer's cushion in the AudioSource (agent/pacer/playback.ts). */
   pacer: { cushionMs: number };
   /** The worker's Prometheus endpoint (agent/metrics/prometheus.ts). */
@@ -154,6 +160,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
     maxJobs: v.PARLEY_MAX_JOBS ?? 25,
     idleProcesses: v.PARLEY_IDLE_PROCESSES ?? 2,
     workerHttpPort: v.PARLEY_WORKER_PORT ?? 8081,
+    greeting: {
+      sip: greetingOf(v.PARLEY_GREETING_SIP ?? DEFAULT_PHONE_GREETING),
+      webrtc: greetingOf(v.PARLEY_GREETING_WEBRTC ?? 'none'),
+    },
     pacer: { cushionMs: v.PARLEY_PACER_CUSHION_MS ?? 40 },
     metrics: { host: v.PARLEY_METRICS_HOST ?? '0.0.0.0', port: v.PARLEY_METRICS_PORT ?? 9464 },
     cpuFullAt: v.PARLEY_CPU_FULL_AT ?? 0.95,
@@ -208,4 +218,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
       cookieSecret: v.PARLEY_COOKIE_SECRET,
     },
   };
+}
+
+/** The phone line's first words unless PARLEY_GREETING_SIP says otherwise. */
+export const DEFAULT_PHONE_GREETING = 'Hello, this is Parley. How can I help?';
+
+/** A greeting setting: its words, or null for 'none'. */
+function greetingOf(v: string): string | null {
+  const t = v.trim();
+  return t === '' || t.toLowerCase() === 'none' ? null : t;
 }

@@ -113,6 +113,8 @@ export const WORKER_SETTINGS = {
   PARLEY_MAX_JOBS: s(int(1, 1_000), 'calls one worker takes at most'),
   PARLEY_IDLE_PROCESSES: s(int(0, 100), 'job processes kept warm'),
   PARLEY_WORKER_PORT: s(int(0, 65_535), 'worker health port (0: a free one)'),
+  PARLEY_GREETING_SIP: s(text, "what the agent says first to a phone caller ('none': it waits for the caller)"),
+  PARLEY_GREETING_WEBRTC: s(text, "what the agent says first to a browser caller ('none', the default: it waits for the caller)"),
   PARLEY_PACER_CUSHION_MS: s(int(20, 400), "audio kept queued in the call's AudioSource ahead of the frame playing (whole 20 ms frames)"),
   PARLEY_METRICS_PORT: s(int(0, 65_535), "worker's Prometheus /metrics port (0: a free one, logged)"),
   PARLEY_METRICS_HOST: s(text, "address the worker's /metrics listens on"),
