@@ -1,6 +1,4 @@
 import { cli, ServerOptions } from '@livekit/agents';
-import { createServer } from 'node:net';
-import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { JobCapacity } from './capacity.js';
 import { cpuBusyMeter } from './cpu.js';
@@ -10,6 +8,8 @@ import { configureLog, log } from './log.js';
 import { serveMetrics } from './metrics/metrics-server.js';
 import { WorkerMetrics } from './metrics/prometheus.js';
 import { RecordFollower } from './metrics/record-follower.js';
+import { workerId } from './metrics/recorder.js';
+import { freePort } from './util/free-port.js';
 
 // The worker process: registers with LiveKit under the agent name (explicit dispatch only) and
 // forks a job process per call, each running agent/job.ts. A bad configuration stops it here,
@@ -35,7 +35,7 @@ const capacity = new JobCapacity(cfg.maxJobs, cpuShare, Date.now, undefined, cfg
 // Prometheus: this worker's calls, from the records its jobs write (agent/metrics/prometheus.ts).
 // A port already taken leaves the worker without metrics, not without calls.
 const metrics = new WorkerMetrics(() => capacity.active);
-const follower = new RecordFollower(cfg.redisUrl, `${hostname()}:${process.pid}`, metrics);
+const follower = new RecordFollower(cfg.redisUrl, workerId(process.pid), metrics);
 await serveMetrics(metrics.registry, cfg.metrics.host, cfg.metrics.port).then(
   ({ url }) => log.info({ url }, 'metrics'),
   (e: Error) => log.error({ err: e.message, port: cfg.metrics.port }, 'the metrics endpoint could not start'),
@@ -59,14 +59,3 @@ cli.runApp(
     apiSecret: cfg.livekit.apiSecret,
   }),
 );
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = createServer();
-    srv.once('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as { port: number };
-      srv.close(() => resolve(port));
-    });
-  });
-}

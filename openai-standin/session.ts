@@ -2,7 +2,7 @@ import type { WebSocket } from 'ws';
 import type { ConversationItem, RealtimeSessionCreateRequest } from 'openai/resources/realtime/realtime';
 import { PEER_SAMPLE_RATE, type Speech } from '../speech/espeak.js';
 import { Conversation } from './conversation.js';
-import { type ClientEvent, type ClientEventOf, type ClientEventType, newId, type ServerEvent } from './events.js';
+import { type ClientEvent, type ClientEventOf, type ClientEventType, documentedNull, newId, type ServerEvent } from './events.js';
 import type { RealtimeSchemas } from './protocol/schemas.js';
 import { ResponseStream, type StandinResponse } from './response-stream.js';
 import type { ResponsePlan, ScriptRunner } from './script.js';
@@ -91,7 +91,7 @@ export class StandinSession {
           create_response: true,
           interrupt_response: true,
         },
-        transcription: null as never, // documented null: off until asked for
+        transcription: documentedNull(), // off until asked for
       },
       output: { format: { type: 'audio/pcm', rate: PEER_SAMPLE_RATE }, voice: 'alloy', speed: 1 },
     },
@@ -322,7 +322,7 @@ export class StandinSession {
       type: 'message' as const,
       role: 'user' as const,
       status: 'completed' as const,
-      content: [{ type: 'input_audio' as const, transcript: null as never }], // documented null until transcribed
+      content: [{ type: 'input_audio' as const, transcript: documentedNull<string>() }], // until transcribed
     };
     const placed = this.#conversation.insert(item, ms)!;
     this.#input = [];

@@ -12,10 +12,10 @@ export const CALL_STREAM = 'parley:calls';
 /** Redis stream of finished thinker tasks (the worker's metrics read it). */
 export const THINKER_STREAM = 'parley:thinkers';
 /**
- * Which worker a job process belongs to (its host and the worker's pid, the job's parent): each
- * entry carries it, so a worker's /metrics counts its own jobs when many workers share one Redis.
+ * A worker's id: its host and pid. Each entry carries its job's worker (the job's parent), so a
+ * worker's /metrics counts its own jobs when many workers share one Redis.
  */
-export const jobWorkerId = () => `${hostname()}:${process.ppid}`;
+export const workerId = (workerPid: number) => `${hostname()}:${workerPid}`;
 /** Keep the stream bounded (approximate trimming is O(1)). */
 const STREAM_MAXLEN = 200_000;
 
@@ -53,7 +53,7 @@ export class TurnRecorder implements TurnSink {
     this.#append(THINKER_STREAM, report);
   }
 
-  readonly #worker = jobWorkerId();
+  readonly #worker = workerId(process.ppid);
 
   #append(stream: string, value: unknown): void {
     const p = this.#redis

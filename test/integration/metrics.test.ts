@@ -1,5 +1,5 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '../../agent/util/free-port.js';
 import { SPEECH_RMS } from '../../callers/heard.js';
 import { until } from '../../callers/wait.js';
 import { speak } from '../../speech/clips.js';
@@ -13,14 +13,6 @@ import { toolUsingModel } from '../support/chat-scripts.js';
 let env: CallStack;
 let metricsUrl: string;
 let question: Int16Array;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => resolve(port));
-    });
-  });
 
 beforeAll(async () => {
   const port = await freePort();
