@@ -42,6 +42,11 @@ await serveMetrics(metrics.registry, cfg.metrics.host, cfg.metrics.port).then(
 );
 process.once('exit', () => follower.close());
 
+// @livekit/agents starts a process for LiveKit's local end-of-turn model on every worker (~300 MB
+// and the CPU to load it). Parley's turns are its own (agent/turns), so none is started: our patch
+// of the framework reads this (patches/@livekit+agents+1.9.0.patch).
+process.env.LIVEKIT_AGENTS_LOCAL_EOT = 'off';
+
 cli.runApp(
   new ServerOptions({
     agent: jobFile,

@@ -1,6 +1,6 @@
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
 import { DEV_API_KEY, DEV_API_SECRET } from '../agent/config/config.js';
-import { startLivekit } from './livekit.js';
+import { startLivekit, type LivekitNode } from './livekit.js';
 import { startRedis } from './redis.js';
 import type { Service } from './service.js';
 import { startWorker } from './worker.js';
@@ -33,35 +33,42 @@ export async function startTestStack(): Promise<TestStack> {
   }
   const redisPort = Number(process.env.PARLEY_TEST_REDIS_PORT ?? 6390);
   const redis = await startRedis(redisPort);
-  let lk: Service | null = null;
   try {
-    const started = await startLivekit(ROOT, { nodeIp, redisPort });
-    lk = started;
-    const httpUrl = started.url.replace(/^ws/, 'http');
-    return {
-      url: started.url,
-      httpUrl,
-      redisPort,
-      redisUrl: `redis://127.0.0.1:${redisPort}`,
-      apiKey: DEV_API_KEY,
-      apiSecret: DEV_API_SECRET,
-      dispatch: new AgentDispatchClient(httpUrl, DEV_API_KEY, DEV_API_SECRET),
-      rooms: new RoomServiceClient(httpUrl, DEV_API_KEY, DEV_API_SECRET),
-      livekitLog: started.logFile,
-      stop: async () => {
-        await started.stop();
-        await redis?.stop();
-      },
-    };
+    const lk = await startLivekit(ROOT, { nodeIp, redisPort });
+    return stackOfNode(lk, redisPort, async () => {
+      await lk.stop();
+      await redis?.stop();
+    });
   } catch (e) {
-    await lk?.stop();
     await redis?.stop();
     throw e;
   }
 }
 
+/** One livekit-server node (and the Redis it shares) as a TestStack: what workers, callers and SIP are pointed at. */
+export function stackOfNode(lk: LivekitNode, redisPort: number, stop: () => Promise<void>): TestStack {
+  return {
+    url: lk.url,
+    httpUrl: lk.httpUrl,
+    redisPort,
+    redisUrl: `redis://127.0.0.1:${redisPort}`,
+    apiKey: DEV_API_KEY,
+    apiSecret: DEV_API_SECRET,
+    dispatch: new AgentDispatchClient(lk.httpUrl, DEV_API_KEY, DEV_API_SECRET),
+    rooms: new RoomServiceClient(lk.httpUrl, DEV_API_KEY, DEV_API_SECRET),
+    livekitLog: lk.logFile,
+    stop,
+  };
+}
+
 /** The worker, pointed at this stack and at a Realtime stand-in. */
-export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS.ProcessEnv = {}, name = 'worker'): Promise<Service> {
+export function startTestWorker(
+  stack: TestStack,
+  peerUrl: string,
+  extra: NodeJS.ProcessEnv = {},
+  name = 'worker',
+  cores?: string,
+): Promise<Service> {
   return startWorker(
     ROOT,
     {
@@ -82,5 +89,6 @@ export function startTestWorker(stack: TestStack, peerUrl: string, extra: NodeJS
       ...extra,
     },
     name,
+    cores,
   );
 }

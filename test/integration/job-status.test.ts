@@ -34,20 +34,28 @@ const ended = (room: string) =>
   );
 
 /** The job processes the worker has forked (idle ones and the one serving a call). */
-function jobProcesses(workerPid: number): number[] {
+function jobProcesses(workerPid: number, entry = 'job_proc_lazy_main'): number[] {
   const pids: number[] = [];
   for (const d of readdirSync('/proc')) {
     if (!/^\d+$/.test(d)) continue;
     try {
       const status = readFileSync(`/proc/${d}/status`, 'utf8');
       const ppid = Number(/PPid:\s+(\d+)/.exec(status)?.[1]);
-      if (ppid === workerPid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes('job_proc_lazy_main')) pids.push(Number(d));
+      if (ppid === workerPid && readFileSync(`/proc/${d}/cmdline`, 'utf8').includes(entry)) pids.push(Number(d));
     } catch {
       // gone meanwhile
     }
   }
   return pids;
 }
+
+describe('the worker’s processes', () => {
+  it('job processes, and no inference process for LiveKit’s end-of-turn model Parley does not use', async () => {
+    // the framework starts both as the worker starts: idle job processes, and (unpatched) the inference process
+    await until('an idle job process', () => jobProcesses(env.worker.pid).length > 0, 20_000);
+    expect(jobProcesses(env.worker.pid, 'inference_proc_lazy_main')).toEqual([]);
+  });
+});
 
 describe('job status as livekit-server records it', () => {
   it('a call the caller ends: succeeded, and not started again', async () => {
