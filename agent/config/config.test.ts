@@ -38,6 +38,7 @@ describe('loadConfig: defaults', () => {
       PARLEY_VAD_HANGOVER_MS: '250',
       PARLEY_VAD_THRESHOLD: '0.6',
       PARLEY_VAD_NOISE_FLOOR_RMS: '0',
+      PARLEY_VAD_THREAD: '0',
       TEN_VAD_MODEL: '/models/ten.onnx',
       PARLEY_SERVER_VAD_SILENCE_MS: '700',
       PARLEY_TRANSCRIPTION_MODEL: 'whisper-1',
@@ -51,6 +52,7 @@ describe('loadConfig: defaults', () => {
       gate: { ...DEFAULT_GATE_CONFIG, hangoverMs: 250, threshold: 0.6 },
       noiseFloorRms: 0,
       modelPath: '/models/ten.onnx',
+      thread: false,
     });
     expect(c.responder.serverVad.silenceDurationMs).toBe(700);
     expect(c.responder.transcriptionModel).toBe('whisper-1');

@@ -76,6 +76,8 @@ export interface VadConfig {
   noiseFloorRms: number;
   /** The TEN VAD model file; undefined: models/ten-vad.onnx in the project. */
   modelPath: string | undefined;
+  /** Run the detector on a worker thread of the job (agent/vad/threaded-detector.ts). */
+  thread: boolean;
 }
 
 /** What the Responder asks of the Realtime session beyond the model and voice. */
@@ -179,6 +181,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
       },
       noiseFloorRms: v.PARLEY_VAD_NOISE_FLOOR_RMS ?? DEFAULT_NOISE_FLOOR_RMS,
       modelPath: v.TEN_VAD_MODEL,
+      thread: v.PARLEY_VAD_THREAD ?? true,
     },
     responder: {
       serverVad: {

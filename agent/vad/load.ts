@@ -3,19 +3,21 @@ import { log } from '../log.js';
 import { TenVadDetector } from './detector.js';
 import { SpeechGate } from './gate.js';
 import { withNoiseFloor } from './noise-floor.js';
+import { ThreadedVadDetector } from './threaded-detector.js';
 import type { FrameDetector, HopSize } from './types.js';
 
-/** What a job process keeps warm between calls: the model session, ready before the call. */
-export type VadModel = TenVadDetector;
+/** What a job process keeps warm between calls: the model session (on its thread or not), ready before the call. */
+export type VadModel = FrameDetector;
 
 /** 10 ms hops: the finest timing of speech end the model offers. */
 const HOP: HopSize = 160;
 
 /** Loads the model once per job process (prewarm), so a call does not wait for it. */
-export async function preloadVadModel(cfg: Pick<VadConfig, 'modelPath'>): Promise<VadModel> {
+export async function preloadVadModel(cfg: Pick<VadConfig, 'modelPath' | 'thread'>): Promise<VadModel> {
   const t0 = performance.now();
-  const detector = await TenVadDetector.create({ hopSize: HOP, modelPath: cfg.modelPath });
-  log.info({ ms: Math.round(performance.now() - t0) }, 'TEN VAD model loaded');
+  const opts = { hopSize: HOP, modelPath: cfg.modelPath };
+  const detector = cfg.thread ? await ThreadedVadDetector.create(opts) : await TenVadDetector.create(opts);
+  log.info({ ms: Math.round(performance.now() - t0), thread: cfg.thread }, 'TEN VAD model loaded');
   return detector;
 }
 
