@@ -5,15 +5,25 @@ import type { DeadlineLoopFigures } from './deadline-loop.js';
 /**
  * Starts the control beside a load phase: a bare deadline loop (deadline-loop.ts) in a process of
  * its own, at the jobs' priority (a plain child, nice 0, as the worker forks its jobs) and on the
- * same cores. `stop()` ends it and returns what it saw over the same seconds as the jobs.
+ * same cores (`cores`, when the run is pinned). `stop()` ends it and returns what it saw over the same seconds as the jobs.
  */
-export function startControlLoop(): { stop(): Promise<DeadlineLoopFigures> } {
+export function startControlLoop(cores?: string): { started: Promise<void>; stop(): Promise<DeadlineLoopFigures> } {
   const script = fileURLToPath(new URL('./deadline-loop.ts', import.meta.url));
-  const child = spawn(process.execPath, ['--import', 'tsx', script, '--run'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const args = ['--import', 'tsx', script, '--run'];
+  // pinned runs put it on the worker's cores, where the jobs are
+  const [cmd, argv] = cores ? ['taskset', ['-c', cores, process.execPath, ...args]] : [process.execPath, args];
+  const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
-  child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+  let onStarted = () => {};
+  const started = new Promise<void>((r) => (onStarted = r));
+  child.stdout.on('data', (d: Buffer) => {
+    out += d.toString();
+    if (out.startsWith('running\n')) onStarted();
+  });
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
+    /** The loop runs: its figures cover what follows. */
+    started,
     async stop() {
       child.kill('SIGTERM');
       await exited;

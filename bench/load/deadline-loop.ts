@@ -65,6 +65,8 @@ export function runDeadlineLoop(opts: { periodMs?: number; signal: AbortSignal; 
 if (process.argv[1]?.endsWith('deadline-loop.ts') && process.argv.includes('--run')) {
   const stop = new AbortController();
   process.on('SIGTERM', () => stop.abort());
+  // the first line says the loop runs (start-up through tsx can take seconds on a loaded machine)
+  process.stdout.write('running\n');
   const figures = await runDeadlineLoop({ signal: stop.signal });
   process.stdout.write(`${JSON.stringify(figures)}\n`);
 }

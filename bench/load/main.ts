@@ -13,13 +13,15 @@ import { readStream } from '../../report/records.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
 import { awaitCallSummaries } from './call-summaries.js';
 import { startControlLoop } from './control.js';
-import { cpuByRole, jobProcessFigures, medianOverJobs } from '../../report/load/process-figures.js';
+import { cpuByRole, jobProcessFigures, medianOverJobs, peakRssMb } from '../../report/load/process-figures.js';
+import { coreBusyMeter, OTHER_CORES, pinSelf, WORKER_CORES } from './pinning.js';
 import { ProcessSampler } from './process-sampler.js';
 import { loadTarget } from './target.js';
 
 /**
  * npm run load [-- --rooms 3 --duration 30 --baseline-s 20 --gap-ms 5500 --no-cold-warm --samples out/load-samples.json]
  *              [-- --url wss://… (a running deployment: LIVEKIT_API_KEY/SECRET and REDIS_URL from the env)]
+ *              [-- --pin (the worker and its jobs on core 0, the rest on core 1: bench/load/capacity.ts)]
  *
  * Load on the real stack with our own speaking participants (lk's agent-load-test cannot be built
  * here; see the README): every room gets the agent by explicit dispatch and a caller that keeps
@@ -36,6 +38,8 @@ const { values: a } = parseArgs({
     'median-ms': { type: 'string', default: '700' },
     'stagger-ms': { type: 'string', default: '200' },
     'no-cold-warm': { type: 'boolean', default: false },
+    /** The worker and its jobs (and the control) on core 0, everything else on core 1 (the capacity sweep). */
+    pin: { type: 'boolean', default: false },
     /** Write every process's per-second samples (CPU, RSS, threads) to this JSON file. */
     samples: { type: 'string' },
     url: { type: 'string' },
@@ -57,6 +61,10 @@ const stopAll = async () => {
 };
 process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
 
+// pinned: this runner, and so livekit-server, Redis, the stand-in and the callers, on the other core
+const workerCores = a.pin ? WORKER_CORES : undefined;
+if (a.pin) pinSelf(OTHER_CORES);
+
 try {
   const env = await loadTarget({ url: a.url, modelMedianMs: Number(a['median-ms']) });
   services.push(env);
@@ -70,7 +78,7 @@ try {
   const capacityEnv = { PARLEY_MAX_JOBS: String(rooms + 1), PARLEY_CPU_FULL_AT: '0' };
   let worker: Service | null = null;
   if (env.local && !a['no-cold-warm']) {
-    const cold = await startWorker({ ...capacityEnv, PARLEY_IDLE_PROCESSES: '0' }, 'worker-load-cold');
+    const cold = await startWorker({ ...capacityEnv, PARLEY_IDLE_PROCESSES: '0' }, 'worker-load-cold', workerCores);
     try {
       coldWarm.cold = timing(await call(`load-${runId}-cold`, { turns: 1 }));
     } finally {
@@ -78,7 +86,7 @@ try {
     }
   }
   if (env.local) {
-    worker = await startWorker(capacityEnv, 'worker-load');
+    worker = await startWorker(capacityEnv, 'worker-load', workerCores);
     services.push(worker);
     await sleep(3000); // its idle processes prewarm (VAD model loaded)
     if (!a['no-cold-warm']) coldWarm.warm = timing(await call(`load-${runId}-warm`, { turns: 1 }));
@@ -90,11 +98,13 @@ try {
 
   // 3. N rooms at once, each caller starting a little after the previous (callers do not all speak in step).
   const machineBusy = cpuBusyMeter();
+  const coresBusy = coreBusyMeter();
   // every process under this runner (livekit-server, Redis, the worker, its jobs), once a second
   const sampler = new ProcessSampler().start();
   // the control: a bare 20 ms deadline loop beside the jobs for the whole phase (what the machine
   // alone imposes on a process's timers; a job's lateness beyond it is the job's own)
-  const control = startControlLoop();
+  const control = startControlLoop(workerCores);
+  await control.started;
   const loadStart = Date.now();
   const until = loadStart + durationS * 1000 + (rooms - 1) * staggerMs;
   const names = Array.from({ length: rooms }, (_, i) => `load-${runId}-r${i}`);
@@ -102,6 +112,7 @@ try {
     names.map((room, i) => sleep(i * staggerMs).then(() => outcome(room, call(room, { untilMs: until })))),
   );
   const machineCpuPct = Math.round(machineBusy() * 1000) / 10;
+  const corePct = coresBusy().map((b) => Math.round(b * 1000) / 10);
   const loadEnd = Date.now();
   const controlFigures = await control.stop();
   const processes = sampler.stop();
@@ -122,6 +133,9 @@ try {
   const jobProcesses = jobProcessFigures(processes, loadCalls);
   const byRole = cpuByRole(processes, loadStart, loadEnd);
   const sampled = (k: 'cpu_pct_p50' | 'rss_mb_max') => medianOverJobs(jobProcesses, k);
+  // what the worker machine holds at N calls: the worker, every job process (idle ones too)
+  const rssTotal = peakRssMb(processes, ['worker', 'job', 'inference'], loadStart, loadEnd);
+  const workerSideCpu = (byRole.worker ?? 0) + (byRole.job ?? 0) + (byRole.inference ?? 0);
 
   console.log(
     `\nLoad: ${rooms} rooms × ${durationS} s (WebRTC callers asking every ~${((gapMs + 2000) / 1000).toFixed(1)} s), baseline 1 room × ${baselineS} s`,
@@ -161,7 +175,9 @@ try {
   );
   row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
   row('job CPU (median, % of a core)', `${figures.cpu_pct_per_job} %`);
-  row('machine CPU during the load phase', `${machineCpuPct} %`);
+  row('machine CPU during the load phase', `${machineCpuPct} % (per core: ${corePct.join(' / ')} %${a.pin ? '; worker on core 0' : ''})`);
+  row('worker machine RSS at N calls (worker + every job process, peak)', `${rssTotal ?? '–'} MB`);
+  row('worker and jobs CPU per call (% of a core)', `${Math.round((workerSideCpu / rooms) * 10) / 10} %`);
   for (const [k, v] of Object.entries(coldWarm))
     row(`${k}: dispatch → agent joined / → first answer`, `${v.join_ms} ms / ${v.first_answer_ms ?? '–'} ms`);
   row('job summaries received', `${loadCalls.length} of ${rooms}`);
@@ -197,6 +213,10 @@ try {
     JSON.stringify({
       ...keys,
       machine_cpu_pct: machineCpuPct,
+      core_busy_pct: corePct,
+      pinned: a.pin,
+      rss_mb_total: rssTotal,
+      cpu_pct_per_call: Math.round((workerSideCpu / rooms) * 10) / 10,
       control_p50_ms: controlFigures.p50_ms,
       control_p99_ms: controlFigures.p99_ms,
       control_p999_ms: controlFigures.p999_ms,

@@ -8,8 +8,8 @@ export type LoadTarget = Pick<TestStack, 'url' | 'apiKey' | 'apiSecret' | 'dispa
 
 export interface Target {
   target: LoadTarget;
-  /** Starts a worker on the local stack (refused for an external deployment). */
-  startWorker(env: NodeJS.ProcessEnv, name: string): Promise<Service>;
+  /** Starts a worker on the local stack (refused for an external deployment), on `cores` if given. */
+  startWorker(env: NodeJS.ProcessEnv, name: string, cores?: string): Promise<Service>;
   local: boolean;
   stop(): Promise<void>;
 }
@@ -47,8 +47,8 @@ export async function loadTarget(o: { url?: string; modelMedianMs: number }): Pr
   peer.setScript({ modelLatencyMs: { kind: 'lognormal', medianMs: o.modelMedianMs, sigma: 0.45 }, seed: 11 });
   return {
     target: stack,
-    startWorker: (env, name) =>
-      startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0', ...env }, name),
+    startWorker: (env, name, cores) =>
+      startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0', ...env }, name, cores),
     local: true,
     stop: async () => {
       await peer.close();

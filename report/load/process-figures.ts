@@ -98,3 +98,20 @@ export function rssSlopeMbPerMin(series: ProcessSeries[], call: CallSummary, set
   }
   return sxx > 0 ? r1((sxy / sxx) * 60_000) : null;
 }
+
+/**
+ * The largest resident memory of the processes of `roles` together, over `from`..`to`: their samples
+ * summed second by second (each process is sampled once a second, at its own moment in the second).
+ */
+export function peakRssMb(series: ProcessSeries[], roles: ProcessRole[], from: number, to: number): number | null {
+  const bySecond = new Map<number, number>();
+  for (const s of series) {
+    if (!roles.includes(s.role)) continue;
+    for (const x of s.samples) {
+      if (x.at < from || x.at > to) continue;
+      const sec = Math.round(x.at / 1000);
+      bySecond.set(sec, (bySecond.get(sec) ?? 0) + x.rssMb);
+    }
+  }
+  return bySecond.size ? r1(Math.max(...bySecond.values())) : null;
+}
