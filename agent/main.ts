@@ -57,6 +57,10 @@ cli.runApp(
     // target load, beyond which livekit-server sends the worker no jobs (agent/capacity.ts)
     loadThreshold: cfg.serverTargetLoad,
     numIdleProcesses: cfg.idleProcesses,
+    // A warm process loads the VAD model (and starts its thread) before it takes a call. On a busy
+    // machine that took longer than the framework's 10 s; it then kills the process and starts
+    // another, which is as slow: the retries themselves kept the CPU busy and no call got an agent.
+    initializeProcessTimeout: 30_000,
     // @livekit/agents reads 0 as "the default" (8081), so a free port is picked here
     port: cfg.workerHttpPort || (await freePort()),
     wsURL: cfg.livekit.url,
