@@ -95,6 +95,27 @@ describe('EchoDetector', () => {
     expect(Math.abs(v.lagMs! - delayMs)).toBeLessThanOrEqual(40);
   });
 
+  it('finds an echo whose delay moves inside the turn (a stall inserts gaps, everything after comes later)', () => {
+    const d = new EchoDetector();
+    play(d, answer, T0);
+    const copy = degrade(answer, { gain: 0.5, noiseRms: 60, seed: 5 });
+    const third = Math.floor(copy.length / 3);
+    const warped = concat(
+      silence16(300),
+      copy.subarray(0, third),
+      silence16(140), // the far end stalled
+      copy.subarray(third, 2 * third),
+      silence16(100), // and again
+      copy.subarray(2 * third),
+      silence16(300),
+    );
+    const v = turn(d, warped, T0 + 5_000 - 300 + ms16(warped), ms16(warped) - 600);
+    expect(v.echo).toBe(true);
+    expect(v.score).toBeGreaterThan(0.85);
+    expect(v.lagMs).toBeGreaterThanOrEqual(5_000);
+    expect(v.lagMs).toBeLessThanOrEqual(5_260);
+  });
+
   it('does not call different speech echo, even in a voice like the agent’s and right after it spoke', () => {
     const scores: number[] = [];
     for (const [i, q] of other.entries()) {

@@ -5,19 +5,28 @@
  * and so does LiveKit's load-test participant (`lk perf agent-load-test` plays the agent's audio
  * back into the room after a delay). Answering that echo would make the agent talk to itself for
  * ever. So every call keeps the envelope of what the pacer sent (one log-energy value per 20 ms
- * frame, a ring of the last few seconds) and of the caller turn being spoken (from the 16 kHz
- * audio the gate forwards), and at the turn's end compares the two over every echo path from 0 to
- * `maxLagMs`: the normalised correlation of the log-energy envelopes. Log energy makes it blind to
- * gain (a speakerphone's level is an offset), and an envelope survives what a codec does to the
- * waveform (Opus twice, resampling, concealment) where a sample-level comparison would not.
+ * frame, a ring of the last ~16 s) and of the caller turn being spoken (from the 16 kHz audio the
+ * gate forwards), and at the turn's end looks for the turn in that history at every delay from 0
+ * to `maxLagMs`: normalised correlation of the log-energy envelopes, both taken over the 30 dB
+ * below their own peak. Log energy makes it blind to gain (a speakerphone's level is an offset),
+ * and an envelope survives what a codec does to the waveform (Opus twice, resampling, concealment)
+ * where a sample-level comparison would not.
  *
- * A short turn has too few envelope values for a search over hundreds of lags to mean anything
- * (some lag always fits), so below `minSpeechMs` of speech a turn is echo only at the echo path a
- * longer turn of this call already showed (one lag ± 60 ms, not a search): the first word of an
- * echoed sentence ("Sure.") is then caught too, once the path is known.
+ * An echo is not one fixed delay: a jitter buffer stretches and shrinks, and a stalled process
+ * (the agent's, the far end's) inserts a gap after which everything comes later. So the turn is
+ * compared in half-second blocks, each at its own delay, the delay moving at most ±100 ms from one
+ * block to the next (a path found by dynamic programming); the score is the blocks' correlation
+ * averaged by how much each block's level moves. A delayed copy scores ~0.98, other speech — even
+ * in the agent's own voice, right after it spoke — ~0.5–0.67; the threshold is 0.8.
  *
- * Cost: one pass over each 20 ms of audio either way (a sum of squares), no allocation per frame;
- * the comparison runs once per turn, ~ (turn windows × lags) multiply-adds (≤ 200 × 600).
+ * A short turn has too few envelope values for a search over hundreds of delays to mean anything
+ * (some delay always fits), so below `minSpeechMs` of speech a turn is echo only near the delay an
+ * echo already showed in this call (± 200 ms, not a search): the first word of an echoed sentence
+ * ("Sure.") is then caught too, once the path is known.
+ *
+ * Cost: one pass over each 20 ms of audio either way (a sum of squares), no allocation per frame
+ * (all buffers are made with the detector); the comparison runs once per turn, about
+ * (turn windows × delays) multiply-adds, ≤ 200 × 600.
  */
 
 export interface EchoConfig {
@@ -52,12 +61,28 @@ const COMPARE_WINDOWS = COMPARE_MS / ENVELOPE_MS;
  */
 const ENERGY_FLOOR = 100;
 const SILENCE_DB = 10 * Math.log10(ENERGY_FLOOR);
+/**
+ * Both envelopes are compared over this range below their own loudest value (dB): what is quieter
+ * is floor on either side. The far end's noise (or its codec's) would otherwise stand in the quiet
+ * parts where the agent's output was silence, and bend the comparison.
+ */
+const RANGE_DB = 30;
 /** An envelope flatter than this (dB, standard deviation) has no shape to compare: no speech in it. */
 const MIN_SPREAD_DB = 3;
 /** A short turn must still have this much speech to be compared at the known path. */
 const KNOWN_PATH_MIN_SPEECH_MS = 300;
-/** Slack around the known path, in windows (± 60 ms: jitter buffers move a little). */
-const KNOWN_PATH_SLACK = 3;
+/** Slack around the known path, in windows (± 200 ms: jitter buffers and stalls move it). */
+const KNOWN_PATH_SLACK = 10;
+/** Windows compared at one delay: half a second. The delay may differ from block to block. */
+const BLOCK = 25;
+/**
+ * How far the delay may move from one block to the next, windows (± 100 ms per 500 ms). An echo is
+ * not one fixed delay: a jitter buffer stretches and shrinks, a stalled process (ours, the far
+ * end's) inserts a gap and everything after it comes later.
+ */
+const DRIFT = 5;
+/** What a step of one window costs, in correlation. */
+const DRIFT_COST = 0.01;
 /** The shortest turn (windows) compared at all. */
 const MIN_WINDOWS = KNOWN_PATH_MIN_SPEECH_MS / ENVELOPE_MS;
 
@@ -109,6 +134,10 @@ export class EchoDetector {
   readonly #p1: Float64Array;
   readonly #p2: Float64Array;
   readonly #c = new Float64Array(COMPARE_WINDOWS);
+  readonly #dp: [Float64Array, Float64Array];
+  /** The path's previous delay per block and delay, and each block's weight (scratch). */
+  readonly #from: Int16Array;
+  readonly #blockWeight = new Float64Array(COMPARE_WINDOWS / BLOCK + 1);
   /** The echo path (windows) a long turn of this call matched at, once one has. */
   #knownLag: number | null = null;
 
@@ -121,6 +150,8 @@ export class EchoDetector {
     this.#seg = new Float64Array(COMPARE_WINDOWS + this.#maxLag);
     this.#p1 = new Float64Array(COMPARE_WINDOWS + this.#maxLag + 1);
     this.#p2 = new Float64Array(COMPARE_WINDOWS + this.#maxLag + 1);
+    this.#dp = [new Float64Array(this.#maxLag + 1), new Float64Array(this.#maxLag + 1)];
+    this.#from = new Int16Array((COMPARE_WINDOWS / BLOCK + 1) * (this.#maxLag + 1));
     const outWindow = ((o.outputRate ?? 24_000) * ENVELOPE_MS) / 1000;
     const inWindow = ((o.inputRate ?? 16_000) * ENVELOPE_MS) / 1000;
     this.#outAcc = new EnvelopeAccumulator(outWindow, (db) => this.#writeOut(db));
@@ -165,23 +196,23 @@ export class EchoDetector {
     const n = Math.min(this.#turnWindows, COMPARE_WINDOWS);
     const long = speechMs >= this.#cfg.minSpeechMs;
     if (n < MIN_WINDOWS || speechMs < KNOWN_PATH_MIN_SPEECH_MS || (!long && this.#knownLag === null)) return none;
-    // the turn's envelope, oldest first, centred
+    // the turn's envelope, oldest first
     const c = this.#c;
-    let mean = 0;
+    let peak = Number.NEGATIVE_INFINITY;
     for (let k = 0; k < n; k++) {
       const v = this.#turn[(this.#turnWindows - n + k) % COMPARE_WINDOWS]!;
       c[k] = v;
-      mean += v;
+      if (v > peak) peak = v;
     }
-    mean /= n;
-    let cNorm = 0;
+    let sum = 0;
+    let sq = 0;
     for (let k = 0; k < n; k++) {
-      const v = c[k]! - mean;
+      const v = Math.max(c[k]!, peak - RANGE_DB);
       c[k] = v;
-      cNorm += v * v;
+      sum += v;
+      sq += v * v;
     }
-    if (Math.sqrt(cNorm / n) < MIN_SPREAD_DB) return none;
-    cNorm = Math.sqrt(cNorm);
+    if (Math.sqrt(Math.max(0, sq / n - (sum / n) ** 2)) < MIN_SPREAD_DB) return none;
 
     // the output stretch the turn could echo: its windows at lag maxLag … 0, oldest first
     const endSlot = Math.floor(endAt / ENVELOPE_MS);
@@ -191,36 +222,29 @@ export class EchoDetector {
     const seg = this.#seg;
     const p1 = this.#p1;
     const p2 = this.#p2;
-    p1[0] = p2[0] = 0;
+    let segPeak = Number.NEGATIVE_INFINITY;
     for (let i = 0; i < len; i++) {
       const slot = first + i;
       // older than the ring, or not yet sent (a frame handed ahead of time): nothing known, silence
       const v = slot > this.#lastSlot || slot <= this.#lastSlot - this.#size || slot < 0 ? SILENCE_DB : this.#out[slot % this.#size]!;
       seg[i] = v;
+      if (v > segPeak) segPeak = v;
+    }
+    p1[0] = p2[0] = 0;
+    for (let i = 0; i < len; i++) {
+      const v = Math.max(seg[i]!, segPeak - RANGE_DB);
+      seg[i] = v;
       p1[i + 1] = p1[i]! + v;
       p2[i + 1] = p2[i]! + v * v;
     }
-    const lo = long ? 0 : Math.max(0, this.#knownLag! - KNOWN_PATH_SLACK);
-    const hi = long ? this.#maxLag : Math.min(this.#maxLag, this.#knownLag! + KNOWN_PATH_SLACK);
-    let best = -1;
-    let bestLag = -1;
-    for (let lag = lo; lag <= hi; lag++) {
-      const a = this.#maxLag - lag; // seg index of the turn's first window at this lag
-      const sx = p1[a + n]! - p1[a]!;
-      const varX = p2[a + n]! - p2[a]! - (sx * sx) / n;
-      if (varX <= 0 || Math.sqrt(varX / n) < MIN_SPREAD_DB) continue; // no speech sent then
-      let dot = 0;
-      for (let k = 0; k < n; k++) dot += c[k]! * seg[a + k]!;
-      const r = dot / (cNorm * Math.sqrt(varX));
-      if (r > best) {
-        best = r;
-        bestLag = lag;
-      }
-    }
-    if (bestLag < 0) return none;
-    const echo = best >= this.#cfg.threshold;
-    if (echo && long) this.#knownLag = bestLag;
-    return { echo, score: Math.round(best * 1000) / 1000, lagMs: bestLag * ENVELOPE_MS, knownPath: !long };
+    const start = long
+      ? { lo: 0, hi: this.#maxLag }
+      : { lo: Math.max(0, this.#knownLag! - KNOWN_PATH_SLACK), hi: Math.min(this.#maxLag, this.#knownLag! + KNOWN_PATH_SLACK) };
+    const { score, lag } = alignedMatch(c, n, seg, p1, p2, this.#maxLag, start, this.#dp, this.#from, this.#blockWeight);
+    if (lag < 0) return none;
+    const echo = score >= this.#cfg.threshold;
+    if (echo) this.#knownLag = lag;
+    return { echo, score: Math.round(score * 1000) / 1000, lagMs: lag * ENVELOPE_MS, knownPath: !long };
   }
 
   #writeOut(db: number): void {
@@ -237,4 +261,103 @@ export class EchoDetector {
     for (let s = from; s <= slot; s++) this.#out[s % this.#size] = SILENCE_DB;
     this.#lastSlot = slot;
   }
+}
+
+/**
+ * The best match of the turn (`c`, n raw values) against the output (`seg` with its prefix sums):
+ * the turn cut into blocks of BLOCK windows, each compared (Pearson) at its own delay, the delay
+ * moving at most DRIFT windows from one block to the next and starting in `start`; the score is
+ * the mean correlation over the blocks that have speech in them (a path found by dynamic
+ * programming over blocks × delays). A block whose output at a delay is flat (nothing was said
+ * then) scores 0 there. Returns the delay at the turn's end (-1: nothing to compare).
+ * `c` is centred block by block in place; `dp` is scratch of maxLag + 1 values each.
+ */
+function alignedMatch(
+  c: Float64Array,
+  n: number,
+  seg: Float64Array,
+  p1: Float64Array,
+  p2: Float64Array,
+  maxLag: number,
+  start: { lo: number; hi: number },
+  dp: [Float64Array, Float64Array],
+  from: Int16Array,
+  blockWeight: Float64Array,
+): { score: number; lag: number } {
+  const blocks = Math.max(1, Math.floor(n / BLOCK));
+  const lo = Math.max(0, start.lo - blocks * DRIFT);
+  const hi = Math.min(maxLag, start.hi + blocks * DRIFT);
+  let [prev, cur] = dp;
+  const stride = maxLag + 1;
+  let weights = 0;
+  for (let b = 0; b < blocks; b++) {
+    const k0 = b * BLOCK;
+    const k1 = b === blocks - 1 ? n : k0 + BLOCK;
+    const m = k1 - k0;
+    let mean = 0;
+    for (let k = k0; k < k1; k++) mean += c[k]!;
+    mean /= m;
+    let norm = 0;
+    for (let k = k0; k < k1; k++) {
+      const v = c[k]! - mean;
+      c[k] = v;
+      norm += v * v;
+    }
+    // a block counts by how much its level moves (its spread, dB): a near-flat one says little
+    const spread = Math.sqrt(norm / m);
+    const speech = spread >= MIN_SPREAD_DB;
+    const w = speech ? spread * (m / BLOCK) : 0;
+    weights += w;
+    blockWeight[b] = w;
+    norm = Math.sqrt(norm);
+    for (let lag = lo; lag <= hi; lag++) {
+      let r = 0;
+      if (speech) {
+        const a = maxLag - lag + k0; // seg index of the block's first window at this delay
+        const sx = p1[a + m]! - p1[a]!;
+        const varX = p2[a + m]! - p2[a]! - (sx * sx) / m;
+        if (varX > 0 && Math.sqrt(varX / m) >= MIN_SPREAD_DB) {
+          let dot = 0;
+          for (let k = 0; k < m; k++) dot += c[k0 + k]! * seg[a + k]!;
+          r = dot / (norm * Math.sqrt(varX));
+        }
+      }
+      let before: number;
+      if (b === 0) before = lag >= start.lo && lag <= start.hi ? 0 : Number.NEGATIVE_INFINITY;
+      else {
+        // moving costs a little, so the path keeps one delay unless the audio says otherwise
+        before = Number.NEGATIVE_INFINITY;
+        for (let d = Math.max(lo, lag - DRIFT); d <= Math.min(hi, lag + DRIFT); d++) {
+          const v = prev[d]! - DRIFT_COST * w * Math.abs(d - lag);
+          if (v > before) {
+            before = v;
+            from[b * stride + lag] = d;
+          }
+        }
+      }
+      cur[lag] = before + w * r;
+    }
+    [prev, cur] = [cur, prev];
+  }
+  if (weights === 0) return { score: 0, lag: -1 };
+  let best = Number.NEGATIVE_INFINITY;
+  let lag = -1;
+  for (let l = lo; l <= hi; l++) {
+    if (prev[l]! > best) {
+      best = prev[l]!;
+      lag = l;
+    }
+  }
+  // nothing of the path had output to compare with: the agent was silent then
+  if (best <= 0) return { score: 0, lag: -1 };
+  // the delay where the turn says most (its loudest-moving block): a quiet tail lets the path wander
+  let heaviest = -1;
+  let lagThere = lag;
+  for (let b = blocks - 1, l = lag; b >= 0; l = b > 0 ? from[b * stride + l]! : l, b--) {
+    if (blockWeight[b]! > heaviest) {
+      heaviest = blockWeight[b]!;
+      lagThere = l;
+    }
+  }
+  return { score: best / weights, lag: lagThere };
 }

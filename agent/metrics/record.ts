@@ -49,7 +49,10 @@ export interface TurnRecord {
   /** What the caller had heard of the answer at that moment (the truncate position), ms. */
   heardMs: number | null;
   underruns: number;
-  /** An echo turn: how well it matched the agent's output (0..1) and at what delay (ms). */
+  /**
+   * How well the turn matched the agent's own output (0..1) and at what delay (ms), for every turn
+   * the echo detector could compare (status `echo` when it matched).
+   */
   echo?: { score: number | null; lagMs: number | null };
   /** Event-loop delay of the job process since the previous turn. */
   eventLoopP99Ms: number;

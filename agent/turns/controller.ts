@@ -323,10 +323,11 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       return;
     }
     t.endDetectedAt = Date.now();
+    // how near the turn came to the agent's own output, echo or not (tuning the threshold needs both)
+    if (verdict && verdict.score !== null) t.echo = { score: verdict.score, lagMs: verdict.lagMs };
     if (verdict?.echo) {
       // the agent hearing itself (a speakerphone without echo cancellation, lk's echo participant):
       // answering would have it talk to itself for ever, so the turn is dropped from the input
-      t.echo = { score: verdict.score, lagMs: verdict.lagMs };
       log.info(
         { turn: t.turn, score: verdict.score, lagMs: verdict.lagMs, knownPath: verdict.knownPath },
         "the caller's turn is the agent's own echo: cleared, not answered",
