@@ -9,7 +9,7 @@ const ECHO_RATE = 48_000;
 /** How often due audio is moved from the ear to the microphone. */
 const TICK_MS = 20;
 /** Audio queued for the microphone beyond which more is dropped, not queued (ms). */
-const MAX_BACKLOG_MS = 100;
+const MAX_BACKLOG_MS = 1000;
 
 export interface EchoCallResult {
   room: string;
@@ -62,8 +62,9 @@ export async function runEchoParticipant(
       if (!bot.connected || bot.participantLeftAt !== null || now >= o.untilMs) break;
       const due: Int16Array[] = [];
       while (next < bot.heard.length && bot.heard[next]!.at + o.echoDelayMs <= now) due.push(bot.heard[next++]!.samples);
-      // a microphone that fell behind (this process starved of CPU) drops what it cannot send in
-      // time rather than queue it: the echo keeps its delay, as lk's does, instead of drifting later
+      // a microphone that fell far behind (this process starved of CPU) drops what it cannot send
+      // in time rather than queue it for ever: the echo's delay stays within a second of lk's
+      // instead of drifting later and later (a hole is kept rare: it breaks the echo up)
       if (due.length && bot.queuedMs <= MAX_BACKLOG_MS) {
         const pcm = concatPcm(due);
         echoed += pcm.length;

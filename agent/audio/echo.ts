@@ -21,8 +21,9 @@
  *
  * A short turn has too few envelope values for a search over hundreds of delays to mean anything
  * (some delay always fits), so below `minSpeechMs` of speech a turn is echo only near the delay an
- * echo already showed in this call (± 200 ms, not a search): the first word of an echoed sentence
- * ("Sure.") is then caught too, once the path is known.
+ * echo already showed in this call (± 500 ms, not a search) and must match better (halfway from
+ * the threshold to 1): the first word of an echoed sentence ("Sure.") is then caught too, once the
+ * path is known.
  *
  * Cost: one pass over each 20 ms of audio either way (a sum of squares), no allocation per frame
  * (all buffers are made with the detector); the comparison runs once per turn, about
@@ -71,8 +72,11 @@ const RANGE_DB = 30;
 const MIN_SPREAD_DB = 3;
 /** A short turn must still have this much speech to be compared at the known path. */
 const KNOWN_PATH_MIN_SPEECH_MS = 300;
-/** Slack around the known path, in windows (± 200 ms: jitter buffers and stalls move it). */
-const KNOWN_PATH_SLACK = 10;
+/**
+ * Slack around the known path, in windows (± 500 ms: jitter buffers and stalls move it, and a job
+ * behind on its input reads the caller later than it arrived).
+ */
+const KNOWN_PATH_SLACK = 25;
 /** Windows compared at one delay: half a second. The delay may differ from block to block. */
 const BLOCK = 25;
 /**
@@ -242,7 +246,9 @@ export class EchoDetector {
       : { lo: Math.max(0, this.#knownLag! - KNOWN_PATH_SLACK), hi: Math.min(this.#maxLag, this.#knownLag! + KNOWN_PATH_SLACK) };
     const { score, lag } = alignedMatch(c, n, seg, p1, p2, this.#maxLag, start, this.#dp, this.#from, this.#blockWeight);
     if (lag < 0) return none;
-    const echo = score >= this.#cfg.threshold;
+    // one block of a short word fits something by chance more easily (0.77 for another word along
+    // the path, 0.998 for the echo): a short turn must match halfway from the threshold to 1
+    const echo = score >= (long ? this.#cfg.threshold : (1 + this.#cfg.threshold) / 2);
     if (echo) this.#knownLag = lag;
     return { echo, score: Math.round(score * 1000) / 1000, lagMs: lag * ENVELOPE_MS, knownPath: !long };
   }
