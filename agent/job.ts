@@ -12,6 +12,7 @@ import {
 } from '@livekit/rtc-node';
 import { loadClip } from './assets/clips.js';
 import { CallerInput } from './audio/caller-input.js';
+import { EchoDetector } from './audio/echo.js';
 import { loadConfig, type ParleyConfig } from './config/config.js';
 import { ConversationLog } from './context/conversation-log.js';
 import { renderInstructions } from './context/instructions.js';
@@ -37,6 +38,7 @@ import { playThenHangUp, sayThenHangUp } from './turns/farewell.js';
 import { IdleTimer } from './turns/idle.js';
 import { Teardown } from './util/teardown.js';
 import { createVad, preloadVadModel, type VadModel } from './vad/load.js';
+import { VAD_SAMPLE_RATE } from './vad/types.js';
 
 /** The job process's configuration, validated once (the worker already refused a bad one at start). */
 let config: ParleyConfig | null = null;
@@ -133,14 +135,26 @@ export default defineAgent({
     context.on('changed', refreshInstructions);
     teardown.defer('context listener', () => context.off('changed', refreshInstructions));
 
-    const playback = createPlayback(source, { leadFrames });
+    // what the pacer sends, kept as an envelope, so the agent's own voice coming back is not answered
+    const echo = cfg.echo ? new EchoDetector(cfg.echo, { outputRate: PACER_SAMPLE_RATE, inputRate: VAD_SAMPLE_RATE }) : undefined;
+    const playback = createPlayback(source, { leadFrames, onFrame: echo && ((pcm, at) => echo.output(pcm, at)) });
     teardown.defer('playback', () => playback.flush());
 
-    const controller = new TurnController({ responder, playback, recorder, loopDelay, vadMode: cfg.vadMode, transport, callId, room });
+    const controller = new TurnController({
+      responder,
+      playback,
+      recorder,
+      loopDelay,
+      vadMode: cfg.vadMode,
+      transport,
+      callId,
+      room,
+      echo,
+    });
     teardown.defer('turn controller', () => controller.close());
     const status = new RoomStatus(ctx.room.localParticipant!);
     status.setState('listening');
-    controller.on('user-speaking', (on) => status.setState(on ? 'user_speaking' : 'thinking'));
+    controller.on('user-speaking', (on, wasEcho) => status.setState(on ? 'user_speaking' : wasEcho ? 'listening' : 'thinking'));
     controller.on('agent-speaking', (on) => status.setState(on ? 'speaking' : 'listening'));
     controller.on('turn', (t) => status.turn(t));
     responder.on('transcript', (role, text, seq) => {

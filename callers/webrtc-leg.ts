@@ -27,24 +27,36 @@ export interface WebrtcCallResult extends LegResult {
   turns: CallerTurn[];
 }
 
+type LegStack = Pick<TestStack, 'url' | 'apiKey' | 'apiSecret' | 'dispatch' | 'rooms'>;
+
+/** A caller in a room with the agent: when it was dispatched, when it came. */
+export interface JoinedCall {
+  bot: CallerBot;
+  dispatchAt: number;
+  /** Wall ms the agent's audio track was subscribed (the agent is there and publishing). */
+  agentJoinedAt: number;
+  /** The first dispatch was not taken within 10 s and a second one was made. */
+  redispatched: boolean;
+}
+
 /**
- * One WebRTC caller (rtc-node, Opus) in one room: dispatches the agent, joins, then asks the
- * questions in turn, each followed by `gapMs` of silence while the answer plays, for `turns`
- * questions or until `untilMs` (wall clock). The microphone keeps sending silence in between, as a
- * real one does.
+ * Dispatches the agent into `room` by name, joins as `identity`, and waits for the agent's audio.
+ * On failure the caller has left and the room is deleted; on success both are the caller's to end
+ * (`endCall`).
  */
-export async function runWebrtcCaller(
-  stack: Pick<TestStack, 'url' | 'apiKey' | 'apiSecret' | 'dispatch' | 'rooms'>,
-  o: { room: string; questions: Int16Array[]; gapMs: number; turns?: number; untilMs?: number; joinTimeoutMs?: number; identity?: string },
-): Promise<WebrtcCallResult> {
+export async function joinWithAgent(
+  stack: LegStack,
+  o: { room: string; identity: string; joinTimeoutMs?: number; listenRate?: number },
+): Promise<JoinedCall> {
   const dispatchAt = Date.now();
   await stack.dispatch.createDispatch(o.room, 'parley');
   const bot = await CallerBot.join({
     url: stack.url,
     room: o.room,
-    identity: o.identity ?? `caller-${o.room}`,
+    identity: o.identity,
     apiKey: stack.apiKey,
     apiSecret: stack.apiSecret,
+    listenRate: o.listenRate,
   });
   try {
     // LiveKit sometimes refuses a dispatch that lands just as another job on the same worker ends
@@ -60,7 +72,35 @@ export async function runWebrtcCaller(
     if (!joined) {
       await until('the agent to join', () => bot.agentIdentity, o.joinTimeoutMs ?? 30_000);
     }
-    const agentJoinedAt = Date.now();
+    return { bot, dispatchAt, agentJoinedAt: bot.trackSubscribedAt ?? Date.now(), redispatched };
+  } catch (e) {
+    await endCall(stack, o.room, bot);
+    throw e;
+  }
+}
+
+/** The caller leaves and the room goes (it may be gone already: the agent ended the call). */
+export async function endCall(stack: LegStack, room: string, bot: CallerBot): Promise<void> {
+  await bot.leave();
+  await stack.rooms.deleteRoom(room).catch(() => {});
+}
+
+/**
+ * One WebRTC caller (rtc-node, Opus) in one room: dispatches the agent, joins, then asks the
+ * questions in turn, each followed by `gapMs` of silence while the answer plays, for `turns`
+ * questions or until `untilMs` (wall clock). The microphone keeps sending silence in between, as a
+ * real one does.
+ */
+export async function runWebrtcCaller(
+  stack: LegStack,
+  o: { room: string; questions: Int16Array[]; gapMs: number; turns?: number; untilMs?: number; joinTimeoutMs?: number; identity?: string },
+): Promise<WebrtcCallResult> {
+  const { bot, dispatchAt, agentJoinedAt, redispatched } = await joinWithAgent(stack, {
+    room: o.room,
+    identity: o.identity ?? `caller-${o.room}`,
+    joinTimeoutMs: o.joinTimeoutMs,
+  });
+  try {
     await sleep(500);
     const start = Date.now();
     let asked = 0;
@@ -88,7 +128,6 @@ export async function runWebrtcCaller(
       sampleRate: bot.listenRate,
     };
   } finally {
-    await bot.leave();
-    await stack.rooms.deleteRoom(o.room).catch(() => {});
+    await endCall(stack, o.room, bot);
   }
 }

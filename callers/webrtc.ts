@@ -29,6 +29,8 @@ export interface CallerOptions {
   identity: string;
   apiKey: string;
   apiSecret: string;
+  /** Rate the agent's audio is recorded at (default 24 kHz; 48 kHz to play it back into the room). */
+  listenRate?: number;
 }
 
 /**
@@ -39,6 +41,7 @@ export interface CallerOptions {
 export class CallerBot {
   readonly heard: HeardChunk[] = [];
   readonly #room = new Room();
+  #listenRate = LISTEN_RATE;
   readonly #source = new AudioSource(MIC_RATE, 1, 40);
   #queue: Int16Array[] = [];
   #queueOffset = 0;
@@ -47,6 +50,10 @@ export class CallerBot {
   #waiters: { remaining: number; resolve: (endedAt: number) => void }[] = [];
   #listening: Promise<void>[] = [];
   agentIdentity: string | null = null;
+  /** Wall ms: another participant (the agent) first seen in the room; its audio track subscribed; it left. */
+  participantSeenAt: number | null = null;
+  trackSubscribedAt: number | null = null;
+  participantLeftAt: number | null = null;
 
   static async join(o: CallerOptions): Promise<CallerBot> {
     const bot = new CallerBot();
@@ -57,12 +64,22 @@ export class CallerBot {
   async #connect(o: CallerOptions): Promise<void> {
     const at = new AccessToken(o.apiKey, o.apiSecret, { identity: o.identity, ttl: '10m' });
     at.addGrant({ room: o.room, roomJoin: true, canPublish: true, canSubscribe: true });
+    this.#listenRate = o.listenRate ?? LISTEN_RATE;
+    this.#room.on(RoomEvent.ParticipantConnected, () => {
+      this.participantSeenAt ??= Date.now();
+    });
+    this.#room.on(RoomEvent.ParticipantDisconnected, () => {
+      this.participantLeftAt ??= Date.now();
+    });
     this.#room.on(RoomEvent.TrackSubscribed, (track: RemoteTrack, _pub, participant) => {
       if (track.kind !== TrackKind.KIND_AUDIO) return;
+      this.trackSubscribedAt ??= Date.now();
       this.agentIdentity = participant.identity;
       this.#listening.push(this.#listen(track));
     });
     await this.#room.connect(o.url, await at.toJwt(), { autoSubscribe: true, dynacast: false });
+    // an agent already in the room is seen from the start
+    if (this.#room.remoteParticipants.size > 0) this.participantSeenAt ??= Date.now();
     const track = LocalAudioTrack.createAudioTrack('mic', this.#source);
     const opts = new TrackPublishOptions();
     opts.source = TrackSource.SOURCE_MICROPHONE;
@@ -88,7 +105,17 @@ export class CallerBot {
   }
 
   get listenRate(): number {
-    return LISTEN_RATE;
+    return this.#listenRate;
+  }
+
+  /** Ms of speech queued for the microphone, not yet sent. */
+  get queuedMs(): number {
+    return (this.#queued() / MIC_RATE) * 1000;
+  }
+
+  /** Still in the room (false once the room was deleted or the call left). */
+  get connected(): boolean {
+    return this.#room.isConnected;
   }
 
   /** Leaves the call; bounded, because a room the server already closed may never confirm. */
@@ -133,7 +160,7 @@ export class CallerBot {
   }
 
   async #listen(track: RemoteTrack): Promise<void> {
-    const stream = new AudioStream(track, { sampleRate: LISTEN_RATE, numChannels: 1 });
+    const stream = new AudioStream(track, { sampleRate: this.#listenRate, numChannels: 1 });
     for await (const frame of stream) {
       this.heard.push({ at: Date.now(), samples: new Int16Array(frame.data) });
     }

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_ECHO_CONFIG } from '../audio/echo.js';
 import { DEFAULT_GATE_CONFIG } from '../vad/gate.js';
 import { closestName, editDistance } from './closest-name.js';
 import { DEFAULT_PHONE_GREETING, loadConfig } from './config.js';
@@ -150,5 +151,18 @@ describe('greeting', () => {
       sip: null,
       webrtc: 'Hi there.',
     });
+  });
+});
+
+describe('echo detector', () => {
+  it('is on by default, tuned by its three settings, off with a max lag of 0, and refuses a threshold of 0', () => {
+    expect(loadConfig({}).echo).toEqual(DEFAULT_ECHO_CONFIG);
+    expect(loadConfig({ PARLEY_ECHO_THRESHOLD: '0.9', PARLEY_ECHO_MAX_LAG_MS: '3000', PARLEY_ECHO_MIN_SPEECH_MS: '1200' }).echo).toEqual({
+      threshold: 0.9,
+      maxLagMs: 3000,
+      minSpeechMs: 1200,
+    });
+    expect(loadConfig({ PARLEY_ECHO_MAX_LAG_MS: '0' }).echo).toBeNull();
+    expect(problems({ PARLEY_ECHO_THRESHOLD: '0' })[0]).toMatch(/PARLEY_ECHO_THRESHOLD/);
   });
 });

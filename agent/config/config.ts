@@ -1,3 +1,4 @@
+import { DEFAULT_ECHO_CONFIG, type EchoConfig } from '../audio/echo.js';
 import { DEFAULT_INSTRUCTIONS } from '../prompts.js';
 import { DEFAULT_GATE_CONFIG } from '../vad/gate.js';
 import { DEFAULT_NOISE_FLOOR_RMS } from '../vad/noise-floor.js';
@@ -58,6 +59,11 @@ export interface ParleyConfig {
    * listening, so browser calls are not.
    */
   greeting: { sip: string | null; webrtc: string | null };
+  /**
+   * The echo detector (agent/audio/echo.ts): a caller turn that is the agent's own voice coming
+   * back is cleared, not answered. Null: off (PARLEY_ECHO_MAX_LAG_MS=0).
+   */
+  echo: EchoConfig | null;
   /** The pacer's cushion in the AudioSource (agent/pacer/playback.ts). */
   pacer: { cushionMs: number };
   /** The worker's Prometheus endpoint (agent/metrics/prometheus.ts). */
@@ -166,6 +172,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
       sip: greetingOf(v.PARLEY_GREETING_SIP ?? DEFAULT_PHONE_GREETING),
       webrtc: greetingOf(v.PARLEY_GREETING_WEBRTC ?? 'none'),
     },
+    echo:
+      v.PARLEY_ECHO_MAX_LAG_MS === 0
+        ? null
+        : {
+            threshold: v.PARLEY_ECHO_THRESHOLD ?? DEFAULT_ECHO_CONFIG.threshold,
+            maxLagMs: v.PARLEY_ECHO_MAX_LAG_MS ?? DEFAULT_ECHO_CONFIG.maxLagMs,
+            minSpeechMs: v.PARLEY_ECHO_MIN_SPEECH_MS ?? DEFAULT_ECHO_CONFIG.minSpeechMs,
+          },
     pacer: { cushionMs: v.PARLEY_PACER_CUSHION_MS ?? 40 },
     metrics: { host: v.PARLEY_METRICS_HOST ?? '0.0.0.0', port: v.PARLEY_METRICS_PORT ?? 9464 },
     cpuFullAt: v.PARLEY_CPU_FULL_AT ?? 0.95,

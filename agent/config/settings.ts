@@ -116,6 +116,18 @@ export const WORKER_SETTINGS = {
   PARLEY_WORKER_PORT: s(int(0, 65_535), 'worker health port (0: a free one)'),
   PARLEY_GREETING_SIP: s(text, "what the agent says first to a phone caller ('none': it waits for the caller)"),
   PARLEY_GREETING_WEBRTC: s(text, "what the agent says first to a browser caller ('none', the default: it waits for the caller)"),
+  PARLEY_ECHO_THRESHOLD: s(
+    decimal(0, 1, { above: true }),
+    "echo detector: correlation of a caller turn's envelope with the agent's output at or above which the turn is the agent's own echo, cleared and not answered (default 0.8)",
+  ),
+  PARLEY_ECHO_MAX_LAG_MS: s(
+    int(0, 30_000),
+    "echo detector: longest delay searched between the agent's sound and its echo (default 12000; 0: the detector is off)",
+  ),
+  PARLEY_ECHO_MIN_SPEECH_MS: s(
+    int(300, 10_000),
+    'echo detector: speech a turn needs to be searched over every delay (default 800; shorter: only at the delay an echo already showed)',
+  ),
   PARLEY_PACER_CUSHION_MS: s(int(20, 400), "audio kept queued in the call's AudioSource ahead of the frame playing (whole 20 ms frames)"),
   PARLEY_METRICS_PORT: s(int(0, 65_535), "worker's Prometheus /metrics port (0: a free one, logged)"),
   PARLEY_METRICS_HOST: s(text, "address the worker's /metrics listens on"),

@@ -10,7 +10,8 @@ export type TurnStatus =
   | 'refused' // the Realtime API refused the response
   | 'timeout' // the active response did not finish in time to send ours
   | 'failed' // the response failed or the socket dropped
-  | 'empty'; // too little audio to commit
+  | 'empty' // too little audio to commit
+  | 'echo'; // the agent's own voice coming back (agent/audio/echo.ts): cleared, not answered
 
 /**
  * One caller turn, every moment as wall-clock ms (Date.now()) or null when it did not happen.
@@ -48,6 +49,11 @@ export interface TurnRecord {
   /** What the caller had heard of the answer at that moment (the truncate position), ms. */
   heardMs: number | null;
   underruns: number;
+  /**
+   * How well the turn matched the agent's own output (0..1) and at what delay (ms), for every turn
+   * the echo detector could compare (status `echo` when it matched).
+   */
+  echo?: { score: number | null; lagMs: number | null };
   /** Event-loop delay of the job process since the previous turn. */
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;

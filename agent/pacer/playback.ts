@@ -1,5 +1,5 @@
 import type { AudioSource } from '@livekit/rtc-node';
-import { Pacer, type PacerOptions } from './pacer.js';
+import { type FrameSink, Pacer, type PacerOptions } from './pacer.js';
 
 /** The Realtime API's output: PCM16 mono at 24 kHz, published at that rate. */
 export const PACER_SAMPLE_RATE = 24_000;
@@ -20,10 +20,28 @@ export const SOURCE_QUEUE_MS = sourceQueueMs();
 /** The cushion setting (ms, PARLEY_PACER_CUSHION_MS) as whole frames of lead, at least one. */
 export const leadFramesFor = (cushionMs: number) => Math.max(1, Math.round(cushionMs / FRAME_MS));
 
-/** The pacer for one call, metering into the call's published AudioSource (made with sourceQueueMs(leadFrames)). */
-export function createPlayback(source: AudioSource, opts: Omit<PacerOptions, 'sampleRate' | 'frameMs'> = {}): Pacer {
+/**
+ * The pacer for one call, metering into the call's published AudioSource (made with
+ * sourceQueueMs(leadFrames)). `onFrame` sees every frame as it is handed over (its samples and
+ * the wall ms): the echo detector's record of what the caller was sent. It runs on the pacer's
+ * path, so it must be cheap.
+ */
+export function createPlayback(
+  source: AudioSource,
+  opts: Omit<PacerOptions, 'sampleRate' | 'frameMs'> & { onFrame?: (pcm: Int16Array, at: number) => void } = {},
+): Pacer {
   if (source.sampleRate !== PACER_SAMPLE_RATE || source.numChannels !== 1) {
     throw new Error(`pacer needs a mono ${PACER_SAMPLE_RATE} Hz AudioSource, got ${source.numChannels}ch ${source.sampleRate} Hz`);
   }
-  return new Pacer(source, { leadFrames: LEAD_FRAMES, ...opts, sampleRate: PACER_SAMPLE_RATE, frameMs: FRAME_MS });
+  const { onFrame, ...pacerOpts } = opts;
+  const sink: FrameSink = onFrame
+    ? {
+        captureFrame: (frame) => {
+          onFrame(frame.data, Date.now());
+          return source.captureFrame(frame);
+        },
+        clearQueue: () => source.clearQueue(),
+      }
+    : source;
+  return new Pacer(sink, { leadFrames: LEAD_FRAMES, ...pacerOpts, sampleRate: PACER_SAMPLE_RATE, frameMs: FRAME_MS });
 }

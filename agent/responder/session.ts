@@ -211,6 +211,16 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
     return true;
   }
 
+  /**
+   * Drops the caller's turn instead of committing it (it was the agent's own voice coming back):
+   * the utterance's last samples go in as for a commit, then `input_audio_buffer.clear` empties
+   * the buffer, so nothing of it reaches the conversation and the next turn starts clean.
+   */
+  async clear(): Promise<void> {
+    this.#input.sealUtterance();
+    await this.#session.clearAudio();
+  }
+
   /** Asks for a response through the one lock every `response.create` caller shares. */
   requestResponse(req: ResponseRequest): Promise<ResponseOutcome> {
     // the session is gone: answering at once beats the plugin's 10 s wait for a response that never comes

@@ -5,7 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { ResponseActivity } from '../responder/activity.js';
 import type { ResponseOutcome, ResponseRequest } from '../responder/response-lock.js';
 import type { GateEvent } from '../vad/types.js';
-import { TurnController, type Playback, type Responder } from './controller.js';
+import { EchoDetector } from '../audio/echo.js';
+import { rng } from '../util/rng.js';
+import { TurnController, type EchoCheck, type Playback, type Responder } from './controller.js';
 import { LoopDelayMonitor } from '../metrics/loop-delay.js';
 import type { TurnRecord } from '../metrics/record.js';
 
@@ -20,6 +22,9 @@ class FakeResponder extends EventEmitter {
   async commit() {
     this.calls.push('commit');
     return true;
+  }
+  async clear() {
+    this.calls.push('clear');
   }
   pushAudio(s: Int16Array) {
     this.pushed.push(s.length);
@@ -81,7 +86,7 @@ class FakePlayback extends EventEmitter implements Playback {
   }
 }
 
-function setup(vadMode: 'local' | 'server_vad' = 'local') {
+function setup(vadMode: 'local' | 'server_vad' = 'local', echo?: EchoCheck) {
   const responder = new FakeResponder();
   const playback = new FakePlayback();
   const records: TurnRecord[] = [];
@@ -94,6 +99,7 @@ function setup(vadMode: 'local' | 'server_vad' = 'local') {
     transport: 'webrtc',
     callId: 'call-1',
     room: 'room-1',
+    echo,
   });
   const wall = (ms: number) => 1_000_000 + ms;
   const gate = (ev: GateEvent) => controller.onGateEvent(ev, wall);
@@ -341,5 +347,71 @@ describe('TurnController', () => {
     responder.finish('resp_early');
     playback.drain('resp_early');
     expect(records.map((r) => [r.turn, r.responseId, r.status])).toEqual([[1, 'resp_early', 'completed']]);
+  });
+
+  describe('the agent hearing its own voice', () => {
+    /** Speech-like noise: a loudness that changes every 100 ms, the same pattern for the same seed. */
+    const syllables = (rate: number, ms: number, seed: number) => {
+      const level = rng(seed);
+      const noise = rng(seed + 1000);
+      const out = new Int16Array((rate * ms) / 1000);
+      const per = rate / 10;
+      for (let i = 0; i < out.length; i += per) {
+        const amp = level() < 0.3 ? 0 : 500 + level() * 6000;
+        for (let j = i; j < Math.min(out.length, i + per); j++) out[j] = Math.round((noise() - 0.5) * 2 * amp);
+      }
+      return out;
+    };
+    /** The agent says 3 s (seed 1) from wall(0); a turn of 3 s (`seed`) is heard from stream ms 5000. */
+    function hear(seed: number, withDetector = true) {
+      const echo = new EchoDetector();
+      const s = setup('local', withDetector ? echo : undefined);
+      const speaking: [boolean, boolean][] = [];
+      s.controller.on('user-speaking', (on, wasEcho) => speaking.push([on, wasEcho]));
+      const said = syllables(24_000, 3_000, 1);
+      for (let i = 0; i < said.length; i += 480) echo.output(said.subarray(i, i + 480), s.wall(i / 24));
+      const heard = syllables(16_000, 3_000, seed);
+      s.gate({ type: 'speech-start', atMs: 5_100, onsetMs: 5_000, preRoll: new Int16Array(4_800) });
+      for (let i = 0; i < heard.length; i += 256) {
+        s.gate({ type: 'speech-audio', atMs: 5_100 + (i + 256) / 16, samples: heard.subarray(i, i + 256) });
+      }
+      const endAt = 5_100 + heard.length / 16;
+      s.gate({ type: 'speech-audio', atMs: endAt + 300, samples: new Int16Array(4_800) });
+      s.gate({ type: 'speech-end', atMs: endAt + 300, lastVoicedMs: endAt });
+      return { ...s, speaking };
+    }
+
+    it('its own output coming back is cleared from the input and not answered', async () => {
+      const { responder, records, controller, speaking } = hear(1);
+      // the utterance that ended is said to be an echo: the idle timer must not take it for the caller
+      expect(speaking).toEqual([
+        [true, false],
+        [false, true],
+      ]);
+      await tick();
+      await tick();
+      expect(responder.calls).toEqual(['clear']);
+      expect(records.map((r) => [r.turn, r.status])).toEqual([[1, 'echo']]);
+      expect(records[0]!.echo?.lagMs).toBeCloseTo(5_100, -2); // the heard audio starts after its 100 ms pre-roll
+      expect(records[0]!.echo?.score).toBeGreaterThan(0.9);
+      expect(controller.completedTurns).toBe(0);
+    });
+
+    it('a caller saying something else is answered as usual', async () => {
+      const { responder, records, playback, speaking } = hear(7);
+      expect(speaking.at(-1)).toEqual([false, false]);
+      await tick();
+      expect(responder.calls).toEqual(['commit', 'response:turn']);
+      responder.answer('resp_1');
+      responder.finish('resp_1');
+      playback.drain('resp_1');
+      expect(records.map((r) => r.status)).toEqual(['completed']);
+    });
+
+    it('without the detector the echo is answered: the agent would talk to itself', async () => {
+      const { responder } = hear(1, false);
+      await tick();
+      expect(responder.calls).toEqual(['commit', 'response:turn']);
+    });
   });
 });

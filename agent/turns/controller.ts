@@ -28,8 +28,18 @@ export interface Playback {
 /** The Responder as the controller sees it (ResponderSession implements it). */
 export type Responder = Pick<
   ResponderSession,
-  'pushAudio' | 'commit' | 'requestResponse' | 'cancel' | 'truncate' | 'activity' | 'on' | 'createdAt' | 'fatal'
+  'pushAudio' | 'commit' | 'clear' | 'requestResponse' | 'cancel' | 'truncate' | 'activity' | 'on' | 'createdAt' | 'fatal'
 >;
+
+/**
+ * What the controller needs of the echo detector (agent/audio/echo.ts): the caller turn's audio as
+ * the gate forwards it, and at its end whether it was the agent's own voice coming back.
+ */
+export interface EchoCheck {
+  beginTurn(preRoll: Int16Array): void;
+  turnAudio(samples: Int16Array): void;
+  judge(endAt: number, speechMs: number): { echo: boolean; score: number | null; lagMs: number | null; knownPath: boolean };
+}
 
 export interface TurnControllerOptions {
   responder: Responder;
@@ -40,6 +50,8 @@ export interface TurnControllerOptions {
   transport: Transport;
   callId: string;
   room: string;
+  /** Local VAD mode: turns that are the agent's echo are cleared, not answered. None: every turn is answered. */
+  echo?: EchoCheck;
 }
 
 export interface TurnControllerEvents {
@@ -47,8 +59,11 @@ export interface TurnControllerEvents {
   turn: [record: TurnRecord];
   /** The caller started speaking over the agent. */
   'barge-in': [responseId: string, playedMs: number];
-  /** Caller started / stopped an utterance (for UI state and idle timers). */
-  'user-speaking': [speaking: boolean];
+  /**
+   * Caller started / stopped an utterance (for UI state and idle timers). `echo` on the stop: the
+   * utterance was the agent's own voice coming back, not the caller (nothing was answered).
+   */
+  'user-speaking': [speaking: boolean, echo: boolean];
   'agent-speaking': [speaking: boolean];
   /** A response ended for the caller: played out, talked over, or failed (every response, not only turns). */
   'response-ended': [responseId: string, status: TurnStatus];
@@ -151,13 +166,20 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     switch (ev.type) {
       case 'speech-start':
         this.#onSpeechStart(wallOf(ev.onsetMs));
-        if (this.o.vadMode === 'local') this.o.responder.pushAudio(ev.preRoll);
+        if (this.o.vadMode === 'local') {
+          this.o.responder.pushAudio(ev.preRoll);
+          this.o.echo?.beginTurn(ev.preRoll);
+        }
         break;
       case 'speech-audio':
-        if (this.o.vadMode === 'local') this.o.responder.pushAudio(ev.samples);
+        if (this.o.vadMode === 'local') {
+          this.o.responder.pushAudio(ev.samples);
+          this.o.echo?.turnAudio(ev.samples);
+        }
         break;
       case 'speech-end':
-        void this.#onSpeechEnd(wallOf(ev.lastVoicedMs));
+        // the turn's audio ends with this hop: where its envelope ends on the wall clock
+        void this.#onSpeechEnd(wallOf(ev.lastVoicedMs), wallOf(ev.atMs));
         break;
       case 'probability':
         break;
@@ -223,7 +245,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   #onSpeechStart(at: number): void {
     this.#generation++;
     this.#userSpeaking = true;
-    this.emit('user-speaking', true);
+    this.emit('user-speaking', true, false);
     // Speech while the agent answers, or while an answer is on its way: that answer is obsolete.
     if (this.agentBusy) this.#interruptAgent();
     // Server-VAD mode: the server's turns are the turns. Our gate may end an utterance at a pause
@@ -286,18 +308,36 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.emit('agent-speaking', false);
   }
 
-  async #onSpeechEnd(speechEndAt: number): Promise<void> {
+  async #onSpeechEnd(speechEndAt: number, audioEndAt: number): Promise<void> {
     const t = this.#speaking;
     this.#userSpeaking = false;
-    this.emit('user-speaking', false);
+    // (server-VAD mode: the server commits its own turns, so an echo could not be held back)
+    const local = this.o.vadMode === 'local';
+    const verdict = t && local ? this.o.echo?.judge(audioEndAt, speechEndAt - (t.speechStartAt ?? speechEndAt)) : undefined;
+    this.emit('user-speaking', false, verdict?.echo === true);
     if (!t) return;
     t.speechEndAt = speechEndAt;
-    if (this.o.vadMode !== 'local') {
+    if (!local) {
       // passive observer: the server decides the turn; we only anchor the measurement
       if (t.responseId === null) this.#awaitingResponse.push(t);
       return;
     }
     t.endDetectedAt = Date.now();
+    // how near the turn came to the agent's own output, echo or not (tuning the threshold needs both)
+    if (verdict && verdict.score !== null) t.echo = { score: verdict.score, lagMs: verdict.lagMs };
+    if (verdict?.echo) {
+      // the agent hearing itself (a speakerphone without echo cancellation, lk's echo participant):
+      // answering would have it talk to itself for ever, so the turn is dropped from the input
+      log.info(
+        { turn: t.turn, score: verdict.score, lagMs: verdict.lagMs, knownPath: verdict.knownPath },
+        "the caller's turn is the agent's own echo: cleared, not answered",
+      );
+      await this.o.responder
+        .clear()
+        .catch((e: Error) => log.warn({ err: e.message, turn: t.turn }, 'clearing an echo turn from the input failed'));
+      this.#finish(t, 'echo');
+      return;
+    }
     t.commitSentAt = Date.now();
     this.#committing = t;
     const committed = await this.o.responder.commit();

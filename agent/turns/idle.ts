@@ -7,7 +7,9 @@ import type { ResponseOutcome, ResponseRequest } from '../responder/response-loc
 export interface IdleSubject extends FarewellSubject {
   say(req: ResponseRequest): Promise<ResponseOutcome>;
   readonly agentBusy: boolean;
-  on(ev: 'user-speaking' | 'agent-speaking', fn: (speaking: boolean) => void): unknown;
+  /** `echo` (on a stop): that was the agent's own voice coming back, not the caller. */
+  on(ev: 'user-speaking', fn: (speaking: boolean, echo: boolean) => void): unknown;
+  on(ev: 'agent-speaking', fn: (speaking: boolean) => void): unknown;
 }
 
 export interface IdleConfig {
@@ -20,7 +22,9 @@ export interface IdleConfig {
 /**
  * Keeps a silent call from hanging forever: after `nudgeAfterMs` of silence the agent checks in
  * once; after `goodbyeAfterMs` it says goodbye and `onGoodbye` ends the call once that has played.
- * The caller's speech restarts the clock; one nudge per silence.
+ * The caller's speech restarts the clock; one nudge per silence. The agent's own voice coming back
+ * (an echo turn) is not the caller: the clock goes on as if it had not been heard, or an echoed
+ * nudge would earn another nudge, for ever.
  */
 export class IdleTimer {
   #nudge: NodeJS.Timeout | null = null;
@@ -28,6 +32,9 @@ export class IdleTimer {
   #leaving = false;
   #nudged = false;
   #closed = false;
+  /** When the armed nudge and goodbye are due (wall ms), to resume them after an echo. */
+  #nudgeAt: number | null = null;
+  #goodbyeAt: number | null = null;
 
   constructor(
     private readonly cfg: IdleConfig,
@@ -35,7 +42,11 @@ export class IdleTimer {
     private readonly onGoodbye: () => void,
   ) {
     // Only the caller's speech restarts the clock: the agent's own nudge must not postpone the goodbye.
-    subject.on('user-speaking', (speaking) => (speaking ? this.#stop() : this.#restart()));
+    subject.on('user-speaking', (speaking, echo) => {
+      if (speaking) this.#pause();
+      else if (echo) this.#resume();
+      else this.#restart();
+    });
     subject.on('agent-speaking', (speaking) => {
       if (speaking || this.#leaving) return;
       // the answer just finished: the caller's silence starts now, for the nudge
@@ -50,23 +61,45 @@ export class IdleTimer {
   }
 
   #stop(): void {
+    this.#pause();
+    this.#nudgeAt = this.#goodbyeAt = null;
+  }
+
+  /** Someone speaks: no timer fires meanwhile, but their deadlines are kept (see #resume). */
+  #pause(): void {
     if (this.#nudge) clearTimeout(this.#nudge);
     if (this.#goodbye) clearTimeout(this.#goodbye);
     this.#nudge = this.#goodbye = null;
   }
 
-  #armNudge(): void {
+  /** That was an echo: the timers go on towards the deadlines they had (at once if those passed). */
+  #resume(): void {
+    if (this.#closed || this.#leaving) return;
+    const now = Date.now();
+    if (this.#nudgeAt !== null) this.#armNudge(Math.max(0, this.#nudgeAt - now));
+    if (this.#goodbyeAt !== null) this.#armGoodbye(Math.max(0, this.#goodbyeAt - now));
+  }
+
+  #armNudge(afterMs = this.cfg.nudgeAfterMs): void {
     if (this.#nudge) clearTimeout(this.#nudge);
     this.#nudge = null;
+    this.#nudgeAt = null;
     if (this.#closed || this.#leaving || this.cfg.nudgeAfterMs <= 0) return;
+    this.#nudgeAt = Date.now() + afterMs;
     this.#nudge = setTimeout(() => {
+      this.#nudgeAt = null;
       if (this.subject.agentBusy) return; // it is talking: the nudge re-arms when it stops
       this.#nudged = true;
       void this.subject.say({
         reason: 'nudge',
         instructions: PROMPTS.idleNudge,
       });
-    }, this.cfg.nudgeAfterMs);
+    }, afterMs);
+  }
+
+  #armGoodbye(afterMs: number): void {
+    this.#goodbyeAt = Date.now() + afterMs;
+    this.#goodbye = setTimeout(() => void this.#sayGoodbye(), afterMs);
   }
 
   #restart(): void {
@@ -74,9 +107,7 @@ export class IdleTimer {
     this.#nudged = false;
     if (this.#closed || this.#leaving) return;
     this.#armNudge();
-    if (this.cfg.goodbyeAfterMs > 0) {
-      this.#goodbye = setTimeout(() => void this.#sayGoodbye(), this.cfg.goodbyeAfterMs);
-    }
+    if (this.cfg.goodbyeAfterMs > 0) this.#armGoodbye(this.cfg.goodbyeAfterMs);
   }
 
   async #sayGoodbye(): Promise<void> {

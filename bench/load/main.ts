@@ -17,11 +17,13 @@ import { cpuByRole, jobProcessFigures, medianOverJobs, peakRssMb } from '../../r
 import { coreBusyMeter, OTHER_CORES, pinSelf, WORKER_CORES } from './pinning.js';
 import { ProcessSampler } from './process-sampler.js';
 import { loadTarget } from './target.js';
+import { runLkEcho } from './lk-echo.js';
 
 /**
  * npm run load [-- --rooms 3 --duration 30 --baseline-s 20 --gap-ms 5500 --no-cold-warm --samples out/load-samples.json]
  *              [-- --url wss://… (a running deployment: LIVEKIT_API_KEY/SECRET and REDIS_URL from the env)]
  *              [-- --pin (the worker and its jobs on core 0, the rest on core 1: bench/load/capacity.ts)]
+ * npm run load -- --lk-echo --rooms N [--echo-delay-s 5] [--duration 120]: lk's agent-load-test (lk-echo.ts)
  *
  * Load on the real stack with our own speaking participants (lk's agent-load-test cannot be built
  * here; see the README): every room gets the agent by explicit dispatch and a caller that keeps
@@ -32,7 +34,8 @@ import { loadTarget } from './target.js';
 const { values: a } = parseArgs({
   options: {
     rooms: { type: 'string', default: '3' },
-    duration: { type: 'string', default: '30' },
+    /** Default 30 s; with --lk-echo the longest a room lasts, default 120 s (the agent's goodbye ends it sooner). */
+    duration: { type: 'string' },
     'baseline-s': { type: 'string', default: '30' },
     'gap-ms': { type: 'string', default: '5500' },
     'median-ms': { type: 'string', default: '700' },
@@ -43,14 +46,25 @@ const { values: a } = parseArgs({
     /** Write every process's per-second samples (CPU, RSS, threads) to this JSON file. */
     samples: { type: 'string' },
     url: { type: 'string' },
+    /** What `lk perf agent-load-test` does instead of our speaking callers (bench/load/lk-echo.ts). */
+    'lk-echo': { type: 'boolean', default: false },
+    'echo-delay-s': { type: 'string', default: '5' },
   },
 });
 const rooms = Number(a.rooms);
-const durationS = Number(a.duration);
+const durationS = Number(a.duration ?? (a['lk-echo'] ? 120 : 30));
+const echoDelayS = Number(a['echo-delay-s']);
 const baselineS = Number(a['baseline-s']);
 const gapMs = Number(a['gap-ms']);
 const staggerMs = Number(a['stagger-ms']);
-for (const [k, v] of Object.entries({ rooms, duration: durationS, 'baseline-s': baselineS, 'gap-ms': gapMs, 'stagger-ms': staggerMs })) {
+for (const [k, v] of Object.entries({
+  rooms,
+  duration: durationS,
+  'baseline-s': baselineS,
+  'gap-ms': gapMs,
+  'stagger-ms': staggerMs,
+  'echo-delay-s': echoDelayS,
+})) {
   if (!Number.isFinite(v) || v < 0 || (k === 'rooms' && (v < 1 || !Number.isInteger(v)))) throw new Error(`--${k} is not valid: ${v}`);
 }
 const runId = Date.now().toString(36);
@@ -59,186 +73,198 @@ const services: Pick<Service, 'stop'>[] = [];
 const stopAll = async () => {
   for (const s of services.splice(0).reverse()) await s.stop().catch(() => {});
 };
-process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
-
 // pinned: this runner, and so livekit-server, Redis, the stand-in and the callers, on the other core
 const workerCores = a.pin ? WORKER_CORES : undefined;
 if (a.pin) pinSelf(OTHER_CORES);
 
-try {
-  const env = await loadTarget({ url: a.url, modelMedianMs: Number(a['median-ms']) });
-  services.push(env);
-  const { target, startWorker } = env;
-  const questions = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
-  const call = (room: string, o: { turns?: number; untilMs?: number }) =>
-    runWebrtcCaller(target, { room, questions, gapMs, joinTimeoutMs: 60_000, ...o });
+if (a['lk-echo']) {
+  try {
+    process.exitCode = await runLkEcho({ rooms, durationS, echoDelayS, modelMedianMs: Number(a['median-ms']), url: a.url });
+  } finally {
+    await dispose();
+  }
+} else {
+  process.on('SIGINT', () => void stopAll().then(() => process.exit(130)));
+  await mixedLoad();
+}
 
-  // 1. Cold vs warm: no idle process (fork + model load + connect on dispatch) vs a prewarmed one.
-  const coldWarm: Record<string, { join_ms: number; first_answer_ms: number | null }> = {};
-  const capacityEnv = { PARLEY_MAX_JOBS: String(rooms + 1), PARLEY_CPU_FULL_AT: '0' };
-  let worker: Service | null = null;
-  if (env.local && !a['no-cold-warm']) {
-    const cold = await startWorker({ ...capacityEnv, PARLEY_IDLE_PROCESSES: '0' }, 'worker-load-cold', workerCores);
-    try {
-      coldWarm.cold = timing(await call(`load-${runId}-cold`, { turns: 1 }));
-    } finally {
-      await cold.stop();
+/** Our own callers asking questions: cold/warm, one room alone, then N rooms at once. */
+async function mixedLoad(): Promise<void> {
+  try {
+    const env = await loadTarget({ url: a.url, modelMedianMs: Number(a['median-ms']) });
+    services.push(env);
+    const { target, startWorker } = env;
+    const questions = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
+    const call = (room: string, o: { turns?: number; untilMs?: number }) =>
+      runWebrtcCaller(target, { room, questions, gapMs, joinTimeoutMs: 60_000, ...o });
+
+    // 1. Cold vs warm: no idle process (fork + model load + connect on dispatch) vs a prewarmed one.
+    const coldWarm: Record<string, { join_ms: number; first_answer_ms: number | null }> = {};
+    const capacityEnv = { PARLEY_MAX_JOBS: String(rooms + 1), PARLEY_CPU_FULL_AT: '0' };
+    let worker: Service | null = null;
+    if (env.local && !a['no-cold-warm']) {
+      const cold = await startWorker({ ...capacityEnv, PARLEY_IDLE_PROCESSES: '0' }, 'worker-load-cold', workerCores);
+      try {
+        coldWarm.cold = timing(await call(`load-${runId}-cold`, { turns: 1 }));
+      } finally {
+        await cold.stop();
+      }
     }
-  }
-  if (env.local) {
-    worker = await startWorker(capacityEnv, 'worker-load', workerCores);
-    services.push(worker);
-    await sleep(3000); // its idle processes prewarm (VAD model loaded)
-    if (!a['no-cold-warm']) coldWarm.warm = timing(await call(`load-${runId}-warm`, { turns: 1 }));
-  }
+    if (env.local) {
+      worker = await startWorker(capacityEnv, 'worker-load', workerCores);
+      services.push(worker);
+      await sleep(3000); // its idle processes prewarm (VAD model loaded)
+      if (!a['no-cold-warm']) coldWarm.warm = timing(await call(`load-${runId}-warm`, { turns: 1 }));
+    }
 
-  // 2. One room alone: the latency every loaded figure is compared with.
-  const baseRoom = `load-${runId}-base`;
-  const baseline = await outcome(baseRoom, call(baseRoom, { untilMs: Date.now() + baselineS * 1000 }));
+    // 2. One room alone: the latency every loaded figure is compared with.
+    const baseRoom = `load-${runId}-base`;
+    const baseline = await outcome(baseRoom, call(baseRoom, { untilMs: Date.now() + baselineS * 1000 }));
 
-  // 3. N rooms at once, each caller starting a little after the previous (callers do not all speak in step).
-  const machineBusy = cpuBusyMeter();
-  const coresBusy = coreBusyMeter();
-  // every process under this runner (livekit-server, Redis, the worker, its jobs), once a second
-  const sampler = new ProcessSampler().start();
-  // the control: a bare 20 ms deadline loop beside the jobs for the whole phase (what the machine
-  // alone imposes on a process's timers; a job's lateness beyond it is the job's own)
-  const control = startControlLoop(workerCores);
-  await control.started;
-  const loadStart = Date.now();
-  const until = loadStart + durationS * 1000 + (rooms - 1) * staggerMs;
-  const names = Array.from({ length: rooms }, (_, i) => `load-${runId}-r${i}`);
-  const outcomes = await Promise.all(
-    names.map((room, i) => sleep(i * staggerMs).then(() => outcome(room, call(room, { untilMs: until })))),
-  );
-  const machineCpuPct = Math.round(machineBusy() * 1000) / 10;
-  const corePct = coresBusy().map((b) => Math.round(b * 1000) / 10);
-  const loadEnd = Date.now();
-  const controlFigures = await control.stop();
-  const processes = sampler.stop();
-  if (a.samples) writeFileSync(a.samples, JSON.stringify({ loadStart, loadEnd, processes }));
-
-  const all = [...names, baseRoom];
-  const calls = await awaitCallSummaries(target.redisUrl, all);
-  const turns: TurnRecord[] = (await readStream(target.redisUrl)).filter((t) => all.includes(t.room));
-  const figures = loadFigures({
-    rooms: outcomes,
-    turns: turns.filter((t) => names.includes(t.room)),
-    calls: calls.filter((c) => names.includes(c.room)),
-    baselineTurns: turns.filter((t) => t.room === baseRoom),
-    baselineHeard: baseline.heard,
-    baselineCalls: calls.filter((c) => c.room === baseRoom),
-  });
-  const loadCalls = calls.filter((c) => names.includes(c.room));
-  const jobProcesses = jobProcessFigures(processes, loadCalls);
-  const byRole = cpuByRole(processes, loadStart, loadEnd);
-  const sampled = (k: 'cpu_pct_p50' | 'rss_mb_max') => medianOverJobs(jobProcesses, k);
-  // what the worker machine holds at N calls: the worker, every job process (idle ones too)
-  const rssTotal = peakRssMb(processes, ['worker', 'job', 'inference'], loadStart, loadEnd);
-  const workerSideCpu = (byRole.worker ?? 0) + (byRole.job ?? 0) + (byRole.inference ?? 0);
-
-  console.log(
-    `\nLoad: ${rooms} rooms × ${durationS} s (WebRTC callers asking every ~${((gapMs + 2000) / 1000).toFixed(1)} s), baseline 1 room × ${baselineS} s`,
-  );
-  console.log('| figure | value |\n|---|---|');
-  const row = (k: string, v: unknown) => console.log(`| ${k} | ${v ?? '–'} |`);
-  row(
-    'answered turns (load / baseline)',
-    `${figures.answered_turns} / ${turns.filter((t) => t.room === baseRoom && t.status === 'completed').length}`,
-  );
-  row('errors', figures.errors);
-  row('turn latency p50, load vs 1 room', `${figures.turn_p50_ms} ms vs ${figures.turn_p50_ms_1room} ms`);
-  row(
-    'system-added latency p50 (turn − model), load vs 1 room',
-    `${figures.system_added_p50_ms} ms vs ${figures.system_added_p50_ms_1room} ms`,
-  );
-  row(
-    'pacer lateness p99.9 (worst job / median job)',
-    `${figures.pacer_p999_ms} / ${figures.pacer_p999_ms_median_job} ms; underruns ${figures.pacer_underruns}`,
-  );
-  row(
-    'holes in the agent audio as heard, per minute of sound: load vs 1 room',
-    `${figures.heard_gaps_per_min ?? '–'} vs ${figures.heard_gaps_per_min_1room ?? '–'}`,
-  );
-  row(
-    'audible holes inside answers (pacer: sink dry or padding), load vs 1 room',
-    `${figures.audible_gaps} (${figures.audible_gap_ms_per_min ?? '–'} ms per minute of answer audio) vs ${figures.audible_gaps_1room ?? '–'}`,
-  );
-  row(
-    "AudioSource's time to accept a frame p99.9 (worst job / median job: native back-pressure)",
-    `${figures.capture_wait_p999_ms ?? '–'} / ${figures.capture_wait_p999_ms_median_job ?? '–'} ms`,
-  );
-  row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
-  row(
-    'control: a bare 20 ms deadline loop beside the jobs, lateness p50 / p99 / p99.9 / max',
-    `${controlFigures.p50_ms} / ${controlFigures.p99_ms} / ${controlFigures.p999_ms} / ${controlFigures.max_ms} ms (${controlFigures.over_5ms} of ${controlFigures.ticks} ticks over 5 ms)`,
-  );
-  row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
-  row('job CPU (median, % of a core)', `${figures.cpu_pct_per_job} %`);
-  row('machine CPU during the load phase', `${machineCpuPct} % (per core: ${corePct.join(' / ')} %${a.pin ? '; worker on core 0' : ''})`);
-  row('worker machine RSS at N calls (worker + every job process, peak)', `${rssTotal ?? '–'} MB`);
-  row('worker and jobs CPU per call (% of a core)', `${Math.round((workerSideCpu / rooms) * 10) / 10} %`);
-  for (const [k, v] of Object.entries(coldWarm))
-    row(`${k}: dispatch → agent joined / → first answer`, `${v.join_ms} ms / ${v.first_answer_ms ?? '–'} ms`);
-  row('job summaries received', `${loadCalls.length} of ${rooms}`);
-  row(
-    'sampled each second: job CPU p50 (median job) / RSS max (median job)',
-    `${sampled('cpu_pct_p50') ?? '–'} % / ${sampled('rss_mb_max') ?? '–'} MB`,
-  );
-  row(
-    'CPU by process role during the load phase (% of one core)',
-    Object.entries(byRole)
-      .map(([k, v]) => `${k} ${v}`)
-      .join(', '),
-  );
-  row('dispatches made again (not taken in 10 s)', redispatches);
-  if (jobProcesses.length) {
-    console.log('\nJob processes, sampled once a second while they served their call:');
-    console.log(
-      '| room | pid | s | CPU p50 / p90 / max % | RSS start / max / end MB | top threads (% of a core) |\n|---|---|---|---|---|---|',
+    // 3. N rooms at once, each caller starting a little after the previous (callers do not all speak in step).
+    const machineBusy = cpuBusyMeter();
+    const coresBusy = coreBusyMeter();
+    // every process under this runner (livekit-server, Redis, the worker, its jobs), once a second
+    const sampler = new ProcessSampler().start();
+    // the control: a bare 20 ms deadline loop beside the jobs for the whole phase (what the machine
+    // alone imposes on a process's timers; a job's lateness beyond it is the job's own)
+    const control = startControlLoop(workerCores);
+    await control.started;
+    const loadStart = Date.now();
+    const until = loadStart + durationS * 1000 + (rooms - 1) * staggerMs;
+    const names = Array.from({ length: rooms }, (_, i) => `load-${runId}-r${i}`);
+    const outcomes = await Promise.all(
+      names.map((room, i) => sleep(i * staggerMs).then(() => outcome(room, call(room, { untilMs: until })))),
     );
-    for (const j of jobProcesses) {
-      const top = Object.entries(j.threads)
-        .slice(0, 4)
+    const machineCpuPct = Math.round(machineBusy() * 1000) / 10;
+    const corePct = coresBusy().map((b) => Math.round(b * 1000) / 10);
+    const loadEnd = Date.now();
+    const controlFigures = await control.stop();
+    const processes = sampler.stop();
+    if (a.samples) writeFileSync(a.samples, JSON.stringify({ loadStart, loadEnd, processes }));
+
+    const all = [...names, baseRoom];
+    const calls = await awaitCallSummaries(target.redisUrl, all);
+    const turns: TurnRecord[] = (await readStream(target.redisUrl)).filter((t) => all.includes(t.room));
+    const figures = loadFigures({
+      rooms: outcomes,
+      turns: turns.filter((t) => names.includes(t.room)),
+      calls: calls.filter((c) => names.includes(c.room)),
+      baselineTurns: turns.filter((t) => t.room === baseRoom),
+      baselineHeard: baseline.heard,
+      baselineCalls: calls.filter((c) => c.room === baseRoom),
+    });
+    const loadCalls = calls.filter((c) => names.includes(c.room));
+    const jobProcesses = jobProcessFigures(processes, loadCalls);
+    const byRole = cpuByRole(processes, loadStart, loadEnd);
+    const sampled = (k: 'cpu_pct_p50' | 'rss_mb_max') => medianOverJobs(jobProcesses, k);
+    // what the worker machine holds at N calls: the worker, every job process (idle ones too)
+    const rssTotal = peakRssMb(processes, ['worker', 'job', 'inference'], loadStart, loadEnd);
+    const workerSideCpu = (byRole.worker ?? 0) + (byRole.job ?? 0) + (byRole.inference ?? 0);
+
+    console.log(
+      `\nLoad: ${rooms} rooms × ${durationS} s (WebRTC callers asking every ~${((gapMs + 2000) / 1000).toFixed(1)} s), baseline 1 room × ${baselineS} s`,
+    );
+    console.log('| figure | value |\n|---|---|');
+    const row = (k: string, v: unknown) => console.log(`| ${k} | ${v ?? '–'} |`);
+    row(
+      'answered turns (load / baseline)',
+      `${figures.answered_turns} / ${turns.filter((t) => t.room === baseRoom && t.status === 'completed').length}`,
+    );
+    row('errors', figures.errors);
+    row('turn latency p50, load vs 1 room', `${figures.turn_p50_ms} ms vs ${figures.turn_p50_ms_1room} ms`);
+    row(
+      'system-added latency p50 (turn − model), load vs 1 room',
+      `${figures.system_added_p50_ms} ms vs ${figures.system_added_p50_ms_1room} ms`,
+    );
+    row(
+      'pacer lateness p99.9 (worst job / median job)',
+      `${figures.pacer_p999_ms} / ${figures.pacer_p999_ms_median_job} ms; underruns ${figures.pacer_underruns}`,
+    );
+    row(
+      'holes in the agent audio as heard, per minute of sound: load vs 1 room',
+      `${figures.heard_gaps_per_min ?? '–'} vs ${figures.heard_gaps_per_min_1room ?? '–'}`,
+    );
+    row(
+      'audible holes inside answers (pacer: sink dry or padding), load vs 1 room',
+      `${figures.audible_gaps} (${figures.audible_gap_ms_per_min ?? '–'} ms per minute of answer audio) vs ${figures.audible_gaps_1room ?? '–'}`,
+    );
+    row(
+      "AudioSource's time to accept a frame p99.9 (worst job / median job: native back-pressure)",
+      `${figures.capture_wait_p999_ms ?? '–'} / ${figures.capture_wait_p999_ms_median_job ?? '–'} ms`,
+    );
+    row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
+    row(
+      'control: a bare 20 ms deadline loop beside the jobs, lateness p50 / p99 / p99.9 / max',
+      `${controlFigures.p50_ms} / ${controlFigures.p99_ms} / ${controlFigures.p999_ms} / ${controlFigures.max_ms} ms (${controlFigures.over_5ms} of ${controlFigures.ticks} ticks over 5 ms)`,
+    );
+    row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
+    row('job CPU (median, % of a core)', `${figures.cpu_pct_per_job} %`);
+    row('machine CPU during the load phase', `${machineCpuPct} % (per core: ${corePct.join(' / ')} %${a.pin ? '; worker on core 0' : ''})`);
+    row('worker machine RSS at N calls (worker + every job process, peak)', `${rssTotal ?? '–'} MB`);
+    row('worker and jobs CPU per call (% of a core)', `${Math.round((workerSideCpu / rooms) * 10) / 10} %`);
+    for (const [k, v] of Object.entries(coldWarm))
+      row(`${k}: dispatch → agent joined / → first answer`, `${v.join_ms} ms / ${v.first_answer_ms ?? '–'} ms`);
+    row('job summaries received', `${loadCalls.length} of ${rooms}`);
+    row(
+      'sampled each second: job CPU p50 (median job) / RSS max (median job)',
+      `${sampled('cpu_pct_p50') ?? '–'} % / ${sampled('rss_mb_max') ?? '–'} MB`,
+    );
+    row(
+      'CPU by process role during the load phase (% of one core)',
+      Object.entries(byRole)
         .map(([k, v]) => `${k} ${v}`)
-        .join(', ');
+        .join(', '),
+    );
+    row('dispatches made again (not taken in 10 s)', redispatches);
+    if (jobProcesses.length) {
+      console.log('\nJob processes, sampled once a second while they served their call:');
       console.log(
-        `| ${j.room} | ${j.pid} | ${j.seconds} | ${j.cpu_pct_p50} / ${j.cpu_pct_p90} / ${j.cpu_pct_max} | ${j.rss_mb_start} / ${j.rss_mb_max} / ${j.rss_mb_end} | ${top} |`,
+        '| room | pid | s | CPU p50 / p90 / max % | RSS start / max / end MB | top threads (% of a core) |\n|---|---|---|---|---|---|',
       );
+      for (const j of jobProcesses) {
+        const top = Object.entries(j.threads)
+          .slice(0, 4)
+          .map(([k, v]) => `${k} ${v}`)
+          .join(', ');
+        console.log(
+          `| ${j.room} | ${j.pid} | ${j.seconds} | ${j.cpu_pct_p50} / ${j.cpu_pct_p90} / ${j.cpu_pct_max} | ${j.rss_mb_start} / ${j.rss_mb_max} / ${j.rss_mb_end} | ${top} |`,
+        );
+      }
     }
+    if (figures.error_list.length) console.log(`\nerrors:\n  ${figures.error_list.join('\n  ')}`);
+    const { per_room_answered, error_list, ...keys } = figures;
+    console.log(
+      JSON.stringify({
+        ...keys,
+        machine_cpu_pct: machineCpuPct,
+        core_busy_pct: corePct,
+        pinned: a.pin,
+        rss_mb_total: rssTotal,
+        cpu_pct_per_call: Math.round((workerSideCpu / rooms) * 10) / 10,
+        control_p50_ms: controlFigures.p50_ms,
+        control_p99_ms: controlFigures.p99_ms,
+        control_p999_ms: controlFigures.p999_ms,
+        control_max_ms: controlFigures.max_ms,
+        control_ticks_over_5ms: controlFigures.over_5ms,
+        redispatches,
+        dispatch_to_first_answer_cold_ms: coldWarm.cold?.first_answer_ms ?? null,
+        dispatch_to_first_answer_warm_ms: coldWarm.warm?.first_answer_ms ?? null,
+        dispatch_to_join_cold_ms: coldWarm.cold?.join_ms ?? null,
+        dispatch_to_join_warm_ms: coldWarm.warm?.join_ms ?? null,
+        cpu_pct_per_job_sampled: sampled('cpu_pct_p50'),
+        rss_mb_per_job_sampled: sampled('rss_mb_max'),
+        cpu_pct_by_role: byRole,
+        per_job_sampled: jobProcesses,
+        per_room_answered,
+        error_list,
+      }),
+    );
+    process.exitCode = figures.errors > 0 ? 1 : 0;
+  } finally {
+    await stopAll();
+    await dispose();
   }
-  if (figures.error_list.length) console.log(`\nerrors:\n  ${figures.error_list.join('\n  ')}`);
-  const { per_room_answered, error_list, ...keys } = figures;
-  console.log(
-    JSON.stringify({
-      ...keys,
-      machine_cpu_pct: machineCpuPct,
-      core_busy_pct: corePct,
-      pinned: a.pin,
-      rss_mb_total: rssTotal,
-      cpu_pct_per_call: Math.round((workerSideCpu / rooms) * 10) / 10,
-      control_p50_ms: controlFigures.p50_ms,
-      control_p99_ms: controlFigures.p99_ms,
-      control_p999_ms: controlFigures.p999_ms,
-      control_max_ms: controlFigures.max_ms,
-      control_ticks_over_5ms: controlFigures.over_5ms,
-      redispatches,
-      dispatch_to_first_answer_cold_ms: coldWarm.cold?.first_answer_ms ?? null,
-      dispatch_to_first_answer_warm_ms: coldWarm.warm?.first_answer_ms ?? null,
-      dispatch_to_join_cold_ms: coldWarm.cold?.join_ms ?? null,
-      dispatch_to_join_warm_ms: coldWarm.warm?.join_ms ?? null,
-      cpu_pct_per_job_sampled: sampled('cpu_pct_p50'),
-      rss_mb_per_job_sampled: sampled('rss_mb_max'),
-      cpu_pct_by_role: byRole,
-      per_job_sampled: jobProcesses,
-      per_room_answered,
-      error_list,
-    }),
-  );
-  process.exitCode = figures.errors > 0 ? 1 : 0;
-} finally {
-  await stopAll();
-  await dispose();
 }
 
 async function outcome(room: string, p: Promise<WebrtcCallResult>): Promise<RoomOutcome> {
