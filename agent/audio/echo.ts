@@ -23,7 +23,11 @@
  * (some delay always fits), so below `minSpeechMs` of speech a turn is echo only near the delay an
  * echo already showed in this call (± 500 ms, not a search) and must match better (halfway from
  * the threshold to 1): the first word of an echoed sentence ("Sure.") is then caught too, once the
- * path is known.
+ * path is known. "Short" is under 2 s by default: on the real stack a caller's 1.2 s question
+ * ("What time is it?") scored 0.83 against the agent's 1.3 s answer five seconds before it (the
+ * free delay per block fits two short sentences of like rhythm), and was dropped as echo. Losing
+ * a caller's question is far worse than answering an echo once, so a search over every delay
+ * needs 2 s of speech.
  *
  * Cost: one pass over each 20 ms of audio either way (a sum of squares), no allocation per frame
  * (all buffers are made with the detector); the comparison runs once per turn, about
@@ -39,7 +43,7 @@ export interface EchoConfig {
   minSpeechMs: number;
 }
 
-export const DEFAULT_ECHO_CONFIG: EchoConfig = { threshold: 0.8, maxLagMs: 12_000, minSpeechMs: 800 };
+export const DEFAULT_ECHO_CONFIG: EchoConfig = { threshold: 0.8, maxLagMs: 12_000, minSpeechMs: 2000 };
 
 export interface EchoVerdict {
   echo: boolean;
