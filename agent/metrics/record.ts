@@ -51,6 +51,12 @@ export interface TurnRecord {
   /** Event-loop delay of the job process since the previous turn. */
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
+  /**
+   * The job process's memory as the turn ended, MB (process.memoryUsage()): resident, the JS heap
+   * reserved and in use, memory outside the heap (Buffers, ArrayBuffers, native objects V8 knows of) and the
+   * ArrayBuffers' share of it. Over a call, which of them grows tells a JS leak from a native one.
+   */
+  memoryMb?: { rss: number; heapTotal: number; heapUsed: number; external: number; arrayBuffers: number };
 }
 
 export function newTurn(base: Pick<TurnRecord, 'callId' | 'room' | 'turn' | 'transport' | 'vadMode'>): TurnRecord {

@@ -436,6 +436,15 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     const d = this.o.loopDelay.take();
     t.eventLoopP99Ms = Math.round(d.p99Ms * 100) / 100;
     t.eventLoopMaxMs = Math.round(d.maxMs * 100) / 100;
+    const m = process.memoryUsage();
+    const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+    t.memoryMb = {
+      rss: mb(m.rss),
+      heapTotal: mb(m.heapTotal),
+      heapUsed: mb(m.heapUsed),
+      external: mb(m.external),
+      arrayBuffers: mb(m.arrayBuffers),
+    };
     this.o.recorder.record(t);
     this.emit('turn', t);
   }
