@@ -22,8 +22,10 @@ beforeAll(async () => {
 });
 afterAll(async () => peer?.close());
 
-function responder(): ResponderSession {
-  return new ResponderSession(loadConfig({ OPENAI_API_KEY: '', PARLEY_PEER_URL: `${peer.url}/v1`, PARLEY_RESPONSE_WAIT_MS: '8000' }));
+function responder(env: Record<string, string> = {}): ResponderSession {
+  return new ResponderSession(
+    loadConfig({ OPENAI_API_KEY: '', PARLEY_PEER_URL: `${peer.url}/v1`, PARLEY_RESPONSE_WAIT_MS: '8000', ...env }),
+  );
 }
 
 const sleep = (ms: number) => new Promise((res) => setTimeout(res, ms));
@@ -87,6 +89,25 @@ describe('the send loop', () => {
     // appends, then the commit, then the response.create: in the order they were queued
     expect(types.lastIndexOf('input_audio_buffer.append')).toBeLessThan(types.indexOf('input_audio_buffer.commit'));
     expect(types.indexOf('input_audio_buffer.commit')).toBeLessThan(types.lastIndexOf('response.create'));
+    await r.close();
+  });
+
+  it('a planned renewal: the new connection gets the next turn, the old one nothing after it', async () => {
+    const r = responder({ PARLEY_REALTIME_RENEW_MS: '5000' });
+    const renewed: boolean[] = [];
+    r.on('reconnected', (_lost, planned) => renewed.push(planned));
+    await speak(r, 600);
+    expect((await r.requestResponse({ reason: 'turn' })).status).toBe('created');
+    const old = peer.sessions().at(-1);
+    await until('the renewal', () => (renewed.length ? true : undefined), 15_000);
+    expect(renewed).toEqual([true]);
+    const renewedAt = Date.now();
+    await speak(r, 600);
+    expect((await r.requestResponse({ reason: 'turn' })).status).toBe('created');
+    const fresh = peer.sessions().at(-1);
+    expect(fresh).not.toBe(old);
+    expect(peer.clientEvents().filter((e) => e.session === fresh && e.type === 'input_audio_buffer.commit')).toHaveLength(1);
+    expect(peer.clientEvents().filter((e) => e.session === old && e.at > renewedAt)).toEqual([]);
     await r.close();
   });
 });
