@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { VadMode } from '../config/config.js';
 import { log } from '../log.js';
 import { PROMPTS } from '../prompts.js';
@@ -445,6 +446,10 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       external: mb(m.external),
       arrayBuffers: mb(m.arrayBuffers),
     };
+    for (const sp of getHeapSpaceStatistics()) {
+      if (sp.space_name === 'new_space') t.memoryMb.newSpace = mb(sp.space_size);
+      if (sp.space_name === 'old_space') t.memoryMb.oldSpace = mb(sp.space_size);
+    }
     this.o.recorder.record(t);
     this.emit('turn', t);
   }
