@@ -57,6 +57,23 @@ export interface TurnRecord {
   /** Event-loop delay of the job process since the previous turn. */
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;
+  /**
+   * The job process's memory as the turn ended, MB (process.memoryUsage()): resident, the JS heap
+   * reserved and in use, memory outside the heap (Buffers, ArrayBuffers, native objects V8 knows of) and the
+   * ArrayBuffers' share of it; and how the heap's reservation splits (v8.getHeapSpaceStatistics).
+   * Over a call, which of them grows tells a JS leak from a native one, and live objects from a
+   * heap that sized itself up.
+   */
+  memoryMb?: {
+    rss: number;
+    heapTotal: number;
+    heapUsed: number;
+    external: number;
+    arrayBuffers: number;
+    /** The heap's young generation (new_space) and old generation (old_space) as reserved, MB. */
+    newSpace?: number;
+    oldSpace?: number;
+  };
 }
 
 export function newTurn(base: Pick<TurnRecord, 'callId' | 'room' | 'turn' | 'transport' | 'vadMode'>): TurnRecord {

@@ -9,6 +9,7 @@ import { log } from '../log.js';
 import { ResponseActivity } from './activity.js';
 import { RealtimeInput } from './input-audio.js';
 import { ConversationOrder } from './conversation-order.js';
+import { sendWithoutRetention } from './send-loop.js';
 import { ResponseLock, type ResponseOutcome, type ResponseRequest } from './response-lock.js';
 
 /** Server-side moments of a turn, as wall-clock ms (Date.now()), for the latency record. */
@@ -111,6 +112,8 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
   #fatal: string | null = null;
   /** The plugin is renewing the session on purpose (see the 'error' handler). */
   #renewing = false;
+  /** Client events leave through our send loop (send-loop.ts), not the plugin's, which keeps them. */
+  readonly #ownSendLoop: boolean;
 
   constructor(cfg: ParleyConfig, opts: { instructions?: string; tools?: llm.ToolContext } = {}) {
     super();
@@ -140,6 +143,7 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
       inputAudioTranscription: { model: r.transcriptionModel },
     });
     this.#session = this.#model.session();
+    this.#ownSendLoop = sendWithoutRetention(this.#session);
     this.#input = new RealtimeInput(this.#session);
     this.#lock = new ResponseLock(this.#session, this.activity, cfg.responseWaitTimeoutMs);
 
@@ -180,8 +184,9 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
       // Plugin 1.9 quirk: the dropped socket's send loop leaves a pending read on the outgoing queue,
       // which swallows the first event queued after the reconnect (a response.create sent then
       // would never leave, and time out). Feed that stale reader a harmless event first: clearing
-      // the new session's input buffer, which is empty anyway.
-      this.#session.sendEvent({ type: 'input_audio_buffer.clear' });
+      // the new session's input buffer, which is empty anyway. Our own send loop leaves no read
+      // behind, so it needs none.
+      if (!this.#ownSendLoop) this.#session.sendEvent({ type: 'input_audio_buffer.clear' });
       const lost = this.activity.activeId;
       const planned = this.#renewing && lost === null;
       this.#renewing = false;

@@ -1,4 +1,5 @@
 import { EventEmitter } from 'node:events';
+import { getHeapSpaceStatistics } from 'node:v8';
 import type { VadMode } from '../config/config.js';
 import { log } from '../log.js';
 import { PROMPTS } from '../prompts.js';
@@ -476,6 +477,19 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     const d = this.o.loopDelay.take();
     t.eventLoopP99Ms = Math.round(d.p99Ms * 100) / 100;
     t.eventLoopMaxMs = Math.round(d.maxMs * 100) / 100;
+    const m = process.memoryUsage();
+    const mb = (b: number) => Math.round((b / 1048576) * 10) / 10;
+    t.memoryMb = {
+      rss: mb(m.rss),
+      heapTotal: mb(m.heapTotal),
+      heapUsed: mb(m.heapUsed),
+      external: mb(m.external),
+      arrayBuffers: mb(m.arrayBuffers),
+    };
+    for (const sp of getHeapSpaceStatistics()) {
+      if (sp.space_name === 'new_space') t.memoryMb.newSpace = mb(sp.space_size);
+      if (sp.space_name === 'old_space') t.memoryMb.oldSpace = mb(sp.space_size);
+    }
     this.o.recorder.record(t);
     this.emit('turn', t);
   }

@@ -34,6 +34,8 @@ const { values: a } = parseArgs({
   },
 });
 const rooms = Number(a.rooms);
+/** A job's RSS may grow at most this much per minute past its call's first minute (issue #22). */
+const SLOPE_LIMIT = 0.2;
 const minutes = Number(a.minutes);
 const callS = Number(a['call-s']);
 if (!(rooms >= 1 && minutes > 0 && callS >= 10)) throw new Error('--rooms ≥ 1, --minutes > 0, --call-s ≥ 10');
@@ -46,7 +48,9 @@ try {
   services.push(env);
   let worker: Service | null = null;
   if (env.local) {
-    worker = await env.startWorker({ PARLEY_MAX_JOBS: String(rooms + 1), PARLEY_CPU_FULL_AT: '0' }, 'worker-soak');
+    // SOAK_NODE_OPTIONS (e.g. --heapsnapshot-signal=SIGUSR2): the worker's and so its jobs' NODE_OPTIONS
+    const nodeOptions = process.env.SOAK_NODE_OPTIONS ? { NODE_OPTIONS: process.env.SOAK_NODE_OPTIONS } : {};
+    worker = await env.startWorker({ PARLEY_MAX_JOBS: String(rooms + 1), PARLEY_CPU_FULL_AT: '0', ...nodeOptions }, 'worker-soak');
     services.push(worker);
   }
   const questions = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
@@ -91,6 +95,8 @@ try {
   const perMin = (c: CallSummary) => (c.rssMb - c.rssStartMb) / Math.max(1 / 60, (c.endedAt - c.callerJoinedAt) / 60_000);
   const growth = calls.map(perMin);
   const slopes = calls.map((c) => rssSlopeMbPerMin(processes, c)).filter((x): x is number => x !== null);
+  // past the first minute: the figure a long call is held to (≤ SLOPE_LIMIT MB/min)
+  const slopes60 = calls.map((c) => rssSlopeMbPerMin(processes, c, 60_000)).filter((x): x is number => x !== null);
   const handles = calls.map((c) => c.handlesAtEnd - c.handlesAtStart);
   const first = rssSamples[0];
   const last = rssSamples.at(-1);
@@ -108,6 +114,10 @@ try {
     /** RSS trend past each call's first 30 s (sampled each second): what a leak shows as. */
     job_rss_slope_mb_per_min_after_30s_median: r1(summarise(slopes).median),
     job_rss_slope_mb_per_min_after_30s_max: r1(slopes.length ? Math.max(...slopes) : null),
+    /** The same past each call's first minute; over SLOPE_LIMIT is flagged (issue #22). */
+    job_rss_slope_mb_per_min_after_60s_median: r1(summarise(slopes60).median),
+    job_rss_slope_mb_per_min_after_60s_max: r1(slopes60.length ? Math.max(...slopes60) : null),
+    job_rss_slope_over_limit: slopes60.filter((x) => x > SLOPE_LIMIT).length,
     job_handle_growth_max: handles.length ? Math.max(...handles) : null,
     worker_rss_mb_start: r1(first?.mb),
     worker_rss_mb_end: r1(last?.mb),
@@ -127,6 +137,10 @@ try {
   );
   console.log(
     `| job RSS trend after the first 30 s of each call, MB/min (median / max) | ${out.job_rss_slope_mb_per_min_after_30s_median ?? '–'} / ${out.job_rss_slope_mb_per_min_after_30s_max ?? '–'} |`,
+  );
+  const flag = out.job_rss_slope_over_limit > 0 ? ` ⚠ ${out.job_rss_slope_over_limit} call(s) over ${SLOPE_LIMIT}` : '';
+  console.log(
+    `| job RSS trend after the first 60 s of each call, MB/min (median / max; limit ${SLOPE_LIMIT}) | ${out.job_rss_slope_mb_per_min_after_60s_median ?? '–'} / ${out.job_rss_slope_mb_per_min_after_60s_max ?? '–'}${flag} |`,
   );
   console.log(`| job open-handle growth (max) | ${out.job_handle_growth_max} |`);
   console.log(

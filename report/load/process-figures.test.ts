@@ -58,6 +58,22 @@ describe('rssSlopeMbPerMin', () => {
     expect(rssSlopeMbPerMin(s, call('r', 7, 0, 90_000))).toBeCloseTo(6, 5);
   });
 
+  it('past the first minute, as the soak reports it: a warm-up that lasts a minute is not a leak', () => {
+    // 30 MB of warm-up over the first 60 s, then flat for 4 minutes
+    const rss = Array.from({ length: 301 }, (_, i) => (i <= 60 ? 150 + i / 2 : 180));
+    const s = [
+      series(
+        7,
+        'job',
+        rss.map(() => 10),
+        rss,
+        0,
+      ),
+    ];
+    expect(rssSlopeMbPerMin(s, call('r', 7, 0, 300_000))).toBeGreaterThan(1);
+    expect(rssSlopeMbPerMin(s, call('r', 7, 0, 300_000), 60_000)).toBe(0);
+  });
+
   it('is flat for a steady process and unknown for a short call', () => {
     const s = [series(7, 'job', Array(60).fill(10), Array(60).fill(200), 0)];
     expect(rssSlopeMbPerMin(s, call('r', 7, 0, 59_000))).toBe(0);
