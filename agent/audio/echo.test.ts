@@ -158,6 +158,28 @@ describe('EchoDetector', () => {
     expect(turn(d, yes, word2At + 5_000 - 300 + ms16(yes), 560).echo).toBe(false);
   });
 
+  it('a short line (under 2 s) comes back: found by the full search, as it matches far above 0.9', async () => {
+    const line = await speak('How can I help?', OUT_RATE);
+    const d = new EchoDetector();
+    play(d, line, T0);
+    const echoed = concat(silence16(300), degrade(line, { gain: 0.4, noiseRms: 50, seed: 7 }), silence16(300));
+    const startAt = T0 + 5_000 - 300;
+    const v = turn(d, echoed, startAt + ms16(echoed), ms16(echoed) - 600);
+    expect(ms16(echoed) - 600).toBeLessThan(2000);
+    expect(v).toMatchObject({ echo: true, knownPath: false });
+    expect(Math.abs(v.lagMs! - 5_000)).toBeLessThanOrEqual(40);
+  });
+
+  it('the cluster test’s case: a 1.2 s question five seconds after a short answer is the caller, not echo', async () => {
+    const reply = await speak('Sure, here is the answer.', OUT_RATE);
+    const question = await speak('What time is it?', IN_RATE, 'en-gb');
+    const d = new EchoDetector();
+    const end = play(d, reply, T0);
+    const asked = concat(silence16(300), question, silence16(300));
+    const v = turn(d, asked, end + 5_000 + ms16(asked), ms16(question));
+    expect(v.echo).toBe(false);
+  });
+
   it('nothing sent, nothing echoed: a turn while the agent was silent is compared with nothing', () => {
     const d = new EchoDetector();
     const v = turn(d, concat(silence16(300), other[0]!, silence16(300)), T0 + 20_000, 2_500);

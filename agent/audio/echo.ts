@@ -23,11 +23,11 @@
  * (some delay always fits), so below `minSpeechMs` of speech a turn is echo only near the delay an
  * echo already showed in this call (± 500 ms, not a search) and must match better (halfway from
  * the threshold to 1): the first word of an echoed sentence ("Sure.") is then caught too, once the
- * path is known. "Short" is under 2 s by default: on the real stack a caller's 1.2 s question
- * ("What time is it?") scored 0.83 against the agent's 1.3 s answer five seconds before it (the
- * free delay per block fits two short sentences of like rhythm), and was dropped as echo. Losing
- * a caller's question is far worse than answering an echo once, so a search over every delay
- * needs 2 s of speech.
+ * path is known. Under 2 s of speech (CONFIDENT_SPEECH_MS) any turn must match that well: on the
+ * real stack a caller's 1.2 s question ("What time is it?") scored 0.83 against the agent's 1.3 s
+ * answer five seconds before it (the free delay per block fits two short sentences of like
+ * rhythm) and was dropped as echo. Losing a caller's question is far worse than answering an echo
+ * once; a real echo of a short line still scores ~0.98.
  *
  * Cost: one pass over each 20 ms of audio either way (a sum of squares), no allocation per frame
  * (all buffers are made with the detector); the comparison runs once per turn, about
@@ -43,7 +43,7 @@ export interface EchoConfig {
   minSpeechMs: number;
 }
 
-export const DEFAULT_ECHO_CONFIG: EchoConfig = { threshold: 0.8, maxLagMs: 12_000, minSpeechMs: 2000 };
+export const DEFAULT_ECHO_CONFIG: EchoConfig = { threshold: 0.8, maxLagMs: 12_000, minSpeechMs: 800 };
 
 export interface EchoVerdict {
   echo: boolean;
@@ -76,6 +76,8 @@ const RANGE_DB = 30;
 const MIN_SPREAD_DB = 3;
 /** A short turn must still have this much speech to be compared at the known path. */
 const KNOWN_PATH_MIN_SPEECH_MS = 300;
+/** Speech below which a match must be as strong as for a short turn, whatever the search (see above). */
+const CONFIDENT_SPEECH_MS = 2000;
 /**
  * Slack around the known path, in windows (± 500 ms: jitter buffers and stalls move it, and a job
  * behind on its input reads the caller later than it arrived).
@@ -251,8 +253,10 @@ export class EchoDetector {
     const { score, lag } = alignedMatch(c, n, seg, p1, p2, this.#maxLag, start, this.#dp, this.#from, this.#blockWeight);
     if (lag < 0) return none;
     // one block of a short word fits something by chance more easily (0.77 for another word along
-    // the path, 0.998 for the echo): a short turn must match halfway from the threshold to 1
-    const echo = score >= (long ? this.#cfg.threshold : (1 + this.#cfg.threshold) / 2);
+    // the path, 0.998 for the echo; a 1.2 s question 0.83 against an answer): a turn under 2 s
+    // must match halfway from the threshold to 1
+    const sure = long && speechMs >= CONFIDENT_SPEECH_MS;
+    const echo = score >= (sure ? this.#cfg.threshold : (1 + this.#cfg.threshold) / 2);
     if (echo) this.#knownLag = lag;
     return { echo, score: Math.round(score * 1000) / 1000, lagMs: lag * ENVELOPE_MS, knownPath: !long };
   }

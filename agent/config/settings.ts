@@ -126,7 +126,7 @@ export const WORKER_SETTINGS = {
   ),
   PARLEY_ECHO_MIN_SPEECH_MS: s(
     int(300, 10_000),
-    'echo detector: speech a turn needs to be searched over every delay (default 2000; shorter: only at the delay an echo already showed)',
+    'echo detector: speech a turn needs to be searched over every delay (default 800; shorter: only at the delay an echo already showed)',
   ),
   PARLEY_PACER_CUSHION_MS: s(int(20, 400), "audio kept queued in the call's AudioSource ahead of the frame playing (whole 20 ms frames)"),
   PARLEY_METRICS_PORT: s(int(0, 65_535), "worker's Prometheus /metrics port (0: a free one, logged)"),
