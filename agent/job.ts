@@ -224,6 +224,7 @@ export default defineAgent({
       // a new track is a new stream: no state of the old one carries over
       vad.detector.reset();
       vad.gate.reset();
+      log.info({ track: t.sid }, 'caller input bound');
       input = CallerInput.fromTrack(t, vad.detector, vad.gate, {
         onGateEvent: (ev, wallOf) => controller.onGateEvent(ev, wallOf),
         onHop: (hop) => controller.onRawAudio(hop),

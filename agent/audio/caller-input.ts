@@ -72,6 +72,8 @@ export class CallerInput<Source = unknown> {
           continue;
         }
         const hop = frame.data;
+        // once per input: a call whose caller is never heard says whether any audio came at all
+        if (this.#hops === 0) log.info({ hopSize }, 'caller audio flowing');
         this.handlers.onHop?.(hop);
         const { probability } = await this.detector.process(hop);
         this.#hops++;

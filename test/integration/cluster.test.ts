@@ -42,6 +42,7 @@ beforeAll(async () => {
   const [a, b] = cluster.nodes as [ClusterNode, ClusterNode];
   peer = await startRealtimeStandin({ host: '127.0.0.1', port: 0 });
   peer.setScript({ reply: () => 'Sure, here is the answer.' });
+  // three calls a worker: with one worker left it holds the call drained to it and two more
   // SIP reaches the cluster through node b's signalling and Redis's bus, whatever node a call's room is on
   sip = await startSip(ROOT, { wsUrl: b.url, redisPort: cluster.redisPort, ip: process.env.PARLEY_NODE_IP! });
   for (const node of [a, b]) {
@@ -49,7 +50,7 @@ beforeAll(async () => {
       await startTestWorker(
         node,
         `${peer.url}/v1`,
-        { PARLEY_MAX_JOBS: '2', PARLEY_IDLE_PROCESSES: '1', PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' },
+        { PARLEY_MAX_JOBS: '3', PARLEY_IDLE_PROCESSES: '1', PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' },
         `worker-cluster-${node.name}`,
       ),
     );
