@@ -2,6 +2,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { speak } from '../../speech/clips.js';
 import { rng } from '../util/rng.js';
 import { EchoDetector } from './echo.js';
+import { concatPcm } from './pcm.js';
 
 const OUT_RATE = 24_000;
 const IN_RATE = 16_000;
@@ -42,15 +43,7 @@ function degrade(pcm24: Int16Array, o: { gain: number; noiseRms: number; seed: n
 }
 
 const silence16 = (ms: number) => new Int16Array((IN_RATE * ms) / 1000);
-const concat = (...xs: Int16Array[]) => {
-  const out = new Int16Array(xs.reduce((n, x) => n + x.length, 0));
-  let o = 0;
-  for (const x of xs) {
-    out.set(x, o);
-    o += x.length;
-  }
-  return out;
-};
+const concat = (...xs: Int16Array[]) => concatPcm(xs);
 
 /** A caller turn through the detector's input side (pre-roll, then 256-sample hops), judged at its end. */
 function turn(d: EchoDetector, audio16: Int16Array, endAt: number, speechMs: number) {

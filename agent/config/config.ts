@@ -195,7 +195,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
       },
       noiseFloorRms: v.PARLEY_VAD_NOISE_FLOOR_RMS ?? DEFAULT_NOISE_FLOOR_RMS,
       modelPath: v.TEN_VAD_MODEL,
-      thread: v.PARLEY_VAD_THREAD ?? true,
+      thread: v.PARLEY_VAD_THREAD ?? false,
     },
     responder: {
       serverVad: {

@@ -101,7 +101,10 @@ export const WORKER_SETTINGS = {
   PARLEY_VAD_PREROLL_MS: s(int(0, 2_000), 'gate: audio kept from before the onset'),
   PARLEY_VAD_SILENCE_BELOW_PEAK_DB: s(decimal(0, 120), 'gate: a hop this far below the utterance peak is silence (0: off)'),
   PARLEY_VAD_NOISE_FLOOR_RMS: s(decimal(0, 1_000), "RMS (LSB) of the noise floor under the model's input (0: off)"),
-  PARLEY_VAD_THREAD: s(flag, "1: TEN VAD runs on a thread of the job, off the call's event loop; 0: on the loop"),
+  PARLEY_VAD_THREAD: s(
+    flag,
+    "1: TEN VAD runs on a thread of the job, off the call's event loop (default 0: on the loop; see docs/deployment.md)",
+  ),
   PARLEY_SERVER_VAD_THRESHOLD: s(decimal(0, 1), 'server_vad mode: the server VAD threshold'),
   PARLEY_SERVER_VAD_PREFIX_MS: s(int(0, 5_000), 'server_vad mode: prefix_padding_ms'),
   PARLEY_SERVER_VAD_SILENCE_MS: s(int(0, 10_000), 'server_vad mode: silence_duration_ms'),

@@ -10,6 +10,7 @@ import { readStream } from '../../report/records.js';
 import type { Service } from '../../stack/service.js';
 import { awaitCallSummaries } from './call-summaries.js';
 import { startControlLoop } from './control.js';
+import { controlKeys, printJobTimingRows } from './job-rows.js';
 import { loadTarget } from './target.js';
 
 export interface LkEchoOptions {
@@ -137,15 +138,7 @@ export async function runLkEcho(o: LkEchoOptions): Promise<number> {
       'audible holes inside answers (pacer: sink dry or padding)',
       `${figures.audible_gaps} (${figures.audible_gap_ms_per_min ?? '–'} ms per minute of answer audio)`,
     );
-    row(
-      "AudioSource's time to accept a frame p99.9 (worst job / median job)",
-      `${figures.capture_wait_p999_ms ?? '–'} / ${figures.capture_wait_p999_ms_median_job ?? '–'} ms`,
-    );
-    row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
-    row(
-      'control: a bare 20 ms deadline loop beside the jobs, lateness p50 / p99 / p99.9 / max',
-      `${controlFigures.p50_ms} / ${controlFigures.p99_ms} / ${controlFigures.p999_ms} / ${controlFigures.max_ms} ms (${controlFigures.over_5ms} of ${controlFigures.ticks} ticks over 5 ms)`,
-    );
+    printJobTimingRows(row, figures, controlFigures);
     row('job peak RSS (median) / CPU (median, % of a core)', `${figures.rss_mb_per_job} MB / ${figures.cpu_pct_per_job} %`);
     row('machine CPU over the run', `${machineCpuPct} %`);
     row('job summaries received', `${summaries.length} of ${o.rooms}`);
@@ -169,11 +162,7 @@ export async function runLkEcho(o: LkEchoOptions): Promise<number> {
         echo_delay_s: o.echoDelayS,
         ...keys,
         machine_cpu_pct: machineCpuPct,
-        control_p50_ms: controlFigures.p50_ms,
-        control_p99_ms: controlFigures.p99_ms,
-        control_p999_ms: controlFigures.p999_ms,
-        control_max_ms: controlFigures.max_ms,
-        control_ticks_over_5ms: controlFigures.over_5ms,
+        ...controlKeys(controlFigures),
         redispatches,
         per_room: rows,
         error_list,

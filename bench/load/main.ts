@@ -13,6 +13,7 @@ import { readStream } from '../../report/records.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
 import { awaitCallSummaries } from './call-summaries.js';
 import { startControlLoop } from './control.js';
+import { controlKeys, printJobTimingRows } from './job-rows.js';
 import { cpuByRole, jobProcessFigures, medianOverJobs, peakRssMb } from '../../report/load/process-figures.js';
 import { coreBusyMeter, OTHER_CORES, pinSelf, WORKER_CORES } from './pinning.js';
 import { ProcessSampler } from './process-sampler.js';
@@ -189,15 +190,7 @@ async function mixedLoad(): Promise<void> {
       'audible holes inside answers (pacer: sink dry or padding), load vs 1 room',
       `${figures.audible_gaps} (${figures.audible_gap_ms_per_min ?? '–'} ms per minute of answer audio) vs ${figures.audible_gaps_1room ?? '–'}`,
     );
-    row(
-      "AudioSource's time to accept a frame p99.9 (worst job / median job: native back-pressure)",
-      `${figures.capture_wait_p999_ms ?? '–'} / ${figures.capture_wait_p999_ms_median_job ?? '–'} ms`,
-    );
-    row('event-loop delay p99.9 (worst job)', `${figures.eventloop_p999_ms} ms`);
-    row(
-      'control: a bare 20 ms deadline loop beside the jobs, lateness p50 / p99 / p99.9 / max',
-      `${controlFigures.p50_ms} / ${controlFigures.p99_ms} / ${controlFigures.p999_ms} / ${controlFigures.max_ms} ms (${controlFigures.over_5ms} of ${controlFigures.ticks} ticks over 5 ms)`,
-    );
+    printJobTimingRows(row, figures, controlFigures);
     row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
     row('job CPU (median, % of a core)', `${figures.cpu_pct_per_job} %`);
     row('machine CPU during the load phase', `${machineCpuPct} % (per core: ${corePct.join(' / ')} %${a.pin ? '; worker on core 0' : ''})`);
@@ -242,11 +235,7 @@ async function mixedLoad(): Promise<void> {
         pinned: a.pin,
         rss_mb_total: rssTotal,
         cpu_pct_per_call: Math.round((workerSideCpu / rooms) * 10) / 10,
-        control_p50_ms: controlFigures.p50_ms,
-        control_p99_ms: controlFigures.p99_ms,
-        control_p999_ms: controlFigures.p999_ms,
-        control_max_ms: controlFigures.max_ms,
-        control_ticks_over_5ms: controlFigures.over_5ms,
+        ...controlKeys(controlFigures),
         redispatches,
         dispatch_to_first_answer_cold_ms: coldWarm.cold?.first_answer_ms ?? null,
         dispatch_to_first_answer_warm_ms: coldWarm.warm?.first_answer_ms ?? null,
