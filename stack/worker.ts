@@ -1,3 +1,4 @@
+import { onCores } from './cores.js';
 import { startService, type Service } from './service.js';
 import { ensureWorkerBuild } from './worker-build.js';
 
@@ -19,7 +20,7 @@ export async function startWorker(root: string, env: NodeJS.ProcessEnv, name = '
   const entry = await ensureWorkerBuild(root);
   // on given cores (the capacity sweep): its job processes inherit the affinity
   const node = [...WORKER_NODE_FLAGS, entry, 'start'];
-  const [cmd, args] = cores ? ['taskset', ['-c', cores, process.execPath, ...node]] : [process.execPath, node];
+  const [cmd, args] = onCores(cores, process.execPath, node);
   return startService(name, cmd, args, {
     env: { ...process.env, ...env },
     readyWhen: (text) => text.includes('registered worker'),

@@ -52,9 +52,7 @@ export class TenVadDetector implements FrameDetector {
 
   static async create(opts: TenVadOptions): Promise<TenVadDetector> {
     const { hopSize } = opts;
-    if (hopSize !== 160 && hopSize !== 256) {
-      throw new RangeError(`TEN VAD hop size must be 160 or 256 samples, got ${String(hopSize)}`);
-    }
+    checkHopSize(hopSize);
     const threshold = opts.threshold ?? 0.5;
     if (!(threshold >= 0 && threshold <= 1)) {
       throw new RangeError(`TEN VAD threshold must be in [0, 1], got ${threshold}`);
@@ -64,13 +62,8 @@ export class TenVadDetector implements FrameDetector {
   }
 
   process(hop: Int16Array): Promise<FrameResult> {
-    if (this.closed) return Promise.reject(new Error('TenVadDetector used after close()'));
-    if (!(hop instanceof Int16Array)) {
-      return Promise.reject(new TypeError('TenVadDetector.process expects an Int16Array'));
-    }
-    if (hop.length !== this.hopSize) {
-      return Promise.reject(new RangeError(`TenVadDetector.process expects exactly ${this.hopSize} samples, got ${hop.length}`));
-    }
+    const refused = refuseHop('TenVadDetector', hop, this.hopSize, this.closed);
+    if (refused) return Promise.reject(refused);
     // Common case: callers await each hop, so no copy and no chaining. If a hop arrives while
     // another is still in the model, copy it (the caller may reuse its buffer) and queue it.
     const epoch = this.epoch;
@@ -129,4 +122,19 @@ export class TenVadDetector implements FrameDetector {
     await this.pending?.catch(() => undefined);
     await this.model.close();
   }
+}
+
+/** The hop sizes the model supports; anything else is refused before a model is loaded. */
+export function checkHopSize(hopSize: number): void {
+  if (hopSize !== 160 && hopSize !== 256) {
+    throw new RangeError(`TEN VAD hop size must be 160 or 256 samples, got ${String(hopSize)}`);
+  }
+}
+
+/** Why `who` cannot take `hop` (closed, not int16, not one hop long), or null when it can. */
+export function refuseHop(who: string, hop: Int16Array, hopSize: number, closed: boolean): Error | null {
+  if (closed) return new Error(`${who} used after close()`);
+  if (!(hop instanceof Int16Array)) return new TypeError(`${who}.process expects an Int16Array`);
+  if (hop.length !== hopSize) return new RangeError(`${who}.process expects exactly ${hopSize} samples, got ${hop.length}`);
+  return null;
 }

@@ -1,6 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { log } from '../log.js';
-import { TenVadDetector, type TenVadOptions } from './detector.js';
+import { checkHopSize, refuseHop, TenVadDetector, type TenVadOptions } from './detector.js';
 import { resolveModelPath } from './model-path.js';
 import type { FromVadThread, ToVadThread, VadThreadInit } from './thread-messages.js';
 import type { FrameDetector, FrameResult, HopSize } from './types.js';
@@ -53,9 +53,7 @@ export class ThreadedVadDetector implements FrameDetector {
     o: TenVadOptions & { /** The thread's entry; only tests give another. */ entry?: URL },
   ): Promise<ThreadedVadDetector> {
     const opts = { hopSize: o.hopSize, threshold: o.threshold ?? 0.5, modelPath: o.modelPath ?? resolveModelPath() };
-    if (opts.hopSize !== 160 && opts.hopSize !== 256) {
-      throw new RangeError(`TEN VAD hop size must be 160 or 256 samples, got ${String(opts.hopSize)}`);
-    }
+    checkHopSize(opts.hopSize);
     // Compiled (dist/), the thread runs vad-thread.js as it is; from source (tests, tools), its
     // JavaScript entry registers tsx first, as a thread does not inherit the --import loader.
     const compiled = import.meta.url.endsWith('.js');
@@ -86,11 +84,8 @@ export class ThreadedVadDetector implements FrameDetector {
   }
 
   process(hop: Int16Array): Promise<FrameResult> {
-    if (this.#closed) return Promise.reject(new Error('ThreadedVadDetector used after close()'));
-    if (!(hop instanceof Int16Array)) return Promise.reject(new TypeError('ThreadedVadDetector.process expects an Int16Array'));
-    if (hop.length !== this.hopSize) {
-      return Promise.reject(new RangeError(`ThreadedVadDetector.process expects exactly ${this.hopSize} samples, got ${hop.length}`));
-    }
+    const refused = refuseHop('ThreadedVadDetector', hop, this.hopSize, this.#closed);
+    if (refused) return Promise.reject(refused);
     if (this.#fallback) return this.#fallback.then((d) => d.process(hop));
     const id = ++this.#seq;
     // the caller may reuse its buffer: the thread gets a copy of its own, moved rather than cloned

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { onCores } from '../../stack/cores.js';
 import type { DeadlineLoopFigures } from './deadline-loop.js';
 
 /**
@@ -11,7 +12,7 @@ export function startControlLoop(cores?: string): { started: Promise<void>; stop
   const script = fileURLToPath(new URL('./deadline-loop.ts', import.meta.url));
   const args = ['--import', 'tsx', script, '--run'];
   // pinned runs put it on the worker's cores, where the jobs are
-  const [cmd, argv] = cores ? ['taskset', ['-c', cores, process.execPath, ...args]] : [process.execPath, args];
+  const [cmd, argv] = onCores(cores, process.execPath, args);
   const child = spawn(cmd, argv, { stdio: ['ignore', 'pipe', 'inherit'] });
   let out = '';
   let onStarted = () => {};
