@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { CallSummary } from '../../agent/metrics/call-summary.js';
-import { cpuByRole, jobProcessFigures, medianOverJobs, rssSlopeMbPerMin } from './process-figures.js';
+import { cpuByRole, jobProcessFigures, medianOverJobs, peakRssMb, rssSlopeMbPerMin } from './process-figures.js';
 import type { ProcessSeries } from './process-series.js';
 
 const call = (room: string, pid: number, from: number, to: number) => ({ room, pid, callerJoinedAt: from, endedAt: to }) as CallSummary;
@@ -78,5 +78,22 @@ describe('rssSlopeMbPerMin', () => {
     const s = [series(7, 'job', Array(60).fill(10), Array(60).fill(200), 0)];
     expect(rssSlopeMbPerMin(s, call('r', 7, 0, 59_000))).toBe(0);
     expect(rssSlopeMbPerMin(s, call('r', 7, 0, 35_000))).toBeNull();
+  });
+});
+
+describe('peakRssMb', () => {
+  it('sums the chosen roles second by second (each process sampled at its own moment) and takes the largest sum in the window', () => {
+    const s = [
+      series(1, 'worker', [1, 1, 1, 1], [100, 100, 100, 100], 1000),
+      // sampled 300 ms later in each second than the worker: the same seconds
+      series(2, 'job', [1, 1, 1, 1], [150, 180, 160, 500], 1300),
+      series(3, 'job', [1, 1], [40, 45], 2300),
+      // not the worker side: never counted
+      series(4, 'livekit-server', [1, 1, 1, 1], [900, 900, 900, 900], 1000),
+    ];
+    // seconds 1..4: 250, 100+180+40 = 320, 100+160+45 = 305, 600 (outside the window below)
+    expect(peakRssMb(s, ['worker', 'job'], 0, 3500)).toBe(320);
+    expect(peakRssMb(s, ['worker', 'job'], 0, 5000)).toBe(600);
+    expect(peakRssMb(s, ['inference'], 0, 5000)).toBeNull();
   });
 });
