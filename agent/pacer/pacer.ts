@@ -6,12 +6,30 @@ import { type PacerClock, systemClock } from './clock.js';
 import { PlayModel } from './play-model.js';
 import { LatenessHistogram } from './lateness-histogram.js';
 
-/** The part of rtc-node's AudioSource the pacer uses; tests pass a fake. */
+/** Which response a frame carries, for sinks that learn what was played (a Twilio stream's marks). */
+export interface FrameTag {
+  responseId: string;
+  /** Ms of the response's audio handed over up to the end of this frame (zero padding excluded). */
+  handedMs: number;
+}
+
+/**
+ * Where the pacer's frames go: rtc-node's AudioSource has this shape (and ignores the tag); a
+ * Twilio stream sends them as media messages; tests pass a fake.
+ */
 export interface FrameSink {
-  /** Must not be called again before the previous call settled (rtc-node rejects it). */
-  captureFrame(frame: AudioFrame): Promise<void>;
+  /**
+   * Must not be called again before the previous call settled (rtc-node rejects it). `tag` is
+   * absent for silence padding.
+   */
+  captureFrame(frame: AudioFrame, tag?: FrameTag): Promise<void>;
   /** Drops whatever the sink still has queued. */
   clearQueue(): void;
+  /**
+   * Ms of the response the caller has heard, as the far end reports it (Twilio's mark echoes),
+   * or undefined when the sink cannot tell: the pacer's play model answers then.
+   */
+  playedMs?(responseId: string): number | undefined;
 }
 
 export interface PacerOptions {
@@ -371,6 +389,9 @@ export class Pacer extends EventEmitter<PacerEvents> {
   }
 
   #playedOf(r: ResponseState, now: number): number {
+    // the far end's own report when the sink has one (it knows what it played; we only model it)
+    const reported = this.#sink.playedMs?.(r.id);
+    if (reported !== undefined) return Math.max(0, Math.min(reported, r.handedMs));
     return Math.max(0, r.handedMs - this.#play.unplayedMs(r.serial, now));
   }
 
@@ -479,7 +500,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
     // audio was late (underrun) or sent at once to prime the sink, against when they could go
     this.#cadence(now - Math.max(due, g.resumedAt, g.startedAt));
     const first = r.framesOut++ === 0;
-    this.#capture(frame);
+    this.#capture(frame, { responseId: r.id, handedMs: r.handedMs });
     if (first) this.emit('first-frame', r.id, this.#clock.wallNow());
   }
 
@@ -506,7 +527,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
     this.#stats.audibleGapMs += hole;
   }
 
-  #capture(frame: AudioFrame): void {
+  #capture(frame: AudioFrame, tag?: FrameTag): void {
     this.#stats.framesOut++;
     this.#inflight = true;
     this.#inflightFrame = frame;
@@ -514,7 +535,7 @@ export class Pacer extends EventEmitter<PacerEvents> {
     this.#arm(Infinity);
     let p: Promise<void>;
     try {
-      p = this.#sink.captureFrame(frame);
+      p = this.#sink.captureFrame(frame, tag);
     } catch (err) {
       p = Promise.reject(err);
     }
