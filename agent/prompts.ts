@@ -37,6 +37,21 @@ export const PROMPTS = {
     'Tell the caller this now, in one or two short spoken sentences. Do not call any tool.',
   thinkerFailed: (domain: string, why: string) =>
     `You could not get the ${domain} answer: ${why}. Apologise in one short sentence and offer to try again later. Do not call any tool.`,
+  /**
+   * The caller pressed keys: what the conversation gets, as the caller's line. `personKey` says
+   * which key asks for a person, so the model can call transfer_to_human for it.
+   */
+  keysPressed: (keys: string, personKey: string | null) =>
+    `[The caller pressed the keys: ${[...keys].join(' ')}]` +
+    (personKey && keys.includes(personKey) ? ` (${personKey} asks for a person)` : ''),
+  /** transfer_to_human with someone to hand the caller to: the last line before the transfer. */
+  transferring: 'In one short sentence, tell the caller you are connecting them to a person now. Do not call any tool.',
+  /** transfer_to_human with no one configured. */
+  noOneToTransferTo:
+    'No person is available to take this call. Tell the caller so in one short sentence and offer to keep helping. Do not call any tool.',
+  /** The transfer failed after the agent said it would connect them. */
+  transferFailed:
+    'Connecting the caller to a person failed. Apologise in one short sentence and offer to keep helping. Do not call any tool.',
 } as const;
 
 /** Why a thinker failed, as the apology puts it to the caller (thinkerFailed's `why`). */

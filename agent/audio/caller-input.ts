@@ -1,4 +1,3 @@
-import { AudioStream, type RemoteTrack } from '@livekit/rtc-node';
 import { log } from '../log.js';
 import { VAD_SAMPLE_RATE, type FrameDetector, type GateEvent } from '../vad/types.js';
 
@@ -28,8 +27,8 @@ export interface HopFrame {
 
 /**
  * Stage 1 of the audio path: the caller's audio as 16 kHz mono hops → frame detector → gate →
- * handlers. `fromTrack` reads a LiveKit track (resampled and framed natively by rtc-node's
- * AudioStream); any other source of hops can be read the same way.
+ * handlers. The hops come from the transport (agent/call/transport.ts): a LiveKit track resampled
+ * and framed natively by rtc-node's AudioStream, or a Twilio stream's μ-law decoded and re-framed.
  *
  * Wall-clock mapping: a hop's arrival time is taken when it leaves the stream, before inference, so
  * a slow inference cannot make speech end look later than it was.
@@ -39,13 +38,6 @@ export class CallerInput<Source = unknown> {
   #stopped = false;
   #hops = 0;
   readonly done: Promise<void>;
-
-  /** Reads a LiveKit track as hops of the detector's size. */
-  static fromTrack(track: RemoteTrack, detector: FrameDetector, gate: Gate, handlers: CallerInputHandlers): CallerInput<RemoteTrack> {
-    const frameSizeMs = (detector.hopSize / VAD_SAMPLE_RATE) * 1000;
-    const stream = new AudioStream(track, { sampleRate: VAD_SAMPLE_RATE, numChannels: 1, frameSizeMs });
-    return new CallerInput(track, stream, detector, gate, handlers);
-  }
 
   constructor(
     /** What the hops come from (the track), so a caller can tell one input from the next. */

@@ -146,11 +146,52 @@ describe('the settings table is the whole truth', () => {
 
 describe('greeting', () => {
   it('greets phone callers by default, not browser callers; none turns it off', () => {
-    expect(loadConfig({}).greeting).toEqual({ sip: DEFAULT_PHONE_GREETING, webrtc: null });
-    expect(loadConfig({ PARLEY_GREETING_SIP: 'none', PARLEY_GREETING_WEBRTC: ' Hi there. ' }).greeting).toEqual({
+    expect(loadConfig({}).greeting).toEqual({ sip: DEFAULT_PHONE_GREETING, webrtc: null, twilio_ws: DEFAULT_PHONE_GREETING });
+    expect(
+      loadConfig({ PARLEY_GREETING_SIP: 'none', PARLEY_GREETING_WEBRTC: ' Hi there. ', PARLEY_GREETING_TWILIO: 'none' }).greeting,
+    ).toEqual({
       sip: null,
       webrtc: 'Hi there.',
+      twilio_ws: null,
     });
+  });
+});
+
+describe('transfer and keys', () => {
+  it('has no one to transfer to by default, 0 asks for a person, and a target must be a number or a SIP/tel URI', () => {
+    expect(loadConfig({}).transfer).toEqual({ to: null, digit: '0', dtmfGapMs: 1500 });
+    expect(loadConfig({ PARLEY_TRANSFER_TO: '+15550100', PARLEY_TRANSFER_DIGIT: '*' }).transfer).toMatchObject({
+      to: '+15550100',
+      digit: '*',
+    });
+    expect(loadConfig({ PARLEY_TRANSFER_TO: 'sip:desk@pbx.example.com', PARLEY_TRANSFER_DIGIT: 'none' }).transfer).toMatchObject({
+      to: 'sip:desk@pbx.example.com',
+      digit: null,
+    });
+    expect(() => loadConfig({ PARLEY_TRANSFER_TO: '5550100' })).toThrow(/PARLEY_TRANSFER_TO.*E\.164/);
+    expect(() => loadConfig({ PARLEY_TRANSFER_DIGIT: '12' })).toThrow(/PARLEY_TRANSFER_DIGIT.*one key/);
+  });
+});
+
+describe('twilio gateway', () => {
+  it('runs on development credentials on loopback only; beyond it a real token is required', () => {
+    const dev = loadConfig({}).twilio;
+    expect(dev).toMatchObject({
+      host: '127.0.0.1',
+      port: 8090,
+      publicUrl: 'http://127.0.0.1:8090',
+      devCredentials: true,
+      apiUrl: 'https://api.twilio.com',
+    });
+    expect(() => loadConfig({ PARLEY_TWILIO_HOST: '0.0.0.0' })).toThrow(/TWILIO_AUTH_TOKEN/);
+    const real = loadConfig({
+      PARLEY_TWILIO_HOST: '0.0.0.0',
+      TWILIO_AUTH_TOKEN: 'abcdefabcdefabcdef12',
+      TWILIO_ACCOUNT_SID: `AC${'a'.repeat(32)}`,
+      PARLEY_TWILIO_PUBLIC_URL: 'https://voice.example.com/',
+    }).twilio;
+    expect(real).toMatchObject({ devCredentials: false, publicUrl: 'https://voice.example.com', accountSid: `AC${'a'.repeat(32)}` });
+    expect(() => loadConfig({ TWILIO_ACCOUNT_SID: 'AC123' })).toThrow(/TWILIO_ACCOUNT_SID.*32 hex/);
   });
 });
 

@@ -3,7 +3,8 @@ import { DEFAULT_INSTRUCTIONS } from '../prompts.js';
 import { DEFAULT_GATE_CONFIG } from '../vad/gate.js';
 import { DEFAULT_NOISE_FLOOR_RMS } from '../vad/noise-floor.js';
 import type { GateConfig } from '../vad/types.js';
-import { readSettings } from './parse.js';
+import type { Transport } from '../metrics/record.js';
+import { ConfigError, readSettings, type Values } from './parse.js';
 import { WEB_SETTINGS, WORKER_SETTINGS } from './settings.js';
 
 /**
@@ -58,7 +59,11 @@ export interface ParleyConfig {
    * nothing until someone speaks, so phone calls are greeted by default; the page shows the agent
    * listening, so browser calls are not.
    */
-  greeting: { sip: string | null; webrtc: string | null };
+  greeting: Record<Transport, string | null>;
+  /** transfer_to_human and the caller's keys (agent/call/transfer.ts, agent/call/dtmf.ts). */
+  transfer: TransferConfig;
+  /** The Twilio Media Streams gateway (agent/transports/twilio). */
+  twilio: TwilioConfig;
   /**
    * The echo detector (agent/audio/echo.ts): a caller turn that is the agent's own voice coming
    * back is cleared, not answered. Null: off (PARLEY_ECHO_MAX_LAG_MS=0).
@@ -73,6 +78,29 @@ export interface ParleyConfig {
   responder: ResponderConfig;
   thinkers: ThinkerConfig;
   web: WebConfig;
+}
+
+export interface TransferConfig {
+  /** E.164 number or sip:/tel: URI of the people a caller can be handed to; null: no one. */
+  to: string | null;
+  /** The key that asks for a person; null: none. */
+  digit: string | null;
+  /** Keys pressed within this of each other reach the conversation as one entry. */
+  dtmfGapMs: number;
+}
+
+export interface TwilioConfig {
+  host: string;
+  port: number;
+  /** The gateway as Twilio reaches it: signatures are computed over this, the stream URL is derived from it. */
+  publicUrl: string;
+  accountSid: string;
+  authToken: string;
+  /** True when the account and token are the built-in development ones (loopback only). */
+  devCredentials: boolean;
+  /** Twilio's REST API (https://api.twilio.com; a local stand-in in tests). */
+  apiUrl: string;
+  idleProcesses: number;
 }
 
 /** The caller-side VAD of every call (agent/vad). */
@@ -171,7 +199,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
     greeting: {
       sip: greetingOf(v.PARLEY_GREETING_SIP ?? DEFAULT_PHONE_GREETING),
       webrtc: greetingOf(v.PARLEY_GREETING_WEBRTC ?? 'none'),
+      twilio_ws: greetingOf(v.PARLEY_GREETING_TWILIO ?? DEFAULT_PHONE_GREETING),
     },
+    transfer: {
+      to: v.PARLEY_TRANSFER_TO === undefined || v.PARLEY_TRANSFER_TO === 'none' ? null : v.PARLEY_TRANSFER_TO,
+      digit: v.PARLEY_TRANSFER_DIGIT === 'none' ? null : (v.PARLEY_TRANSFER_DIGIT ?? '0'),
+      dtmfGapMs: v.PARLEY_DTMF_GAP_MS ?? 1500,
+    },
+    twilio: twilioOf(v),
     echo:
       v.PARLEY_ECHO_MAX_LAG_MS === 0
         ? null
@@ -235,6 +270,35 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
       cookieSecret: v.PARLEY_COOKIE_SECRET,
     },
   };
+}
+
+/** A development account and token: accepted only while the gateway listens on loopback. */
+export const DEV_TWILIO_ACCOUNT_SID = `AC${'0'.repeat(32)}`;
+export const DEV_TWILIO_AUTH_TOKEN = 'parley-dev-twilio-token-0123456789';
+
+function twilioOf(v: Values<typeof WORKER_SETTINGS & typeof WEB_SETTINGS>): TwilioConfig {
+  const host = v.PARLEY_TWILIO_HOST ?? '127.0.0.1';
+  const port = v.PARLEY_TWILIO_PORT ?? 8090;
+  const devCredentials = v.TWILIO_AUTH_TOKEN === undefined;
+  if (devCredentials && !isLoopback(host)) {
+    throw new ConfigError([
+      `PARLEY_TWILIO_HOST=${host}: the Twilio gateway needs TWILIO_AUTH_TOKEN (and TWILIO_ACCOUNT_SID) beyond loopback; the development token is public`,
+    ]);
+  }
+  return {
+    host,
+    port,
+    publicUrl: (v.PARLEY_TWILIO_PUBLIC_URL ?? `http://${host.includes(':') ? `[${host}]` : host}:${port}`).replace(/\/+$/, ''),
+    accountSid: v.TWILIO_ACCOUNT_SID ?? DEV_TWILIO_ACCOUNT_SID,
+    authToken: v.TWILIO_AUTH_TOKEN ?? DEV_TWILIO_AUTH_TOKEN,
+    devCredentials,
+    apiUrl: (v.PARLEY_TWILIO_API_URL ?? 'https://api.twilio.com').replace(/\/+$/, ''),
+    idleProcesses: v.PARLEY_TWILIO_IDLE_PROCESSES ?? 1,
+  };
+}
+
+function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
 }
 
 /** The phone line's first words unless PARLEY_GREETING_SIP says otherwise. */

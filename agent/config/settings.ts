@@ -79,6 +79,26 @@ const s = <T extends z.ZodTypeAny>(schema: T, doc: string): Setting<T> => ({ sch
 
 /** The worker and its calls. */
 export const WORKER_SETTINGS = {
+  TWILIO_ACCOUNT_SID: s(
+    z
+      .string()
+      .trim()
+      .regex(/^AC[0-9a-f]{32}$/, 'must be AC followed by 32 hex digits')
+      .describe('AC + 32 hex digits'),
+    'Twilio account the Media Streams gateway serves (default: a development account, loopback only)',
+  ),
+  TWILIO_AUTH_TOKEN: s(
+    z.string().trim().min(16, 'must be at least 16 characters').describe('text of 16 characters or more'),
+    'Twilio auth token: checks X-Twilio-Signature, authenticates REST calls (default: a development token, loopback only)',
+  ),
+  PARLEY_TWILIO_HOST: s(text, 'address the Twilio gateway (voice webhook and media stream) listens on'),
+  PARLEY_TWILIO_PORT: s(int(0, 65_535), 'port of the Twilio gateway'),
+  PARLEY_TWILIO_PUBLIC_URL: s(
+    url('http:', 'https:'),
+    'the gateway as Twilio reaches it (signatures are over this URL; the stream URL is derived from it), e.g. https://voice.example.com',
+  ),
+  PARLEY_TWILIO_API_URL: s(url('http:', 'https:'), "Twilio's REST API base URL (default https://api.twilio.com)"),
+  PARLEY_TWILIO_IDLE_PROCESSES: s(int(0, 100), 'call processes the Twilio gateway keeps warm'),
   OPENAI_API_KEY: s(optionalText, 'OpenAI key; unset or empty: the local Realtime stand-in answers'),
   OPENAI_BASE_URL: s(url('http:', 'https:'), 'Realtime API base URL (default OpenAI, or the stand-in without a key)'),
   LIVEKIT_URL: s(url('ws:', 'wss:', 'http:', 'https:'), 'livekit-server the worker registers with'),
@@ -119,6 +139,27 @@ export const WORKER_SETTINGS = {
   PARLEY_WORKER_PORT: s(int(0, 65_535), 'worker health port (0: a free one)'),
   PARLEY_GREETING_SIP: s(text, "what the agent says first to a phone caller ('none': it waits for the caller)"),
   PARLEY_GREETING_WEBRTC: s(text, "what the agent says first to a browser caller ('none', the default: it waits for the caller)"),
+  PARLEY_GREETING_TWILIO: s(text, "what the agent says first to a caller on Twilio Media Streams ('none': it waits for the caller)"),
+  PARLEY_TRANSFER_TO: s(
+    z
+      .string()
+      .trim()
+      .regex(
+        /^(\+[1-9]\d{6,14}|sip:[^\s@]+@[^\s]+|tel:\+[1-9]\d{6,14}|none)$/,
+        "must be an E.164 number (+15550100), a sip: or tel: URI, or 'none'",
+      )
+      .describe("E.164 number, sip:/tel: URI or 'none'"),
+    "where transfer_to_human sends the caller ('none', the default: the agent says no one is available)",
+  ),
+  PARLEY_TRANSFER_DIGIT: s(
+    z
+      .string()
+      .trim()
+      .regex(/^([0-9*#]|none)$/, "must be one key (0-9, * or #) or 'none'")
+      .describe("one key 0-9, * or #, or 'none'"),
+    "the key a caller presses to ask for a person (default 0; 'none': no key does)",
+  ),
+  PARLEY_DTMF_GAP_MS: s(int(200, 10_000), 'keys pressed within this of each other reach the conversation as one entry (default 1500)'),
   PARLEY_ECHO_THRESHOLD: s(
     decimal(0, 1, { above: true }),
     "echo detector: correlation of a caller turn's envelope with the agent's output at or above which the turn is the agent's own echo, cleared and not answered (default 0.8)",

@@ -49,6 +49,8 @@ export interface CallSummary {
   /** Context updates made during the call, and those still unwritten to Redis at its end. */
   contextUpdates: number;
   contextUnwritten: number;
+  /** Callers handed to a person, and transfers the line refused (agent/call/transfer.ts). */
+  transfers?: { done: number; failed: number };
 }
 
 /** Snapshot of the process when the call starts; `finish` turns it into the summary. */

@@ -1,6 +1,7 @@
 import type { VadMode } from '../config/config.js';
 
-export type Transport = 'webrtc' | 'sip';
+/** The line a call came in on: a browser (LiveKit WebRTC), LiveKit SIP, or a Twilio Media Streams WebSocket. */
+export type Transport = 'webrtc' | 'sip' | 'twilio_ws';
 
 /** How a turn ended. */
 export type TurnStatus =

@@ -1,4 +1,3 @@
-import type { AudioSource } from '@livekit/rtc-node';
 import { type FrameSink, Pacer, type PacerOptions } from './pacer.js';
 
 /** The Realtime API's output: PCM16 mono at 24 kHz, published at that rate. */
@@ -21,26 +20,27 @@ export const SOURCE_QUEUE_MS = sourceQueueMs();
 export const leadFramesFor = (cushionMs: number) => Math.max(1, Math.round(cushionMs / FRAME_MS));
 
 /**
- * The pacer for one call, metering into the call's published AudioSource (made with
- * sourceQueueMs(leadFrames)). `onFrame` sees every frame as it is handed over (its samples and
+ * The pacer for one call, metering into the call's output: the published AudioSource (made with
+ * sourceQueueMs(leadFrames)) or a Twilio stream. `onFrame` sees every frame as it is handed over (its samples and
  * the wall ms): the echo detector's record of what the caller was sent. It runs on the pacer's
  * path, so it must be cheap.
  */
 export function createPlayback(
-  source: AudioSource,
+  source: FrameSink & { readonly sampleRate: number; readonly numChannels?: number },
   opts: Omit<PacerOptions, 'sampleRate' | 'frameMs'> & { onFrame?: (pcm: Int16Array, at: number) => void } = {},
 ): Pacer {
-  if (source.sampleRate !== PACER_SAMPLE_RATE || source.numChannels !== 1) {
-    throw new Error(`pacer needs a mono ${PACER_SAMPLE_RATE} Hz AudioSource, got ${source.numChannels}ch ${source.sampleRate} Hz`);
+  if (source.sampleRate !== PACER_SAMPLE_RATE || (source.numChannels ?? 1) !== 1) {
+    throw new Error(`pacer needs a mono ${PACER_SAMPLE_RATE} Hz output, got ${source.numChannels ?? 1}ch ${source.sampleRate} Hz`);
   }
   const { onFrame, ...pacerOpts } = opts;
   const sink: FrameSink = onFrame
     ? {
-        captureFrame: (frame) => {
+        captureFrame: (frame, tag) => {
           onFrame(frame.data, Date.now());
-          return source.captureFrame(frame);
+          return source.captureFrame(frame, tag);
         },
         clearQueue: () => source.clearQueue(),
+        ...(source.playedMs ? { playedMs: (id: string) => source.playedMs?.(id) } : {}),
       }
     : source;
   return new Pacer(sink, { leadFrames: LEAD_FRAMES, ...pacerOpts, sampleRate: PACER_SAMPLE_RATE, frameMs: FRAME_MS });

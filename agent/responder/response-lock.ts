@@ -2,7 +2,7 @@ import type { llm } from '@livekit/agents';
 import type { ResponseActivity } from './activity.js';
 
 /** Who asks for a response: every caller of `response.create` goes through the one lock. */
-export type ResponseReason = 'turn' | 'thinker' | 'nudge' | 'filler' | 'goodbye' | 'apology' | 'greeting';
+export type ResponseReason = 'turn' | 'thinker' | 'nudge' | 'filler' | 'goodbye' | 'apology' | 'greeting' | 'keys' | 'transfer';
 
 export interface ResponseRequest {
   reason: ResponseReason;

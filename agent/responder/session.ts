@@ -292,6 +292,18 @@ export class ResponderSession extends EventEmitter<ResponderEvents> {
     });
   }
 
+  /**
+   * Puts a line of the caller's into the conversation as text (the keys they pressed): the model
+   * sees it as the caller's. It does not ask for a response.
+   */
+  addCallerText(text: string): void {
+    if (this.#closed) return;
+    this.#session.sendEvent({
+      type: 'conversation.item.create',
+      item: { id: `msg_${randomBytes(12).toString('hex')}`, type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+    });
+  }
+
   async updateInstructions(instructions: string): Promise<void> {
     await this.#session.updateInstructions(instructions);
   }

@@ -60,14 +60,17 @@ export function parseRouteArgs(raw: string): RouteRequest {
  * The tool as the Realtime session declares it. It is never executed by the framework: the
  * dispatcher runs thinkers in the background and answers the call itself.
  */
-export function routeToolContext(): llm.ToolContext {
-  return new llm.ToolContext({
-    [ROUTE_TOOL_NAME]: llm.tool({
-      description: ROUTE_TOOL_DESCRIPTION,
-      parameters: ROUTE_TOOL_PARAMETERS as unknown as Record<string, unknown>,
-      execute: async () => {
-        throw new Error('route_to_thinker is answered by the ThinkerDispatcher, not executed inline');
-      },
-    }),
+export function routeTool() {
+  return llm.tool({
+    description: ROUTE_TOOL_DESCRIPTION,
+    parameters: ROUTE_TOOL_PARAMETERS as unknown as Record<string, unknown>,
+    execute: async () => {
+      throw new Error('route_to_thinker is answered by the ThinkerDispatcher, not executed inline');
+    },
   });
+}
+
+/** The thinkers' tool alone (the call declares it with its own: agent/call/tools.ts). */
+export function routeToolContext(): llm.ToolContext {
+  return new llm.ToolContext({ [ROUTE_TOOL_NAME]: routeTool() });
 }

@@ -1,8 +1,8 @@
 import type { LocalParticipant } from '@livekit/rtc-node';
-import { log } from './log.js';
-import type { TurnRecord } from './metrics/record.js';
+import { log } from '../../log.js';
+import type { TurnRecord } from '../../metrics/record.js';
 
-import { ATTR_STATE, ATTR_THINKER, TOPIC_TRANSCRIPT, TOPIC_TURN, type AgentState, type TranscriptMessage } from './status-protocol.js';
+import { ATTR_STATE, ATTR_THINKER, TOPIC_TRANSCRIPT, TOPIC_TURN, type AgentState, type TranscriptMessage } from '../../status-protocol.js';
 
 export type { AgentState };
 
