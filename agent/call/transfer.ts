@@ -44,7 +44,10 @@ export class TransferDesk {
 
   async handle(toolCallId: string, args: string): Promise<TransferOutcome> {
     const startedAt = Date.now();
-    const done = (o: TransferOutcome) => (this.onDone(o, this.target, Date.now() - startedAt), o);
+    const done = (o: TransferOutcome) => {
+      this.onDone(o, this.target, Date.now() - startedAt);
+      return o;
+    };
     if (this.#underWay) {
       this.host.submitToolOutput(toolCallId, JSON.stringify({ status: 'error', error: 'a transfer is already under way' }));
       return done('busy');
