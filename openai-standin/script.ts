@@ -107,11 +107,19 @@ export class ScriptRunner {
     return this.#random();
   }
 
-  plan(instructions: string | undefined, toolOutput?: string): ResponsePlan {
+  /**
+   * `callerText`: the latest item is a text line of the caller's (keys they pressed). `tools`: the
+   * names the session declares. A caller asking for a person, with transfer_to_human declared,
+   * gets that tool called, as a model would; any other text line is acknowledged word for word.
+   */
+  plan(instructions: string | undefined, toolOutput?: string, seen: { callerText?: string; tools?: readonly string[] } = {}): ResponsePlan {
     const n = this.#n++;
     const s = this.script;
-    const tool = s.toolCalls?.[n];
+    const tool = s.toolCalls?.[n] ?? (seen.callerText !== undefined ? askedForPerson(seen.callerText, seen.tools ?? []) : undefined);
     if (tool) return { kind: 'tool', latencyMs: this.#latency(n), filler: false, text: tool.say ?? '', tool };
+    if (seen.callerText !== undefined && !instructions && !s.reply) {
+      return { kind: 'speech', latencyMs: this.#latency(n), filler: false, text: `You entered ${seen.callerText.replace(/[[\]]/g, '')}.` };
+    }
     const ending = s.endings?.[n];
     if (s.fillerShare && this.#random() < s.fillerShare) {
       return { kind: 'speech', latencyMs: s.fillerLatencyMs ?? 150, filler: true, text: FILLERS[n % FILLERS.length]! };
@@ -132,6 +140,15 @@ export class ScriptRunner {
     const z = Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
     return Math.round(l.medianMs * Math.exp(l.sigma * z));
   }
+}
+
+const TRANSFER_TOOL = 'transfer_to_human';
+const WANTS_PERSON = /\b(person|human|operator|representative|someone real)\b/i;
+
+/** The tool call a model makes for "a person, please" when it has the transfer tool. */
+function askedForPerson(text: string, tools: readonly string[]): ToolCallSpec | undefined {
+  if (!tools.includes(TRANSFER_TOOL) || !WANTS_PERSON.test(text)) return undefined;
+  return { name: TRANSFER_TOOL, arguments: JSON.stringify({ reason: 'the caller asked for a person' }) };
 }
 
 /** What a model would say about a tool result: its answer (or error), in one breath. */

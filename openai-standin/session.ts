@@ -357,6 +357,15 @@ export class StandinSession {
     // a result the model has not spoken about yet: the latest item is a tool's output
     const last = this.#conversation.get(this.#conversation.lastId ?? undefined)?.item;
     const toolOutput = last?.type === 'function_call_output' ? last.output : undefined;
+    // a line the caller typed or keyed (conversation.item.create with input_text), not yet answered
+    const callerText =
+      last?.type === 'message' && last.role === 'user'
+        ? last.content
+            .map((c) => (c.type === 'input_text' ? c.text : ''))
+            .join(' ')
+            .trim() || undefined
+        : undefined;
+    const tools = (this.#config.tools ?? []).map((t) => ('name' in t ? String(t.name) : ''));
     this.#response = new ResponseStream(
       {
         sessionId: this.id,
@@ -370,7 +379,7 @@ export class StandinSession {
         onDone: (r) => this.hooks.onResponse(r),
         drop: () => this.ws.terminate(),
       },
-      this.#modelServed ? this.script.plan(instructions, toolOutput) : this.#modelNotFound(),
+      this.#modelServed ? this.script.plan(instructions, toolOutput, { callerText, tools }) : this.#modelNotFound(),
       metadata?.client_event_id,
     );
     this.#response.start();

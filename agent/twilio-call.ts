@@ -1,0 +1,68 @@
+import type { IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
+import { WebSocketServer } from 'ws';
+import { runCall } from './call/call.js';
+import { loadConfig } from './config/config.js';
+import { configureLog, log, scopeLogToCall } from './log.js';
+import type { CallProcessMessage, StreamHandoff } from './transports/twilio/call-processes.js';
+import { twilioCallControl } from './transports/twilio/rest.js';
+import { acceptStream } from './transports/twilio/stream-line.js';
+import { StreamTickets } from './transports/twilio/stream-token.js';
+import { Teardown } from './util/teardown.js';
+import { preloadVadModel } from './vad/load.js';
+
+// One call on Twilio Media Streams, in a process of its own (forked warm by the gateway,
+// agent/transports/twilio/call-processes.ts): it loads the VAD model, says it is ready, takes one
+// stream's socket, speaks the protocol (agent/transports/twilio/stream-line.ts) and runs the same
+// call as a LiveKit job (agent/call/call.ts). It exits when the call has ended.
+const cfg = loadConfig();
+configureLog({ level: cfg.logLevel });
+const vadModel = await preloadVadModel(cfg.vad);
+const send = (m: CallProcessMessage) => process.send?.(m);
+// the gateway is gone: an idle process has nothing to wait for
+process.on('disconnect', () => {
+  if (!taken) process.exit(0);
+});
+let taken = false;
+
+process.on('message', (m: StreamHandoff, socket: Socket | undefined) => {
+  if (m?.type !== 'stream' || !socket || taken) return socket?.destroy();
+  taken = true;
+  const startedAt = Date.now();
+  const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
+  // ws reads only the method, url and headers of the upgrade request
+  const req = { method: 'GET', url: m.url, headers: m.headers, socket } as unknown as IncomingMessage;
+  wss.handleUpgrade(req, socket, Buffer.from(m.head, 'base64'), (ws) => void serve(ws, startedAt));
+});
+send({ type: 'ready' });
+
+async function serve(ws: import('ws').WebSocket, startedAt: number): Promise<void> {
+  const teardown = new Teardown();
+  let ended = false;
+  const end = async (reason: string, code = 0) => {
+    if (ended) return;
+    ended = true;
+    for (const f of await teardown.run()) log.error({ step: f.name, err: f.error.message }, 'teardown step failed');
+    log.info({ reason }, 'call ended');
+    scopeLogToCall(null);
+    if (line) send({ type: 'ended', callSid: line.callId, reason });
+    process.exit(code);
+  };
+  const line = await acceptStream(ws, {
+    tickets: new StreamTickets(cfg.twilio.authToken),
+    control: twilioCallControl(cfg.twilio),
+  }).catch((e: Error) => {
+    log.warn({ err: e.message }, 'twilio: stream refused');
+    return null;
+  });
+  if (!line) return end('stream refused');
+  send({ type: 'call', callSid: line.callId });
+  teardown.defer('stream', () => line.close());
+  line.on('hung-up', (reason) => void end(reason));
+  try {
+    await runCall(line, teardown, { cfg, vadModel, startedAt });
+  } catch (e) {
+    log.error({ err: (e as Error).message }, 'the call could not start');
+    await end('call failed to start', 1);
+  }
+}
