@@ -158,6 +158,27 @@ describe('the stand-in session, untidy like the API', () => {
     c.ws.close();
   });
 
+  it("answers a caller's text line: a person asked for, with transfer_to_human declared, is that tool call; other keys are acknowledged", async () => {
+    const c = await client();
+    const transfer = { type: 'function', name: 'transfer_to_human', description: 'hand the call to a person', parameters: { type: 'object', properties: {} } };
+    c.send({ type: 'session.update', session: { ...manual, tools: [transfer] } });
+    const line = (id: string, text: string) => ({
+      type: 'conversation.item.create',
+      item: { id, type: 'message', role: 'user', content: [{ type: 'input_text', text }] },
+    });
+    c.send(line('msg_keys_1', '[The caller pressed the keys: 4 2]'));
+    c.send({ type: 'response.create' });
+    const first = await until('the first response', () => c.got.find((e) => e.type === 'response.done'));
+    expect(JSON.stringify(first)).toContain('You entered The caller pressed the keys: 4 2');
+    c.send(line('msg_keys_2', '[The caller pressed the keys: 0] (0 asks for a person)'));
+    c.send({ type: 'response.create' });
+    const second = await until('the second response', () => c.got.filter((e) => e.type === 'response.done')[1]);
+    expect((second.response as { output: unknown[] }).output).toEqual([
+      expect.objectContaining({ type: 'function_call', name: 'transfer_to_human' }),
+    ]);
+    c.ws.close();
+  });
+
   it('sent nothing outside OpenAI schema in any of these sessions', () => {
     expect(standin.schemaFailures().filter((f) => f.direction === 'server')).toEqual([]);
   });

@@ -108,9 +108,17 @@ export function buildReport(records: TurnRecord[], fillerMs = 1000): Report {
   const local = perceived((t) => t.vadMode === 'local');
   const server = perceived((t) => t.vadMode !== 'local');
   if (local.length && server.length && names.length > 2) pairs.push({ a: '*/local', b: '*/server', ...rounded(compare(local, server)) });
-  const webrtc = perceived((t) => t.transport === 'webrtc');
-  const sip = perceived((t) => t.transport === 'sip');
-  if (webrtc.length && sip.length && names.length > 2) pairs.push({ a: 'webrtc/*', b: 'sip/*', ...rounded(compare(webrtc, sip)) });
+  // every pair of transports, over both VAD modes (WebRTC, SIP, Twilio's WebSocket)
+  const order = ['webrtc', 'sip', 'twilio_ws'];
+  const transports = [...new Set(all.map((t) => t.transport))].sort((x, y) => order.indexOf(x) - order.indexOf(y));
+  for (let i = 0; i < transports.length; i++) {
+    for (let j = i + 1; j < transports.length; j++) {
+      const [ta, tb] = [transports[i]!, transports[j]!];
+      const xa = perceived((t) => t.transport === ta);
+      const xb = perceived((t) => t.transport === tb);
+      if (xa.length && xb.length && names.length > 2) pairs.push({ a: `${ta}/*`, b: `${tb}/*`, ...rounded(compare(xa, xb)) });
+    }
+  }
   return { filler_threshold_ms: fillerMs, turns: records.length, groups, pairs, excluded };
 }
 

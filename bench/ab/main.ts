@@ -13,9 +13,9 @@ import { startSip } from '../../stack/sip.js';
 import type { Service } from '../../stack/service.js';
 import { provisionSip } from '../../sip/provision.js';
 import { speak } from '../../speech/clips.js';
-import { ROOT, startTestStack, startTestWorker } from '../../stack/test-stack.js';
+import { ROOT, startTestStack, startTestTwilioGateway, startTestWorker } from '../../stack/test-stack.js';
 import { latencyChartHtml } from '../../report/chart.js';
-import { perceivedByGroup } from '../../report/metrics.js';
+import { figuresOf, perceivedByGroup } from '../../report/metrics.js';
 import { readStream } from '../../report/records.js';
 import { summarise } from '../../report/stats.js';
 import { buildReport, formatReport } from '../../report/report.js';
@@ -23,12 +23,16 @@ import { powerBandwidth, type Bandwidth } from '../../report/spectrum.js';
 import { ANSWERS, configKey, DEFAULT_PLAN, peerScript, QUESTIONS, roomPrefix, type AbPlan } from './plan.js';
 import { splitWaits, type CallerTurn } from '../../callers/caller-latency.js';
 import { runSipLeg } from '../../callers/sip-leg.js';
+import { runTwilioLeg } from '../../callers/twilio-leg.js';
+import { TwilioCarrier } from '../../callers/twilio/carrier.js';
+import { TwilioRestStandin } from '../../callers/twilio/rest-standin.js';
+import { TEST_ACCOUNT_SID, TEST_AUTH_TOKEN } from '../../test/support/twilio-stack.js';
 import { runWebrtcCaller, type LegResult } from '../../callers/webrtc-leg.js';
 import { concatPcm } from '../../agent/audio/pcm.js';
 
 /**
  * npm run ab [-- --turns 10 --median-ms 700 --sigma 0.45 --filler-share 0.2 --gap-ms 5500
- *              --modes local,server_vad --transports webrtc,sip --out out/ab]
+ *              --modes local,server_vad --transports webrtc,sip,twilio_ws --out out/ab]
  *
  * The A/B runner: the real stack (livekit-server, LiveKit SIP, Redis, the worker) in the test
  * namespace, the local Realtime stand-in with a known model-latency distribution, and for every VAD
@@ -69,7 +73,8 @@ const plan: AbPlan = {
   transports: (a.transports?.split(',') ?? DEFAULT_PLAN.transports) as Transport[],
 };
 for (const m of plan.modes) if (m !== 'local' && m !== 'server_vad') throw new Error(`unknown VAD mode "${m}" (local, server_vad)`);
-for (const t of plan.transports) if (t !== 'webrtc' && t !== 'sip') throw new Error(`unknown transport "${t}" (webrtc, sip)`);
+for (const t of plan.transports)
+  if (t !== 'webrtc' && t !== 'sip' && t !== 'twilio_ws') throw new Error(`unknown transport "${t}" (webrtc, sip, twilio_ws)`);
 // the model a WAN away, as the real API is (openai-standin/wan.ts); --rtt-ms 0 for the zero-RTT figures
 const wan = { rttMs: num(a['rtt-ms'], DEFAULT_WAN.rttMs, 'rtt-ms'), jitterMs: num(a['jitter-ms'], DEFAULT_WAN.jitterMs, 'jitter-ms') };
 const nodeIp = process.env.PARLEY_NODE_IP;
@@ -106,6 +111,16 @@ try {
     });
     sipTarget = `${nodeIp}:5060`;
   }
+  // Twilio: its REST API stood in locally, and a carrier speaking Media Streams to our gateway
+  let rest: TwilioRestStandin | null = null;
+  if (plan.transports.includes('twilio_ws')) {
+    rest = new TwilioRestStandin({ accountSid: TEST_ACCOUNT_SID, authToken: TEST_AUTH_TOKEN });
+    await rest.listen();
+    services.push({ stop: () => rest!.close() });
+  }
+  const carrier = new TwilioCarrier(rest ? { rest } : {});
+  /** The Twilio calls' rooms (their stream sids): their records carry no room prefix of ours. */
+  const twilioRooms = new Set<string>();
   const questions48k = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
   const questions8k = await Promise.all(QUESTIONS.map((q) => speak(q, 8_000)));
 
@@ -115,12 +130,16 @@ try {
   let leg = 0;
   for (const mode of plan.modes) {
     // one worker per VAD mode: the mode is part of its configuration, as in production
-    const worker = await startTestWorker(
-      stack,
-      `${peer.url}/v1`,
-      { PARLEY_VAD_MODE: mode, PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' },
-      `worker-ab-${mode}`,
-    );
+    const callEnv = { PARLEY_VAD_MODE: mode, PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0' };
+    const worker = await startTestWorker(stack, `${peer.url}/v1`, callEnv, `worker-ab-${mode}`);
+    const twilio = rest
+      ? await startTestTwilioGateway(
+          stack,
+          `${peer.url}/v1`,
+          { ...callEnv, TWILIO_ACCOUNT_SID: TEST_ACCOUNT_SID, TWILIO_AUTH_TOKEN: TEST_AUTH_TOKEN, PARLEY_TWILIO_API_URL: rest.baseUrl },
+          `twilio-ab-${mode}`,
+        )
+      : null;
     try {
       for (const transport of plan.transports) {
         // the same seed for every configuration: each sees the same sequence of model latencies
@@ -136,15 +155,32 @@ try {
                 turns: plan.turns,
                 gapMs: plan.gapMs,
               })
-            : await runSipLeg({
-                target: sipTarget,
-                from: callerIp,
-                number: NUMBER,
-                questions8k,
-                turns: plan.turns,
-                gapMs: plan.gapMs,
-                mediaPort: 16_000 + 2 * leg,
-              });
+            : transport === 'sip'
+              ? await runSipLeg({
+                  target: sipTarget,
+                  from: callerIp,
+                  number: NUMBER,
+                  questions8k,
+                  turns: plan.turns,
+                  gapMs: plan.gapMs,
+                  mediaPort: 16_000 + 2 * leg,
+                })
+              : await runTwilioLeg({
+                  dial: () =>
+                    carrier.call({
+                      webhookUrl: `${twilio!.url}/twilio/voice`,
+                      authToken: TEST_AUTH_TOKEN,
+                      accountSid: TEST_ACCOUNT_SID,
+                      from: '+15550112',
+                      to: NUMBER,
+                    }),
+                  questions8k,
+                  turns: plan.turns,
+                  gapMs: plan.gapMs,
+                }).then((r) => {
+                  twilioRooms.add(r.streamSid);
+                  return r;
+                });
         leg++;
         heard.set(key, res);
         callerHeard.set(key, res.turns);
@@ -153,11 +189,12 @@ try {
       }
     } finally {
       await worker.stop();
+      await twilio?.service.stop(15_000);
     }
   }
 
   // turn records come from the worker through Redis, exactly as `npm run report` reads them
-  const records = (await readStream(stack.redisUrl)).filter((t) => t.room.startsWith(prefix));
+  const records = (await readStream(stack.redisUrl)).filter((t) => t.room.startsWith(prefix) || twilioRooms.has(t.room));
   writeFileSync(join(outDir, 'turns.jsonl'), `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
   const report = buildReport(records);
   writeFileSync(join(outDir, 'report.html'), latencyChartHtml(perceivedByGroup(records)));
@@ -216,7 +253,35 @@ try {
       ];
     }),
   );
+  // one group per transport, the same keys for each (both VAD modes pooled): the transport table
+  const transports = Object.fromEntries(
+    plan.transports.map((t) => {
+      const keys = plan.modes.map((m) => configKey(t, m));
+      const heardMs = keys.flatMap((k) => caller_heard_ms[k]?.values ?? []);
+      const added = records
+        .filter((r) => r.transport === t)
+        .map(figuresOf)
+        .flatMap((f) => ('excluded' in f ? [] : [f.systemAdded]));
+      return [
+        t,
+        {
+          caller_heard_median_ms: med(heardMs),
+          caller_heard_n: heardMs.length,
+          system_added_median_ms: med(added),
+          bandwidth_99_hz: byTransport[t] ?? null,
+          answered: keys.reduce((n, k) => n + (answered[k] ?? 0), 0),
+          asked: keys.length * plan.turns,
+        },
+      ];
+    }),
+  );
   console.log(formatReport(report));
+  console.log('\nper transport (both VAD modes): caller-heard median, system-added median, 99 % bandwidth');
+  for (const [t, g] of Object.entries(transports)) {
+    console.log(
+      `${t.padEnd(10)}  heard ${g.caller_heard_median_ms} ms (n ${g.caller_heard_n})  added ${g.system_added_median_ms} ms  bandwidth ${g.bandwidth_99_hz} Hz  answered ${g.answered}/${g.asked}`,
+    );
+  }
   console.log('\nlatency at the caller: its speech end (its last sample above −60 dBFS sent) → first answer sound it hears');
   console.log('(in: caller speech end → agent VAD speech end; out: agent first frame → caller ear; medians)');
   for (const [k, c] of Object.entries(caller_heard_ms)) {
@@ -248,6 +313,7 @@ try {
       bandwidth_99_hz_by_transport: byTransport,
       bandwidth_99_hz_source: Math.round(sourceBw.bandwidthHz),
       caller_heard_ms,
+      transports,
       wan,
       commit_ack_ms,
       ...report,

@@ -24,7 +24,7 @@ export interface AbPlan {
 export const DEFAULT_PLAN: AbPlan = {
   turns: 10,
   modes: ['local', 'server_vad'],
-  transports: ['webrtc', 'sip'],
+  transports: ['webrtc', 'sip', 'twilio_ws'],
   modelMedianMs: 700,
   modelSigma: 0.45,
   fillerShare: 0.2,

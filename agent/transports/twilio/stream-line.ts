@@ -4,7 +4,7 @@ import { type AudioOutput, type CallStatus, type CallTransport, type CallTranspo
 import { log } from '../../log.js';
 import type { Transport } from '../../metrics/record.js';
 import { PACER_SAMPLE_RATE } from '../../pacer/playback.js';
-import { MediaIn } from './media-in.js';
+import { TwilioMediaIn } from './media-in.js';
 import { TwilioStreamSink } from './media-out.js';
 import { type InboundMessage, parseInbound, type StartMessage } from './protocol.js';
 import type { TwilioCallControl } from './rest.js';
@@ -80,7 +80,7 @@ export class TwilioStreamLine extends EventEmitter<CallTransportEvents> implemen
   readonly status: CallStatus = NO_STATUS;
   readonly #streamSid: string;
   #sink: TwilioStreamSink | null = null;
-  #input: MediaIn | null = null;
+  #input: TwilioMediaIn | null = null;
   #ended = false;
   /** Why the stream is ending, when we asked Twilio to end it (hang-up, transfer). */
   #ending: string | null = null;
@@ -104,8 +104,11 @@ export class TwilioStreamLine extends EventEmitter<CallTransportEvents> implemen
   }
 
   async openOutput(): Promise<AudioOutput> {
-    const sink = new TwilioStreamSink(this.#streamSid, (text) => {
-      if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+    const sink = new TwilioStreamSink({
+      streamSid: this.#streamSid,
+      send: (text) => {
+        if (this.ws.readyState === this.ws.OPEN) this.ws.send(text);
+      },
     });
     this.#sink = sink;
     return Object.assign(sink, { sampleRate: PACER_SAMPLE_RATE, close: () => {} });
@@ -113,7 +116,7 @@ export class TwilioStreamLine extends EventEmitter<CallTransportEvents> implemen
 
   start(hopSize: number): void {
     if (this.#input) return;
-    this.#input = new MediaIn(hopSize);
+    this.#input = new TwilioMediaIn({ hopSize });
     for (const m of this.early.splice(0)) this.#dispatch(m);
     this.emit('input', { source: this.#input, hops: this.#input.hops });
   }
@@ -172,7 +175,7 @@ export class TwilioStreamLine extends EventEmitter<CallTransportEvents> implemen
   #dispatch(m: InboundMessage): void {
     switch (m.event) {
       case 'media':
-        this.#input?.push(m.media.payload, Number(m.media.timestamp));
+        this.#input?.push(m.media);
         return;
       case 'mark':
         this.#sink?.onMarkEcho(m.mark.name);
