@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SipClient, type TransferSipParticipantOptions } from 'livekit-server-sdk';
 import { startService, type Service } from './service.js';
 
 export interface SipServiceOptions {
@@ -32,4 +33,28 @@ export async function startSip(root: string, o: SipServiceOptions): Promise<Serv
     readyTimeoutMs: 30_000,
   });
   return { ...svc, sipPort };
+}
+
+/** What a SipClient needs of a stack (a TestStack is one). */
+export interface SipApi {
+  httpUrl: string;
+  apiKey: string;
+  apiSecret: string;
+}
+
+/**
+ * TransferSIPParticipant with the stack's credentials: LiveKit SIP sends a REFER to the caller's
+ * side (Refer-To `<sip:…>` for a sip: target, the bare URI for tel:) and this resolves once the
+ * far end's NOTIFY reports `SIP/2.0 200`; a failure status, or no final NOTIFY within the ringing
+ * timeout, rejects. LiveKit SIP then hangs the call up itself (BYE about 1 s later) unless the
+ * caller already has. `playDialtone` plays ringing to the caller meanwhile, instead of the room.
+ */
+export async function transferSipCall(
+  api: SipApi,
+  room: string,
+  identity: string,
+  transferTo: string,
+  opts: TransferSipParticipantOptions = {},
+): Promise<void> {
+  await new SipClient(api.httpUrl, api.apiKey, api.apiSecret).transferSipParticipant(room, identity, transferTo, opts);
 }
