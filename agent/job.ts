@@ -56,10 +56,12 @@ export default defineAgent({
         deleteRoomAtExit = reason;
         ctx.shutdown(reason);
       },
-      // A REFER towards the caller's side; LiveKit SIP ends the participant once it is accepted.
+      // A REFER towards the caller's side. It resolves on the final NOTIFY (200), after which
+      // LiveKit SIP hangs up (BYE) a second later; a refusal (486…) rejects and the call goes on.
+      // The agent's line has played by then, so the caller hears ringing while the person's phone rings.
       transferSip: async (identity, target) => {
         const sip = new SipClient(httpUrlOf(cfg.livekit.url), cfg.livekit.apiKey, cfg.livekit.apiSecret);
-        await sip.transferSipParticipant(roomName, identity, target, { playDialtone: false });
+        await sip.transferSipParticipant(roomName, identity, target, { playDialtone: true });
       },
     });
     // The caller hung up (or was handed to a person): end the job, cancelling everything.

@@ -18,6 +18,8 @@ export class KeyCollector {
 
   /** Returns false when `key` is not a keypad key (it is dropped). */
   press(key: string): boolean {
+    // LiveKit SIP reports A–D in lower case
+    key = key.toUpperCase();
     if (this.#closed || !KEY.test(key)) return false;
     this.#keys += key;
     clearTimeout(this.#timer);
