@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { initializeLogger } from '@livekit/agents';
 import type { Socket } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { runCall } from './call/call.js';
@@ -17,6 +18,9 @@ import { preloadVadModel } from './vad/load.js';
 // call as a LiveKit job (agent/call/call.ts). It exits when the call has ended.
 const cfg = loadConfig();
 configureLog({ level: cfg.logLevel });
+// the Realtime plugin logs through @livekit/agents' logger, which a LiveKit job process has set up
+// by the framework; here nothing has, and the plugin refuses to run without it
+initializeLogger({ pretty: false, level: cfg.logLevel });
 const vadModel = await preloadVadModel(cfg.vad);
 const send = (m: CallProcessMessage) => process.send?.(m);
 // the gateway is gone: an idle process has nothing to wait for

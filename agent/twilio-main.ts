@@ -18,7 +18,8 @@ try {
 }
 configureLog({ level: cfg.logLevel });
 const tw = cfg.twilio;
-if (tw.devCredentials) log.warn('twilio: development account and token (loopback only); set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN for a real number');
+if (tw.devCredentials)
+  log.warn('twilio: development account and token (loopback only); set TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN for a real number');
 
 const ext = import.meta.url.endsWith('.ts') ? '.ts' : '.js';
 const callEntry = fileURLToPath(new URL(`./twilio-call${ext}`, import.meta.url));

@@ -24,12 +24,17 @@ export function startPhoneCallers(o: PhoneCallersOptions): { stop(): Promise<voi
   let stopped = false;
   const loops: Promise<void>[] = [];
   const questions8k = Promise.all(QUESTIONS.map((q) => speak(q, 8000)));
-  const loop = async (name: string, call: (q: Int16Array[], leg: number) => Promise<{ turns: { speechEndAt: number; answerAt: number | null }[] }>) => {
+  const loop = async (
+    name: string,
+    call: (q: Int16Array[], leg: number) => Promise<{ turns: { speechEndAt: number; answerAt: number | null }[] }>,
+  ) => {
     for (let leg = 0; !stopped; leg++) {
       try {
         const res = await call(await questions8k, leg);
         res.turns.forEach((t, i) =>
-          console.log(`${name} caller: call ${leg + 1} turn ${i + 1}: ${t.answerAt === null ? 'no answer' : `answered ${t.answerAt - t.speechEndAt} ms after the caller stopped`}`),
+          console.log(
+            `${name} caller: call ${leg + 1} turn ${i + 1}: ${t.answerAt === null ? 'no answer' : `answered ${t.answerAt - t.speechEndAt} ms after the caller stopped`}`,
+          ),
         );
       } catch (e) {
         console.log(`${name} caller: call ${leg + 1} failed: ${(e as Error).message}`);
@@ -40,7 +45,17 @@ export function startPhoneCallers(o: PhoneCallersOptions): { stop(): Promise<voi
   if (o.sip) {
     const sip = o.sip;
     loops.push(
-      loop('sip', (q, leg) => runSipLeg({ target: sip.target, from: sip.from, number: sip.number, questions8k: q, turns: q.length, gapMs: 5_000, mediaPort: 17_000 + 2 * (leg % 50) })),
+      loop('sip', (q, leg) =>
+        runSipLeg({
+          target: sip.target,
+          from: sip.from,
+          number: sip.number,
+          questions8k: q,
+          turns: q.length,
+          gapMs: 5_000,
+          mediaPort: 17_000 + 2 * (leg % 50),
+        }),
+      ),
     );
   }
   if (o.twilio) {
@@ -48,7 +63,14 @@ export function startPhoneCallers(o: PhoneCallersOptions): { stop(): Promise<voi
     loops.push(
       loop('twilio', (q) =>
         runTwilioLeg({
-          dial: () => tw.carrier.call({ webhookUrl: tw.webhookUrl, authToken: tw.authToken, accountSid: tw.accountSid, from: '+15550123', to: tw.number }),
+          dial: () =>
+            tw.carrier.call({
+              webhookUrl: tw.webhookUrl,
+              authToken: tw.authToken,
+              accountSid: tw.accountSid,
+              from: '+15550123',
+              to: tw.number,
+            }),
           questions8k: q,
           turns: q.length,
           gapMs: 5_000,

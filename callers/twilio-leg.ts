@@ -30,7 +30,13 @@ export async function runTwilioLeg(o: {
       await sleep(o.gapMs);
     }
     const turns = callerTurns(ended, call.heard, ANSWER_RMS);
-    return { turns, heard: concatPcm(call.heard.map((c) => c.samples)), sampleRate: 8000, callSid: call.callSid, streamSid: call.streamSid };
+    return {
+      turns,
+      heard: concatPcm(call.heard.map((c) => c.samples)),
+      sampleRate: 8000,
+      callSid: call.callSid,
+      streamSid: call.streamSid,
+    };
   } finally {
     await call.hangUp().catch(() => {});
   }

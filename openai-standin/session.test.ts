@@ -160,7 +160,12 @@ describe('the stand-in session, untidy like the API', () => {
 
   it("answers a caller's text line: a person asked for, with transfer_to_human declared, is that tool call; other keys are acknowledged", async () => {
     const c = await client();
-    const transfer = { type: 'function', name: 'transfer_to_human', description: 'hand the call to a person', parameters: { type: 'object', properties: {} } };
+    const transfer = {
+      type: 'function',
+      name: 'transfer_to_human',
+      description: 'hand the call to a person',
+      parameters: { type: 'object', properties: {} },
+    };
     c.send({ type: 'session.update', session: { ...manual, tools: [transfer] } });
     const line = (id: string, text: string) => ({
       type: 'conversation.item.create',

@@ -92,7 +92,13 @@ try {
     services.push(
       startPhoneCallers({
         sip: { target: `${sipIp}:${sip.sipPort}`, from: sipCaller, number: DEV_NUMBER },
-        twilio: { carrier, webhookUrl: `${tw.publicUrl}/twilio/voice`, authToken: tw.authToken, accountSid: tw.accountSid, number: DEV_NUMBER },
+        twilio: {
+          carrier,
+          webhookUrl: `${tw.publicUrl}/twilio/voice`,
+          authToken: tw.authToken,
+          accountSid: tw.accountSid,
+          number: DEV_NUMBER,
+        },
       }),
     );
   }

@@ -110,7 +110,13 @@ export async function startTestTwilioGateway(
   const url = `http://127.0.0.1:${port}`;
   const service = await startTwilioGateway(
     ROOT,
-    { ...testCallEnv(stack, peerUrl), PARLEY_TWILIO_HOST: '127.0.0.1', PARLEY_TWILIO_PORT: String(port), PARLEY_TWILIO_PUBLIC_URL: url, ...extra },
+    {
+      ...testCallEnv(stack, peerUrl),
+      PARLEY_TWILIO_HOST: '127.0.0.1',
+      PARLEY_TWILIO_PORT: String(port),
+      PARLEY_TWILIO_PUBLIC_URL: url,
+      ...extra,
+    },
     name,
   );
   return { service, url };

@@ -158,16 +158,19 @@ export class Downsampler24to8 {
   }
 }
 
+/** Module-level, not read through the class in its own static initialisers (the compiled build cannot). */
+const UP_TAPS = lowPassTaps(16_000, 3_400, 4_600, 60);
+
 /**
  * 8 kHz → 16 kHz: zero-stuffing followed by an image-rejection low-pass at 16 kHz (flat to
  * 3.4 kHz, −60 dB from 4.6 kHz, where the image of 3.4 kHz lands), run as two polyphase
  * branches so the stuffed zeros cost nothing.
  */
 export class Upsampler8to16 {
-  static readonly TAPS = lowPassTaps(16_000, 3_400, 4_600, 60);
+  static readonly TAPS = UP_TAPS;
   /** Branch p holds taps p, p+2, …, each branch scaled to unit DC gain (zero-stuffing halves it). */
   static readonly #PHASES = ((): [Float64Array, Float64Array] => {
-    const t = Upsampler8to16.TAPS;
+    const t = UP_TAPS;
     const len = Math.ceil(t.length / 2);
     const even = new Float64Array(len);
     const odd = new Float64Array(len);

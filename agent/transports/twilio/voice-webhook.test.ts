@@ -10,7 +10,14 @@ const publicUrl = 'https://voice.example.com';
 const tickets = new StreamTickets(token);
 const opts = { authToken: token, accountSid, publicUrl, tickets };
 const callSid = `CA${'b'.repeat(32)}`;
-const params = { CallSid: callSid, AccountSid: accountSid, From: '+15550111', To: '+15550199', CallStatus: 'ringing', Direction: 'inbound' };
+const params = {
+  CallSid: callSid,
+  AccountSid: accountSid,
+  From: '+15550111',
+  To: '+15550199',
+  CallStatus: 'ringing',
+  Direction: 'inbound',
+};
 const body = new URLSearchParams(params).toString();
 const sign = (p: Record<string, string>, key = token) => twilio.getExpectedTwilioSignature(key, publicUrl + VOICE_PATH, p);
 
@@ -45,7 +52,9 @@ describe('the voice webhook', () => {
 
 describe('dialTwiml', () => {
   it('dials numbers and SIP URIs', () => {
-    expect(dialTwiml('+15550100')).toBe('<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>+15550100</Number></Dial></Response>');
+    expect(dialTwiml('+15550100')).toBe(
+      '<?xml version="1.0" encoding="UTF-8"?><Response><Dial><Number>+15550100</Number></Dial></Response>',
+    );
     expect(dialTwiml('tel:+15550100')).toContain('<Number>+15550100</Number>');
     expect(dialTwiml('sip:desk@pbx.example.com')).toContain('<Sip>sip:desk@pbx.example.com</Sip>');
   });

@@ -33,7 +33,10 @@ const CALL_SID = /^CA[0-9a-f]{32}$/;
  * A request that is unsigned, forged, for another account or not a call gets 403/400 and starts
  * nothing. The ticket is what the stream endpoint admits (stream-token.ts).
  */
-export function answerVoiceWebhook(o: VoiceWebhookOptions, req: { path: string; signature: string | undefined; body: string }): WebhookAnswer {
+export function answerVoiceWebhook(
+  o: VoiceWebhookOptions,
+  req: { path: string; signature: string | undefined; body: string },
+): WebhookAnswer {
   const params = Object.fromEntries(new URLSearchParams(req.body));
   const url = o.publicUrl + req.path;
   if (!req.signature) return refuse(403, 'missing X-Twilio-Signature');
