@@ -25,17 +25,20 @@ export function ulawDecode(byte: number): number {
  * resampler), μ-law companded, and back to 16 kHz, the rate the VAD runs at.
  */
 export function telephoneBand(pcm16k: Int16Array): Int16Array {
-  const down = new AudioResampler(16_000, 8_000, 1, AudioResamplerQuality.HIGH);
-  const up = new AudioResampler(8_000, 16_000, 1, AudioResamplerQuality.HIGH);
-  const narrow = concat([...down.push(new AudioFrame(pcm16k, 16_000, 1, pcm16k.length)), ...down.flush()]);
+  const narrow = resampleWhole(pcm16k, 16_000, 8_000);
   for (let i = 0; i < narrow.length; i++) narrow[i] = ulawDecode(ulawEncode(narrow[i]!));
-  const out = concat([...up.push(new AudioFrame(narrow, 8_000, 1, narrow.length)), ...up.flush()]);
-  down.close();
-  up.close();
-  return out;
+  return resampleWhole(narrow, 8_000, 16_000);
 }
 
-function concat(frames: AudioFrame[]): Int16Array {
+/**
+ * A whole recording at another rate, mono, through rtc-node's resampler at its high quality (for
+ * clips and offline use: it holds back up to ~100 ms, so live audio uses agent/transports/twilio's
+ * fixed-ratio filters instead).
+ */
+export function resampleWhole(pcm: Int16Array, fromRate: number, toRate: number): Int16Array {
+  const r = new AudioResampler(fromRate, toRate, 1, AudioResamplerQuality.HIGH);
+  const frames = [...r.push(new AudioFrame(pcm, fromRate, 1, pcm.length)), ...r.flush()];
+  r.close();
   const out = new Int16Array(frames.reduce((n, f) => n + f.samplesPerChannel, 0));
   let o = 0;
   for (const f of frames) {

@@ -250,6 +250,7 @@ export async function runCall(line: CallTransport, teardown: Teardown, o: CallOp
         contextUpdates: context.updates,
         contextUnwritten: context.pendingWrites,
         transfers: { ...transfers },
+        ...(line.figures ? { line: line.figures() } : {}),
       },
       playback.stats(),
     );

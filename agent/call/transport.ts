@@ -40,6 +40,8 @@ export interface CallTransport extends Pick<EventEmitter<CallTransportEvents>, '
    * carrier has taken the call over; after that the call ends (`hung-up` with reason 'transferred').
    */
   transfer(target: string): Promise<void>;
+  /** The line's own counters for the call summary (Twilio: media, marks, their echo lag, gaps). */
+  figures?(): Record<string, unknown>;
 }
 
 export interface CallTransportEvents {

@@ -51,6 +51,8 @@ export interface CallSummary {
   contextUnwritten: number;
   /** Callers handed to a person, and transfers the line refused (agent/call/transfer.ts). */
   transfers?: { done: number; failed: number };
+  /** The line's own counters (a Twilio stream: media and marks out, echo lag, caller media gaps). */
+  line?: Record<string, unknown>;
 }
 
 /** Snapshot of the process when the call starts; `finish` turns it into the summary. */

@@ -1,8 +1,7 @@
 import { EventEmitter, once } from 'node:events';
-import { AudioFrame, AudioResampler, AudioResamplerQuality } from '@livekit/rtc-node';
 import WebSocket from 'ws';
 import { rmsOf } from '../../agent/audio/pcm.js';
-import { ulawDecode, ulawEncode } from '../../agent/audio/g711.js';
+import { resampleWhole, ulawDecode, ulawEncode } from '../../agent/audio/g711.js';
 import type { HeardChunk } from '../webrtc.js';
 import { startDeadlineClock, wallNow } from './clock.js';
 import { type CarrierMessage, checkAgentMessage } from './messages.js';
@@ -182,7 +181,7 @@ export class CarrierCall {
 
   /** Queues the caller's speech (mono; resampled to 8 kHz if `rate` differs), sent in real time after what is queued. */
   send(pcm: Int16Array, rate = 8000): Utterance {
-    const pcm8k = rate === 8000 ? pcm : resampleTo8k(pcm, rate);
+    const pcm8k = rate === 8000 ? pcm : resampleWhole(pcm, rate, 8000);
     const u = { from: this.#speechQueued, to: this.#speechQueued + pcm8k.length } as Utterance;
     this.#speech.push(pcm8k);
     this.#speechQueued += pcm8k.length;
@@ -350,17 +349,4 @@ export class CarrierCall {
     this.#clock.stop();
     this.#ws.close(1008, 'protocol violation');
   }
-}
-
-function resampleTo8k(pcm: Int16Array, rate: number): Int16Array {
-  const r = new AudioResampler(rate, 8000, 1, AudioResamplerQuality.HIGH);
-  const frames = [...r.push(new AudioFrame(pcm, rate, 1, pcm.length)), ...r.flush()];
-  r.close();
-  const out = new Int16Array(frames.reduce((n, f) => n + f.samplesPerChannel, 0));
-  let o = 0;
-  for (const f of frames) {
-    out.set(f.data.subarray(0, f.samplesPerChannel), o);
-    o += f.samplesPerChannel;
-  }
-  return out;
 }

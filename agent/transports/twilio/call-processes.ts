@@ -74,7 +74,9 @@ export class CallProcesses {
   }
 
   #fork(): Proc {
-    const child = fork(this.entry, [], { execArgv: [...process.execArgv, ...this.execArgv], serialization: 'json' });
+    // the gateway's own flags (its young-generation bound, a loader) and ours, each once
+    const execArgv = [...new Set([...process.execArgv, ...this.execArgv])];
+    const child = fork(this.entry, [], { execArgv, serialization: 'json' });
     let onReady: () => void = () => {};
     let onFail: (e: Error) => void = () => {};
     const ready = new Promise<void>((resolve, reject) => {

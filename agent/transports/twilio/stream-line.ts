@@ -145,6 +145,10 @@ export class TwilioStreamLine extends EventEmitter<CallTransportEvents> implemen
     this.#closeAfter(this.o.stopTimeoutMs ?? 5_000);
   }
 
+  figures(): Record<string, unknown> {
+    return { out: this.#sink?.stats() ?? null, in: this.#input?.stats() ?? null, ignoredMessages: this.#badMessages };
+  }
+
   /** Ends the socket if it is still open (the call is over, whoever ended it). */
   close(): void {
     this.#input?.close();
