@@ -74,8 +74,8 @@ export class CallProcesses {
   }
 
   #fork(): Proc {
-    // the gateway's own flags (its young-generation bound, a loader) and ours, each once
-    const execArgv = [...new Set([...process.execArgv, ...this.execArgv])];
+    // the gateway's own flags (its young-generation bound, a loader) and ours not already among them
+    const execArgv = [...process.execArgv, ...this.execArgv.filter((f) => !process.execArgv.includes(f))];
     const child = fork(this.entry, [], { execArgv, serialization: 'json' });
     let onReady: () => void = () => {};
     let onFail: (e: Error) => void = () => {};
