@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { lastJsonLine, runTs } from '../support/run-node.js';
@@ -17,6 +17,8 @@ const RTT_MS = 150;
 describe('npm run ab', () => {
   it('measures every configuration and reports latency, statistics and bandwidth', async () => {
     const run = await runTs(['bench/ab/main.ts', '--turns', String(TURNS), '--out', OUT, '--rtt-ms', String(RTT_MS), '--jitter-ms', '0']);
+    // the run's tables and JSON, for a reader of the CI run
+    writeFileSync(join(OUT, 'ab.log'), run.out);
     expect(run.code, run.out.slice(-3000)).toBe(0);
     const r = lastJsonLine(run.out);
     const keys = ['webrtc/local', 'webrtc/server_vad', 'sip/local', 'sip/server_vad', 'twilio_ws/local', 'twilio_ws/server_vad'];
