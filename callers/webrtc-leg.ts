@@ -46,10 +46,12 @@ export interface JoinedCall {
  */
 export async function joinWithAgent(
   stack: LegStack,
-  o: { room: string; identity: string; joinTimeoutMs?: number; listenRate?: number },
+  o: { room: string; identity: string; joinTimeoutMs?: number; listenRate?: number; agentName?: string },
 ): Promise<JoinedCall> {
   const dispatchAt = Date.now();
-  await stack.dispatch.createDispatch(o.room, 'parley');
+  // Parley's by default; bench:peers calls another agent on the same server by its name
+  const agentName = o.agentName ?? 'parley';
+  await stack.dispatch.createDispatch(o.room, agentName);
   const bot = await CallerBot.join({
     url: stack.url,
     room: o.room,
@@ -67,7 +69,7 @@ export async function joinWithAgent(
     const assigned = joined ? true : (await stack.dispatch.listDispatch(o.room)).some((d) => (d.state?.jobs.length ?? 0) > 0);
     if (!assigned) {
       redispatched = true;
-      await stack.dispatch.createDispatch(o.room, 'parley');
+      await stack.dispatch.createDispatch(o.room, agentName);
     }
     if (!joined) {
       await until('the agent to join', () => bot.agentIdentity, o.joinTimeoutMs ?? 30_000);

@@ -54,6 +54,7 @@ function newestSource(root: string): number {
     }
   };
   walk(join(root, 'agent'));
+  walk(join(root, 'peer')); // the stock agents-js peer of bench:peers is built with it
   return newest;
 }
 

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { posix } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { importsOf, roomOf, violations } from './boundaries.js';
 
@@ -26,6 +27,14 @@ describe('import boundaries of the tree', () => {
   it('hold: production code imports no tooling, report/ no runner or bot', () => {
     const found = violations(tree()).map((v) => `${v.file} (${v.from}) imports ${v.imports} (${v.to})`);
     expect(found).toEqual([]);
+  });
+
+  it('peer/ takes nothing of agent/ but the persona (agent/prompts.ts): no Parley code on a peer’s call path', () => {
+    const taken = [...tree()]
+      .filter(([f]) => roomOf(f) === 'peer')
+      .flatMap(([f, src]) => importsOf(src).map((s) => posix.normalize(posix.join(posix.dirname(f), s))))
+      .filter((t) => roomOf(t) === 'agent' && t !== 'agent/prompts.js');
+    expect(taken).toEqual([]);
   });
 
   it('every source file of the tree is in a room', () => {

@@ -7,11 +7,17 @@ import ts from 'typescript';
  * test, a runner or a bot, and analysis (report/) depends on no runner and no bot.
  *
  *   agent ← speech ← openai-standin ← stack ← callers ← bench, scripts ← test
- *   agent ← report ← bench;   agent ← web-client, sip
+ *   agent ← report ← bench;   agent ← web-client, sip;   agent/prompts.ts ← peer
  */
 export const ROOMS = {
   /** the product: the worker and one call */
   agent: [],
+  /**
+   * the peers Parley is compared with (bench:peers): stock @livekit/agents workers. They may use
+   * agent/ for one thing only, the persona's text (agent/prompts.ts), so both agents are asked alike
+   * and nothing of Parley is on a peer's call path (boundaries.test.ts holds that narrower rule)
+   */
+  peer: ['agent'],
   /** the token server and the page */
   'web-client': ['agent'],
   /** LiveKit SIP's trunk and dispatch rule, as code */

@@ -1,0 +1,184 @@
+import { parseArgs } from 'node:util';
+import { dispose } from '@livekit/rtc-node';
+import { startRealtimeStandin } from '../../openai-standin/server.js';
+import { DEFAULT_WAN } from '../../openai-standin/wan.js';
+import type { ProcessSeries } from '../../report/load/process-series.js';
+import { summarise } from '../../report/stats.js';
+import { speak } from '../../speech/clips.js';
+import { PEER_SAMPLE_RATE, speakPcm } from '../../speech/espeak.js';
+import { PEER_AGENT_NAME, startPeerWorker } from '../../stack/peer-worker.js';
+import type { Service } from '../../stack/service.js';
+import { ROOT, startTestStack, startTestWorker } from '../../stack/test-stack.js';
+import { QUESTIONS } from '../ab/plan.js';
+import { startControlLoop } from '../load/control.js';
+import { ProcessSampler } from '../load/process-sampler.js';
+import { type PeerCallResult, runBargeInCall } from './barge-in-call.js';
+import { heardHoles } from './heard-answers.js';
+
+/**
+ * npm run bench:peers [-- --rooms 2 --duration 45 --gap-ms 6500 --median-ms 700]
+ *
+ * Parley beside the peer a user would pick instead (stock @livekit/agents 1.9: AgentSession over
+ * the OpenAI Realtime plugin at its defaults, peer/agents-js), in one run on one stack:
+ * livekit-server, Redis, one Realtime stand-in (a WAN away, seeded log-normal model latency, one
+ * scripted answer), both workers. `--rooms` calls per agent run at the same time, started
+ * alternately: both agents meet the same machine at the same moments (a 2-core box's load moves
+ * by seconds; run one after the other and each would get a different machine). Every call is
+ * the same WebRTC caller: the same questions at the same gaps, and one barge-in over its first
+ * answer ~1 s in. The control loop runs throughout. Table first, then the JSON line last.
+ */
+const { values: a } = parseArgs({
+  options: {
+    rooms: { type: 'string', default: '2' },
+    duration: { type: 'string', default: '45' },
+    'gap-ms': { type: 'string', default: '6500' },
+    'median-ms': { type: 'string', default: '700' },
+    'barge-in-after-ms': { type: 'string', default: '1000' },
+    'stagger-ms': { type: 'string', default: '400' },
+  },
+});
+const num = (k: keyof typeof a) => {
+  const v = Number(a[k]);
+  if (!Number.isFinite(v) || v < 0) throw new Error(`--${k} is not valid: ${a[k]}`);
+  return v;
+};
+const rooms = num('rooms');
+if (!Number.isInteger(rooms) || rooms < 1) throw new Error(`--rooms must be a whole number ≥ 1: ${a.rooms}`);
+const durationS = num('duration');
+const gapMs = num('gap-ms');
+const staggerMs = num('stagger-ms');
+if (!process.env.PARLEY_NODE_IP) throw new Error('bench:peers needs the test namespace: run it with `npm run bench:peers`');
+
+/** Every answer the stand-in gives: long enough (~6 s) that a barge-in 1 s in lands inside it. */
+const ANSWER =
+  'Sure. It will be mild and dry this afternoon, with a light breeze from the west, ' +
+  'and a little sun later on, so you will not need an umbrella.';
+const INTERRUPTION = 'Wait, stop, I have another question';
+
+const GROUPS = { parley: 'parley', agents_js: PEER_AGENT_NAME } as const;
+type Group = keyof typeof GROUPS;
+
+const services: Service[] = [];
+const stack = await startTestStack();
+const standin = await startRealtimeStandin({ host: '127.0.0.1', port: 0, wan: DEFAULT_WAN });
+try {
+  standin.setScript({ reply: () => ANSWER, modelLatencyMs: { kind: 'lognormal', medianMs: num('median-ms'), sigma: 0.45 }, seed: 11 });
+  const parleyWorker = await startTestWorker(
+    stack,
+    `${standin.url}/v1`,
+    { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0', PARLEY_MAX_JOBS: String(rooms + 1) },
+    'worker-parley',
+  );
+  services.push(parleyWorker);
+  const peerWorker = await startPeerWorker(ROOT, stack, standin.url);
+  services.push(peerWorker);
+
+  const [questions, interruption, sent] = await Promise.all([
+    Promise.all(QUESTIONS.map((q) => speak(q, 48_000))),
+    speak(INTERRUPTION, 48_000),
+    // the PCM the stand-in sends for every answer (the same espeak-ng call as openai-standin's Speech)
+    speakPcm(ANSWER, PEER_SAMPLE_RATE, { wordsPerMinute: 175 }),
+  ]);
+  await new Promise((r) => setTimeout(r, 3000)); // both workers' idle processes prewarm
+
+  // each worker's processes (the worker, its job processes) sampled on their own
+  const samplers = { parley: new ProcessSampler(parleyWorker.pid).start(), agents_js: new ProcessSampler(peerWorker.pid).start() };
+  const control = startControlLoop();
+  await control.started;
+  const loadStart = Date.now();
+  const until = loadStart + durationS * 1000 + 2 * rooms * staggerMs;
+  const runId = Date.now().toString(36);
+  const plan = Array.from({ length: rooms }, (_, i) => (['parley', 'agents_js'] as const).map((g) => ({ g, i }))).flat();
+  const results = await Promise.all(
+    plan.map(({ g, i }, k) =>
+      new Promise((r) => setTimeout(r, k * staggerMs)).then(() =>
+        runBargeInCall(stack, {
+          room: `peers-${runId}-${g}-${i}`,
+          agent: GROUPS[g],
+          questions,
+          interruption,
+          gapMs,
+          bargeInAfterMs: num('barge-in-after-ms'),
+          untilMs: until,
+        }).then(
+          (r): { g: Group; r: PeerCallResult } => ({ g, r }),
+          (e: Error): { g: Group; error: string } => ({ g, error: `${g} room ${i}: ${e.message}` }),
+        ),
+      ),
+    ),
+  );
+  const loadEnd = Date.now();
+  const controlFigures = await control.stop();
+  const series = { parley: samplers.parley.stop(), agents_js: samplers.agents_js.stop() };
+
+  const figures = (g: Group) => {
+    const calls = results.flatMap((x) => ('r' in x && x.g === g ? [x.r] : []));
+    const latencies = calls.flatMap((c) => c.turns.flatMap((t) => (t.answerAt === null ? [] : [t.answerAt - t.speechEndAt])));
+    const leaks = calls.flatMap((c) => (c.bargeInLeakMs === null ? [] : [c.bargeInLeakMs]));
+    const holes = calls.map((c) => heardHoles(c.heard, c.listenRate, c.turns, sent));
+    const holeMs = holes.reduce((n, h) => n + h.holeMs, 0);
+    const answerMin = holes.reduce((n, h) => n + h.answerMs, 0) / 60_000;
+    const jobs = jobFigures(series[g], loadStart, loadEnd, calls.length);
+    const r1 = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Math.round(x * 10) / 10);
+    return {
+      calls: calls.length,
+      caller_heard_p50_ms: r1(summarise(latencies).median),
+      barge_in_leak_p50_ms: r1(summarise(leaks).median),
+      audible_gap_ms_per_min: answerMin > 0 ? r1(holeMs / answerMin) : null,
+      cpu_pct_per_call: jobs.cpuPctPerCall,
+      rss_mb_per_call: jobs.rssMbPerCall,
+      // the figures behind the keys above
+      answered_turns: latencies.length,
+      asked_turns: calls.reduce((n, c) => n + c.turns.length, 0),
+      barge_in_leaks_ms: leaks,
+      audible_gaps: holes.reduce((n, h) => n + h.holes, 0),
+      answer_audio_s: Math.round(answerMin * 600) / 10,
+      worker_rss_mb_max: jobs.workerRssMb,
+      errors: results.flatMap((x) => ('error' in x && x.g === g ? [x.error] : [])),
+    };
+  };
+  const out = { parley: figures('parley'), agents_js: figures('agents_js') };
+
+  console.log(
+    `\nbench:peers: ${rooms} call(s) per agent at once, ${durationS} s, a question every ~${((gapMs + 2000) / 1000).toFixed(1)} s, one barge-in per call; model ${DEFAULT_WAN.rttMs} ms RTT away`,
+  );
+  console.log('| figure | Parley | stock agents-js |\n|---|---|---|');
+  const keys = Object.keys(out.parley) as (keyof (typeof out)['parley'])[];
+  for (const k of keys) {
+    const show = (v: unknown) => (Array.isArray(v) ? v.join(', ') || '–' : (v ?? '–'));
+    console.log(`| ${k} | ${show(out.parley[k])} | ${show(out.agents_js[k])} |`);
+  }
+  console.log(
+    `| control: bare 20 ms deadline loop, lateness p50 / p99 / p99.9 / max | ${controlFigures.p50_ms} / ${controlFigures.p99_ms} / ${controlFigures.p999_ms} / ${controlFigures.max_ms} ms | (same run) |`,
+  );
+  console.log(JSON.stringify({ ...out, control_p999_ms: controlFigures.p999_ms }));
+  process.exitCode = out.parley.calls > 0 && out.agents_js.calls > 0 ? 0 : 1;
+} finally {
+  for (const s of services.reverse()) await s.stop().catch(() => {});
+  await standin.close();
+  await stack.stop();
+  await dispose();
+}
+
+/**
+ * One worker's job processes over the load phase: CPU of all of them (idle ones too: a cost of
+ * serving calls) per call, as % of one core; RSS per call as the median peak RSS of the `calls`
+ * job processes that used the most CPU (the ones that served a call; agents-js leaves no record of
+ * which pid served which room).
+ */
+function jobFigures(series: ProcessSeries[], from: number, to: number, calls: number) {
+  const jobs = series.filter((s) => s.role === 'job');
+  const inPhase = (s: ProcessSeries) => s.samples.filter((x) => x.at > from && x.at <= to);
+  const seconds = Math.max(1, (to - from) / 1000);
+  const coreSeconds = (s: ProcessSeries) => inPhase(s).reduce((n, x) => n + x.cpuPct / 100, 0);
+  const totalPct = (jobs.reduce((n, s) => n + coreSeconds(s), 0) / seconds) * 100;
+  const busiest = [...jobs].sort((x, y) => coreSeconds(y) - coreSeconds(x)).slice(0, calls);
+  const peaks = busiest.map((s) => Math.max(0, ...inPhase(s).map((x) => x.rssMb)));
+  const worker = series.filter((s) => s.role === 'runner').flatMap((s) => s.samples.map((x) => x.rssMb));
+  const r1 = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Math.round(x * 10) / 10);
+  return {
+    cpuPctPerCall: calls > 0 ? r1(totalPct / calls) : null,
+    rssMbPerCall: r1(summarise(peaks).median),
+    workerRssMb: worker.length ? r1(Math.max(...worker)) : null,
+  };
+}

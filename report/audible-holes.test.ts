@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { PEER_SAMPLE_RATE, speakPcm } from '../speech/espeak.js';
+import { audibleHoles, pausesOf, VOICED_RMS } from './audible-holes.js';
+
+const RATE = PEER_SAMPLE_RATE;
+const ANSWER = 'Sure. It will be mild and dry this afternoon, with a light breeze from the west, and a little sun later on.';
+
+/** `pcm` with `ms` of silence inserted at each of `atSamples` (a sender running dry delays what follows). */
+function withHoles(pcm: Int16Array, holes: { at: number; ms: number }[]): Int16Array {
+  const parts: Int16Array[] = [];
+  let from = 0;
+  for (const h of [...holes].sort((a, b) => a.at - b.at)) {
+    parts.push(pcm.subarray(from, h.at), new Int16Array(Math.round((h.ms / 1000) * RATE)));
+    from = h.at;
+  }
+  parts.push(pcm.subarray(from));
+  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
+/** Sample indices in the middle of loud stretches (not in a pause), spread over the answer. */
+function insideSpeech(pcm: Int16Array, count: number): number[] {
+  const win = RATE / 100;
+  const loud: number[] = [];
+  for (let o = win; o + 2 * win < pcm.length; o += win) {
+    let acc = 0;
+    for (let i = o - win; i < o + win; i++) acc += pcm[i]! * pcm[i]!;
+    if (Math.sqrt(acc / (2 * win)) > VOICED_RMS * 8) loud.push(o);
+  }
+  return Array.from({ length: count }, (_, k) => loud[Math.floor(((k + 0.5) / count) * loud.length)]!);
+}
+
+describe('audible holes against the PCM the stand-in sent', () => {
+  it('finds exactly the injected holes: 3 × 20 ms and 1 × 60 ms inside speech', async () => {
+    const sent = await speakPcm(ANSWER, RATE, { wordsPerMinute: 175 });
+    const at = insideSpeech(sent, 4);
+    const heard = withHoles(sent, [
+      { at: at[0]!, ms: 20 },
+      { at: at[1]!, ms: 60 },
+      { at: at[2]!, ms: 20 },
+      { at: at[3]!, ms: 20 },
+    ]);
+    const holes = audibleHoles(heard, sent, RATE);
+    expect(holes.map((h) => h.ms).length).toBe(4);
+    const sizes = holes.map((h) => h.ms);
+    for (const [i, want] of [20, 60, 20, 20].entries()) expect(Math.abs(sizes[i]! - want)).toBeLessThanOrEqual(3);
+    expect(Math.abs(sizes.reduce((a, b) => a + b, 0) - 120)).toBeLessThanOrEqual(6);
+  });
+
+  it('finds a hole that lengthens one of speech’s own pauses by what it added', async () => {
+    const sent = await speakPcm(ANSWER, RATE, { wordsPerMinute: 175 });
+    const pause = pausesOf(sent, RATE).find((p) => p.ms > 40)!;
+    const heard = withHoles(sent, [{ at: pause.startSample + Math.round(0.01 * RATE), ms: 40 }]);
+    const holes = audibleHoles(heard, sent, RATE);
+    expect(holes.length).toBe(1);
+    expect(Math.abs(holes[0]!.ms - 40)).toBeLessThanOrEqual(3);
+  });
+
+  it('finds none in clean audio, at another gain, with a delay before it, or cut off early', async () => {
+    const sent = await speakPcm(ANSWER, RATE, { wordsPerMinute: 175 });
+    expect(pausesOf(sent, RATE).length).toBeGreaterThan(3); // speech has pauses of its own
+    expect(audibleHoles(sent, sent, RATE)).toEqual([]);
+    const quieter = Int16Array.from(sent, (x) => Math.round(x * 0.7));
+    const delayed = withHoles(quieter, [{ at: 0, ms: 500 }]);
+    expect(audibleHoles(delayed, sent, RATE)).toEqual([]);
+    expect(audibleHoles(sent.subarray(0, Math.floor(sent.length / 2)), sent, RATE)).toEqual([]);
+  });
+});

@@ -1,0 +1,24 @@
+import { describe, expect, it } from 'vitest';
+import { lastJsonLine, runTs } from '../support/run-node.js';
+
+/**
+ * `npm run bench:peers` at its smallest: one call per agent, ~30 s. It starts its own stack (in
+ * this namespace) and is judged by its JSON line, both groups with every key.
+ */
+const KEYS = ['caller_heard_p50_ms', 'barge_in_leak_p50_ms', 'audible_gap_ms_per_min', 'cpu_pct_per_call', 'rss_mb_per_call', 'calls'];
+
+describe('bench:peers', () => {
+  it('1 call per agent × 30 s: Parley and stock agents-js both answered, every figure present', async () => {
+    const run = await runTs(['bench/peers/main.ts', '--rooms', '1', '--duration', '30']);
+    expect(run.code, run.out.slice(-3000)).toBe(0);
+    const r = lastJsonLine(run.out);
+    expect(Number.isFinite(r.control_p999_ms)).toBe(true);
+    for (const group of ['parley', 'agents_js']) {
+      const g = r[group] as Record<string, number | null>;
+      expect(g, group).toBeDefined();
+      for (const k of KEYS) expect(g, `${group}.${k}`).toHaveProperty(k);
+      expect(g.calls, `${group}.calls`).toBeGreaterThanOrEqual(1);
+      expect(g.caller_heard_p50_ms, `${group}.caller_heard_p50_ms`).toBeGreaterThan(0);
+    }
+  }, 240_000);
+});
