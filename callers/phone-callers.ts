@@ -31,11 +31,10 @@ export function startPhoneCallers(o: PhoneCallersOptions): { stop(): Promise<voi
     for (let leg = 0; !stopped; leg++) {
       try {
         const res = await call(await questions8k, leg);
-        res.turns.forEach((t, i) =>
-          console.log(
-            `${name} caller: call ${leg + 1} turn ${i + 1}: ${t.answerAt === null ? 'no answer' : `answered ${t.answerAt - t.speechEndAt} ms after the caller stopped`}`,
-          ),
-        );
+        for (const [i, t] of res.turns.entries()) {
+          const what = t.answerAt === null ? 'no answer' : `answered ${t.answerAt - t.speechEndAt} ms after the caller stopped`;
+          console.log(`${name} caller: call ${leg + 1} turn ${i + 1}: ${what}`);
+        }
       } catch (e) {
         console.log(`${name} caller: call ${leg + 1} failed: ${(e as Error).message}`);
       }

@@ -35,11 +35,14 @@ describe('TransferDesk', () => {
     const c = fakeCall(async () => {});
     let speakingWhenTransferred: boolean | null = null;
     let speaking = false;
-    c.ev.on('agent-speaking', (s: boolean) => (speaking = s));
-    const desk = new TransferDesk(
-      { ...c.host, transfer: async (t) => ((speakingWhenTransferred = speaking), c.host.transfer(t)) },
-      '+15550100',
-    );
+    c.ev.on('agent-speaking', (s: boolean) => {
+      speaking = s;
+    });
+    const transfer = async (t: string) => {
+      speakingWhenTransferred = speaking;
+      await c.host.transfer(t);
+    };
+    const desk = new TransferDesk({ ...c.host, transfer }, '+15550100');
     expect(await desk.handle('call_1', '{"reason":"wants a person"}')).toBe('transferred');
     expect(c.outputs).toEqual([{ status: 'transferring' }]);
     expect(c.said.map((r) => r.instructions)).toEqual([PROMPTS.transferring]);
