@@ -18,7 +18,12 @@ describe('bench:peers', () => {
       expect(g, group).toBeDefined();
       for (const k of KEYS) expect(g, `${group}.${k}`).toHaveProperty(k);
       expect(g.calls, `${group}.calls`).toBeGreaterThanOrEqual(1);
-      expect(g.caller_heard_p50_ms, `${group}.caller_heard_p50_ms`).toBeGreaterThan(0);
+      expect(g.asked_turns, `${group}.asked_turns`).toBeGreaterThanOrEqual(1);
+      expect(g.cpu_pct_per_call, `${group}.cpu_pct_per_call`).toBeGreaterThan(0);
     }
+    // Parley answers; stock agents-js is reported as it fares (on a loaded 2-core machine its job
+    // has missed its Realtime connection: docs/deployment.md), so only its figures' presence is required
+    expect(r.parley.caller_heard_p50_ms).toBeGreaterThan(0);
+    expect(r.parley.answered_turns).toBeGreaterThanOrEqual(1);
   }, 240_000);
 });
