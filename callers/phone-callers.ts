@@ -4,6 +4,8 @@ import type { TwilioCarrier } from './twilio/carrier.js';
 import { speak } from '../speech/clips.js';
 import { sleep } from './wait.js';
 
+/** A phone line is greeted first (PARLEY_GREETING_SIP / _TWILIO): the caller lets it play before asking. */
+const GREETING_MS = 4_500;
 const QUESTIONS = ['Hello Parley, what is the weather like in Paris today', 'And what time is it there now'];
 
 export interface PhoneCallersOptions {
@@ -31,8 +33,10 @@ export function startPhoneCallers(o: PhoneCallersOptions): { stop(): Promise<voi
     for (let leg = 0; !stopped; leg++) {
       try {
         const res = await call(await questions8k, leg);
+        if (res.turns.length === 0)
+          console.log(`${name} caller: call ${leg + 1}: no turn measured (nothing of the caller's own audio was dated)`);
         for (const [i, t] of res.turns.entries()) {
-          const what = t.answerAt === null ? 'no answer' : `answered ${t.answerAt - t.speechEndAt} ms after the caller stopped`;
+          const what = t.answerAt === null ? 'no answer' : `answered ${Math.round(t.answerAt - t.speechEndAt)} ms after the caller stopped`;
           console.log(`${name} caller: call ${leg + 1} turn ${i + 1}: ${what}`);
         }
       } catch (e) {
@@ -53,6 +57,7 @@ export function startPhoneCallers(o: PhoneCallersOptions): { stop(): Promise<voi
           turns: q.length,
           gapMs: 5_000,
           mediaPort: 17_000 + 2 * (leg % 50),
+          leadInMs: GREETING_MS,
         }),
       ),
     );
@@ -73,6 +78,7 @@ export function startPhoneCallers(o: PhoneCallersOptions): { stop(): Promise<voi
           questions8k: q,
           turns: q.length,
           gapMs: 5_000,
+          leadInMs: GREETING_MS,
         }),
       ),
     );

@@ -24,8 +24,10 @@ export async function runSipLeg(o: {
   gapMs: number;
   /** Port for this call's RTP, so consecutive calls never share a capture. */
   mediaPort: number;
+  /** Silence before the first question (default 500 ms; longer lets a greeting play first). */
+  leadInMs?: number;
 }): Promise<LegResult & { exitCode: number; turns: CallerTurn[] }> {
-  const parts: Int16Array[] = [new Int16Array(8 * 500)];
+  const parts: Int16Array[] = [new Int16Array(8 * (o.leadInMs ?? 500))];
   /** Sample offset in the played file where each question's speech ends. */
   const speechEnds: number[] = [];
   let at = parts[0]!.length;

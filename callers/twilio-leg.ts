@@ -16,10 +16,12 @@ export async function runTwilioLeg(o: {
   questions8k: Int16Array[];
   turns: number;
   gapMs: number;
+  /** Silence before the first question (default 500 ms; longer lets a greeting play first). */
+  leadInMs?: number;
 }): Promise<LegResult & { turns: CallerTurn[]; callSid: string; streamSid: string }> {
   const call = await o.dial();
   try {
-    await sleep(500);
+    await sleep(o.leadInMs ?? 500);
     const ended: number[] = [];
     for (let i = 0; i < o.turns; i++) {
       const q = o.questions8k[i % o.questions8k.length]!;

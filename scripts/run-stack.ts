@@ -42,7 +42,14 @@ try {
   if (redis) services.push(redis);
   const lk = await startLivekit(root, { nodeIp, redisPort });
   services.push(lk);
-  const env: NodeJS.ProcessEnv = { LIVEKIT_URL: lk.url, REDIS_URL: cfg.redisUrl };
+  const env: NodeJS.ProcessEnv = {
+    LIVEKIT_URL: lk.url,
+    REDIS_URL: cfg.redisUrl,
+    // isolated: the scripted callers share the two cores with the worker, so the machine's CPU
+    // says nothing about the worker's room for one more call (as in the tests): capacity by count,
+    // or livekit-server drops the browser's dispatch while the worker reports itself full
+    ...(isolated ? { PARLEY_CPU_FULL_AT: '0' } : {}),
+  };
   if (cfg.openai.local) {
     const port = Number(new URL(cfg.openai.baseURL).port || 8089);
     services.push(
