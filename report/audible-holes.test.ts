@@ -1,3 +1,4 @@
+import { concatPcm } from '../agent/audio/pcm.js';
 import { describe, expect, it } from 'vitest';
 import { PEER_SAMPLE_RATE, speakPcm } from '../speech/espeak.js';
 import { audibleHoles, pausesOf, VOICED_RMS } from './audible-holes.js';
@@ -14,13 +15,7 @@ function withHoles(pcm: Int16Array, holes: { at: number; ms: number }[]): Int16A
     from = h.at;
   }
   parts.push(pcm.subarray(from));
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return concatPcm(parts);
 }
 
 /** Sample indices in the middle of loud stretches (not in a pause), spread over the answer. */
