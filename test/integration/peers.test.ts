@@ -8,7 +8,7 @@ import { lastJsonLine, runTs } from '../support/run-node.js';
 const KEYS = ['caller_heard_p50_ms', 'barge_in_leak_p50_ms', 'audible_gap_ms_per_min', 'cpu_pct_per_call', 'rss_mb_per_call', 'calls'];
 
 describe('bench:peers', () => {
-  it('1 call per agent × 30 s: Parley and stock agents-js both answered, every figure present', async () => {
+  it("1 call per agent × 30 s: Parley answered, both agents' figures present", async () => {
     const run = await runTs(['bench/peers/main.ts', '--rooms', '1', '--duration', '30']);
     expect(run.code, run.out.slice(-3000)).toBe(0);
     const r = lastJsonLine(run.out);
