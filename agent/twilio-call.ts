@@ -5,7 +5,7 @@ import { WebSocketServer } from 'ws';
 import { runCall } from './call/call.js';
 import { loadConfig } from './config/config.js';
 import { configureLog, log, scopeLogToCall } from './log.js';
-import type { CallProcessMessage, StreamHandoff } from './transports/twilio/call-processes.js';
+import type { CallProcessMessage, ClaimAnswer, StreamHandoff } from './transports/twilio/call-processes.js';
 import { twilioCallControl } from './transports/twilio/rest.js';
 import { acceptStream } from './transports/twilio/stream-line.js';
 import { StreamTickets } from './transports/twilio/stream-token.js';
@@ -29,8 +29,24 @@ process.on('disconnect', () => {
 });
 let taken = false;
 
-process.on('message', (m: StreamHandoff, socket: Socket | undefined) => {
-  if (m?.type !== 'stream' || !socket || taken) return socket?.destroy();
+/** Asks the gateway whether a ticket is still unused (it remembers every process's); no answer in 2 s: no. */
+function claim(ticket: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => done(false), 2_000);
+    const onMessage = (m: ClaimAnswer) => m?.type === 'claimed' && m.ticket === ticket && done(m.ok);
+    function done(ok: boolean) {
+      clearTimeout(timer);
+      process.off('message', onMessage);
+      resolve(ok);
+    }
+    process.on('message', onMessage);
+    send({ type: 'claim', ticket });
+  });
+}
+
+process.on('message', (m: StreamHandoff | ClaimAnswer, socket: Socket | undefined) => {
+  if (m?.type !== 'stream') return;
+  if (!socket || taken) return socket?.destroy();
   taken = true;
   const startedAt = Date.now();
   const wss = new WebSocketServer({ noServer: true, maxPayload: 256 * 1024 });
@@ -54,6 +70,7 @@ async function serve(ws: import('ws').WebSocket, startedAt: number): Promise<voi
   };
   const line = await acceptStream(ws, {
     tickets: new StreamTickets(cfg.twilio.authToken),
+    claim,
     control: twilioCallControl(cfg.twilio),
   }).catch((e: Error) => {
     log.warn({ err: e.message }, 'twilio: stream refused');

@@ -1,10 +1,13 @@
 import { execFileSync } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
+import twilio from 'twilio';
+import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { StreamRefused, WebhookRefused } from '../../callers/twilio/carrier.js';
 import { sleep, until } from '../../callers/wait.js';
 import { speak } from '../../speech/clips.js';
-import { startTwilioStack, TEST_ACCOUNT_SID, type TwilioStack } from '../support/twilio-stack.js';
+import { startTwilioStack, TEST_ACCOUNT_SID, TEST_AUTH_TOKEN, type TwilioStack } from '../support/twilio-stack.js';
 
 /**
  * Phone calls over Twilio Media Streams on real parts except Twilio: the gateway (voice webhook,
@@ -101,6 +104,44 @@ describe('a phone call over Twilio Media Streams', () => {
     expect((e as StreamRefused).status).toBe(403);
     await sleep(1_000);
     expect(started()).toBe(before);
+  });
+
+  it('a stream ticket admits one stream: a replayed start (same ticket, a validly signed handshake) is closed, no second call', async () => {
+    const started = () => (readFileSync(env.gateway.logFile, 'utf8').match(/"msg":"call started"/g) ?? []).length;
+    const prior = started();
+    const call = await env.dial();
+    await until('the first call to start', () => (started() > prior ? true : null), 10_000);
+    const before = started();
+    const { streamUrl, customParameters, callSid, accountSid } = call.identity;
+    // Twilio signs the handshake over the stream URL alone, so a captured one is valid again
+    const ws = new WebSocket(streamUrl, {
+      headers: { 'X-Twilio-Signature': twilio.getExpectedTwilioSignature(TEST_AUTH_TOKEN, streamUrl, {}) },
+    });
+    await once(ws, 'open');
+    const closed = once(ws, 'close') as Promise<[number, Buffer]>;
+    const streamSid = `MZ${'9'.repeat(32)}`;
+    ws.send(JSON.stringify({ event: 'connected', protocol: 'Call', version: '1.0.0' }));
+    ws.send(
+      JSON.stringify({
+        event: 'start',
+        sequenceNumber: '1',
+        streamSid,
+        start: {
+          accountSid,
+          streamSid,
+          callSid,
+          tracks: ['inbound'],
+          customParameters,
+          mediaFormat: { encoding: 'audio/x-mulaw', sampleRate: 8000, channels: 1 },
+        },
+      }),
+    );
+    const [code, reason] = await closed;
+    expect(code).toBe(1008);
+    expect(reason.toString()).toMatch(/ticket already used/);
+    await sleep(500);
+    expect(started()).toBe(before);
+    await call.hangUp();
   });
 
   it('the keys a caller presses reach the conversation as one line', async () => {

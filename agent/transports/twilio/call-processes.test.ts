@@ -35,13 +35,23 @@ describe('CallProcesses', () => {
     const b = await socketPair();
     const pidA = await pool.handOff({ type: 'stream', url: '/twilio/stream?a', headers: {}, head: '' }, a.server);
     const pidB = await pool.handOff({ type: 'stream', url: '/twilio/stream?b', headers: {}, head: '' }, b.server);
-    expect(await read(a.client)).toBe(`/twilio/stream?a ${pidA}\n`);
-    expect(await read(b.client)).toBe(`/twilio/stream?b ${pidB}\n`);
+    // each claimed its ticket twice: the first claim wins, the replay is refused
+    expect(await read(a.client)).toBe(`/twilio/stream?a ${pidA} true false\n`);
+    expect(await read(b.client)).toBe(`/twilio/stream?b ${pidB} true false\n`);
     expect(pidA).not.toBe(pidB);
     // each call ended its process; one warm one stays for the next call
     await until('the busy processes to end', () => pool!.busy === 0 || null, 5_000);
     a.close();
     b.close();
+  });
+
+  it('a ticket is good for one stream, across processes, and forgotten only after it can no longer be valid', () => {
+    const p = new CallProcesses(ENTRY, 0);
+    expect(p.claim('t1', 1_000)).toBe(true);
+    expect(p.claim('t1', 2_000)).toBe(false);
+    expect(p.claim('t2', 2_000)).toBe(true);
+    // 120 s later (a ticket lives 30 s): remembered no more
+    expect(p.claim('t1', 1_000 + 120_001)).toBe(true);
   });
 
   it('refuses new streams once draining', async () => {

@@ -12,8 +12,22 @@ export interface StreamHandoff {
   head: string;
 }
 
-/** Call process → gateway. */
-export type CallProcessMessage = { type: 'ready' } | { type: 'call'; callSid: string } | { type: 'ended'; callSid: string; reason: string };
+/** Call process → gateway. `claim`: may this stream ticket be used (once only, across all processes)? */
+export type CallProcessMessage =
+  | { type: 'ready' }
+  | { type: 'claim'; ticket: string }
+  | { type: 'call'; callSid: string }
+  | { type: 'ended'; callSid: string; reason: string };
+
+/** Gateway → call process: the answer to a claim. */
+export interface ClaimAnswer {
+  type: 'claimed';
+  ticket: string;
+  ok: boolean;
+}
+
+/** How long a used ticket is remembered: longer than any ticket lives (stream-token.ts, 30 s). */
+const CLAIM_MEMORY_MS = 120_000;
 
 interface Proc {
   child: ChildProcess;
@@ -28,6 +42,8 @@ interface Proc {
  */
 export class CallProcesses {
   readonly #procs = new Set<Proc>();
+  /** Tickets already used → when they may be forgotten. */
+  readonly #claimed = new Map<string, number>();
   #closing = false;
 
   constructor(
@@ -56,6 +72,18 @@ export class CallProcesses {
     await p.ready;
     await new Promise<void>((resolve, reject) => p.child.send(h, socket, (e) => (e ? reject(e) : resolve())));
     return p.child.pid ?? -1;
+  }
+
+  /**
+   * A stream ticket is good for one stream: the first claim wins, a replay of the same `start`
+   * (the handshake's signature is the same for every stream) is refused while the ticket could
+   * still be valid.
+   */
+  claim(ticket: string, now = Date.now()): boolean {
+    for (const [t, until] of this.#claimed) if (until < now) this.#claimed.delete(t);
+    if (this.#claimed.has(ticket)) return false;
+    this.#claimed.set(ticket, now + CLAIM_MEMORY_MS);
+    return true;
   }
 
   /** Stops taking calls: idle processes end now; resolves when the busy ones have ended (or at the bound). */
@@ -91,6 +119,11 @@ export class CallProcesses {
       child.kill('SIGKILL');
     }, this.readyTimeoutMs);
     child.on('message', (m: CallProcessMessage) => {
+      if (m.type === 'claim') {
+        const answer: ClaimAnswer = { type: 'claimed', ticket: m.ticket, ok: this.claim(m.ticket) };
+        if (child.connected) child.send(answer);
+        return;
+      }
       if (m.type === 'ready') {
         clearTimeout(timer);
         if (p.state === 'starting') p.state = 'idle';

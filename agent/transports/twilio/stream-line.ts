@@ -13,6 +13,8 @@ import { PARAM_FROM, PARAM_TICKET } from './voice-webhook.js';
 
 export interface AcceptOptions {
   tickets: StreamTickets;
+  /** The gateway's word that this ticket has not admitted a stream before (one stream per ticket). */
+  claim: (ticket: string) => Promise<boolean>;
   control: TwilioCallControl;
   /** From the socket's opening to Twilio's `start`. */
   startTimeoutMs?: number;
@@ -47,10 +49,33 @@ export async function acceptStream(ws: WebSocket, o: AcceptOptions): Promise<Twi
       }
       if (m.event === 'connected') return;
       if (m.event !== 'start') return fail(`${m.event} before start`);
-      const why = o.tickets.refuse(m.start.callSid, m.start.customParameters?.[PARAM_TICKET]);
+      const ticket = m.start.customParameters?.[PARAM_TICKET];
+      const why = o.tickets.refuse(m.start.callSid, ticket);
       if (why) return fail(`stream not admitted: ${why}`);
       cleanup();
-      resolve(m);
+      // media may follow at once: keep it while the gateway answers the claim (a few ms)
+      const hold = (d: Buffer, bin: boolean) => {
+        if (bin || early.length >= MAX_EARLY_MEDIA) return;
+        try {
+          early.push(parseInbound(d.toString('utf8')));
+        } catch {
+          /* judged again by the line: nothing to keep */
+        }
+      };
+      ws.on('message', hold);
+      o.claim(ticket!).then(
+        (ok) => {
+          ws.off('message', hold);
+          if (ok) return resolve(m);
+          ws.close(1008, 'stream not admitted: ticket already used');
+          reject(new Error('stream not admitted: ticket already used'));
+        },
+        (e: Error) => {
+          ws.off('message', hold);
+          ws.close(1011, 'stream not admitted');
+          reject(e);
+        },
+      );
     };
     const onClose = () => fail('closed before start');
     const cleanup = () => {
