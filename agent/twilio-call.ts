@@ -65,7 +65,6 @@ async function serve(ws: import('ws').WebSocket, startedAt: number): Promise<voi
     for (const f of await teardown.run()) log.error({ step: f.name, err: f.error.message }, 'teardown step failed');
     log.info({ reason }, 'call ended');
     scopeLogToCall(null);
-    if (line) send({ type: 'ended', callSid: line.callId, reason });
     process.exit(code);
   };
   const line = await acceptStream(ws, {
@@ -77,7 +76,6 @@ async function serve(ws: import('ws').WebSocket, startedAt: number): Promise<voi
     return null;
   });
   if (!line) return end('stream refused');
-  send({ type: 'call', callSid: line.callId });
   teardown.defer('stream', () => line.close());
   line.on('hung-up', (reason) => void end(reason));
   try {

@@ -13,11 +13,7 @@ export interface StreamHandoff {
 }
 
 /** Call process → gateway. `claim`: may this stream ticket be used (once only, across all processes)? */
-export type CallProcessMessage =
-  | { type: 'ready' }
-  | { type: 'claim'; ticket: string }
-  | { type: 'call'; callSid: string }
-  | { type: 'ended'; callSid: string; reason: string };
+export type CallProcessMessage = { type: 'ready' } | { type: 'claim'; ticket: string };
 
 /** Gateway → call process: the answer to a claim. */
 export interface ClaimAnswer {

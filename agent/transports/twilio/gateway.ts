@@ -29,7 +29,6 @@ const MAX_BODY = 64 * 1024;
 export class TwilioGateway {
   readonly #server: Server;
   readonly #tickets: StreamTickets;
-  #url = '';
 
   constructor(private readonly o: GatewayOptions) {
     this.#tickets = new StreamTickets(o.authToken);
@@ -43,13 +42,7 @@ export class TwilioGateway {
       this.#server.listen(this.o.port, this.o.host, () => resolve());
     });
     const a = this.#server.address();
-    this.#url = typeof a === 'object' && a ? `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}` : '';
-    return this.#url;
-  }
-
-  get port(): number {
-    const a = this.#server.address();
-    return typeof a === 'object' && a ? a.port : 0;
+    return typeof a === 'object' && a ? `http://${a.address.includes(':') ? `[${a.address}]` : a.address}:${a.port}` : '';
   }
 
   async close(): Promise<void> {
