@@ -8,6 +8,7 @@ import { failFastRedis } from '../context/redis-client.js';
 import { ContextStore } from '../context/store.js';
 import { PiiRedactor } from '../guardrail/redactor.js';
 import { log, scopeLogToCall } from '../log.js';
+import { CallProfiler } from '../metrics/call-profile.js';
 import { CallMeter } from '../metrics/call-summary.js';
 import { LoopDelayMonitor } from '../metrics/loop-delay.js';
 import { TurnRecorder } from '../metrics/recorder.js';
@@ -25,6 +26,7 @@ import type { Teardown } from '../util/teardown.js';
 import { createVad, type VadModel } from '../vad/load.js';
 import { VAD_SAMPLE_RATE } from '../vad/types.js';
 import { KeyCollector } from './keys.js';
+import { prioritiseCallThread } from './priority.js';
 import { callTools } from './tools.js';
 import { TRANSFER_TOOL_NAME, TransferDesk } from './transfer.js';
 import type { CallerAudio, CallTransport } from './transport.js';
@@ -51,6 +53,13 @@ export async function runCall(line: CallTransport, teardown: Teardown, o: CallOp
   const { kind: transport, callId, room } = line;
   scopeLogToCall({ callId, room, transport, caller: line.userId });
   log.info({ vadMode: cfg.vadMode, localPeer: cfg.openai.local }, 'call started');
+  // The loop's thread ahead of its core's other threads. rtc-node's, made when the room
+  // connected, keep the inherited priority; threads started from here on inherit this one's (the
+  // profiler's sampler, so it samples the thread it watches; the guardrail's).
+  const priority = prioritiseCallThread(cfg.callThreadNice);
+  if (priority.refused)
+    log.warn({ nice: priority.nice, asked: cfg.callThreadNice, err: priority.refused }, 'the call thread keeps its priority');
+  if (cfg.cpuProfileDir) await profileCall(cfg.cpuProfileDir, callId, teardown);
 
   // Made in the order that makes the reverse the right way to close: the line's output and the
   // model last; the call summary after the context store's last writes (so it counts what is
@@ -246,6 +255,7 @@ export async function runCall(line: CallTransport, teardown: Teardown, o: CallOp
         completedTurns: controller.completedTurns,
         eventLoopP999Ms: Math.round(loop.p999Ms * 100) / 100,
         eventLoopMaxMs: Math.round(loop.maxMs * 100) / 100,
+        callThreadNice: priority.nice,
         realtimeReconnects: { ...reconnects },
         contextUpdates: context.updates,
         contextUnwritten: context.pendingWrites,
@@ -255,4 +265,14 @@ export async function runCall(line: CallTransport, teardown: Teardown, o: CallOp
       playback.stats(),
     );
   };
+}
+
+/** The call's CPU profile, written when everything else has closed (the first teardown step registered runs last). */
+async function profileCall(dir: string, callId: string, teardown: Teardown): Promise<void> {
+  try {
+    const profiler = await CallProfiler.start(dir, callId);
+    teardown.defer('cpu profile', async () => log.info({ file: await profiler.stop() }, 'cpu profile written'));
+  } catch (e) {
+    log.warn({ err: (e as Error).message }, 'no cpu profile: the profiler could not be started');
+  }
 }

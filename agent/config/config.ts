@@ -73,6 +73,10 @@ export interface ParleyConfig {
   pacer: { cushionMs: number };
   /** The worker's Prometheus endpoint (agent/metrics/prometheus.ts). */
   metrics: { host: string; port: number };
+  /** The nice value of each call's JS thread (agent/call/priority.ts). */
+  callThreadNice: number;
+  /** Where each call's CPU profile goes (agent/metrics/call-profile.ts); null: none. */
+  cpuProfileDir: string | null;
   logLevel: string;
   vad: VadConfig;
   responder: ResponderConfig;
@@ -217,6 +221,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
           },
     pacer: { cushionMs: v.PARLEY_PACER_CUSHION_MS ?? 40 },
     metrics: { host: v.PARLEY_METRICS_HOST ?? '0.0.0.0', port: v.PARLEY_METRICS_PORT ?? 9464 },
+    callThreadNice: v.PARLEY_CALL_THREAD_NICE ?? DEFAULT_CALL_THREAD_NICE,
+    cpuProfileDir: v.PARLEY_CPU_PROFILE_DIR ?? null,
     cpuFullAt: v.PARLEY_CPU_FULL_AT ?? 0.95,
     serverTargetLoad: v.PARLEY_SERVER_TARGET_LOAD ?? 0.7,
     logLevel: v.LOG_LEVEL ?? 'info',
@@ -309,3 +315,9 @@ function greetingOf(v: string): string | null {
   const t = v.trim();
   return t === '' || t.toLowerCase() === 'none' ? null : t;
 }
+
+/**
+ * Each call's JS thread at nice −10 (agent/call/priority.ts): ahead of rtc-node's threads, the
+ * worker and idle processes on its core, as the stall table in docs/deployment.md measured.
+ */
+export const DEFAULT_CALL_THREAD_NICE = -10;

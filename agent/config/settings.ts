@@ -175,6 +175,11 @@ export const WORKER_SETTINGS = {
   PARLEY_PACER_CUSHION_MS: s(int(20, 400), "audio kept queued in the call's AudioSource ahead of the frame playing (whole 20 ms frames)"),
   PARLEY_METRICS_PORT: s(int(0, 65_535), "worker's Prometheus /metrics port (0: a free one, logged)"),
   PARLEY_METRICS_HOST: s(text, "address the worker's /metrics listens on"),
+  PARLEY_CALL_THREAD_NICE: s(
+    int(-20, 19),
+    "nice of each call's JS thread, ahead of rtc-node's threads and idle processes on its core (default -10; negative needs CAP_SYS_NICE)",
+  ),
+  PARLEY_CPU_PROFILE_DIR: s(text, "write a CPU profile of each call's event loop here (<callId>.cpuprofile; default: none)"),
   PARLEY_CPU_FULL_AT: s(decimal(0, 1), 'machine CPU share at which the worker reports itself full (0: jobs only)'),
   PARLEY_SERVER_TARGET_LOAD: s(decimal(0, 1, { above: true }), "livekit-server's agents.target_load"),
   PARLEY_THINKER_BASE_URL: s(url('http:', 'https:'), "thinkers' chat-completions base URL"),

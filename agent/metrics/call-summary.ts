@@ -35,6 +35,8 @@ export interface CallSummary {
   };
   eventLoopP999Ms: number;
   eventLoopMaxMs: number;
+  /** The nice value the call's JS thread ran at (agent/call/priority.ts). */
+  callThreadNice: number;
   /** The job process: resident memory when the caller joined, at the end, and at its peak, MB. */
   rssStartMb: number;
   rssMb: number;

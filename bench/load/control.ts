@@ -5,7 +5,7 @@ import type { DeadlineLoopFigures } from './deadline-loop.js';
 
 /**
  * Starts the control beside a load phase: a bare deadline loop (deadline-loop.ts) in a process of
- * its own, at the jobs' priority (a plain child, nice 0, as the worker forks its jobs) and on the
+ * its own, at the priority of a call's thread (PARLEY_CALL_THREAD_NICE, as a job sets it) and on the
  * same cores (`cores`, when the run is pinned). `stop()` ends it and returns what it saw over the same seconds as the jobs.
  */
 export function startControlLoop(cores?: string): { started: Promise<void>; stop(): Promise<DeadlineLoopFigures> } {

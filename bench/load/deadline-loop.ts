@@ -1,3 +1,7 @@
+import { prioritiseCallThread } from '../../agent/call/priority.js';
+import { DEFAULT_CALL_THREAD_NICE } from '../../agent/config/config.js';
+import { readSettings } from '../../agent/config/parse.js';
+import { WORKER_SETTINGS } from '../../agent/config/settings.js';
 import { LatenessHistogram } from '../../agent/pacer/lateness-histogram.js';
 
 /** What a bare deadline loop saw: its timers' lateness against a fixed 20 ms schedule. */
@@ -11,6 +15,8 @@ export interface DeadlineLoopFigures {
   over_5ms: number;
   /** The late ticks (> 5 ms), when and how late (ms, the loop's clock), the first 1000. */
   late: { at: number; ms: number }[];
+  /** As a process of its own: the nice value it ran at (the call threads'). */
+  nice?: number;
 }
 
 /**
@@ -63,10 +69,16 @@ export function runDeadlineLoop(opts: { periodMs?: number; signal: AbortSignal; 
 
 // As a process of its own (bench/load/control.ts starts it): runs until SIGTERM, then prints its figures.
 if (process.argv[1]?.endsWith('deadline-loop.ts') && process.argv.includes('--run')) {
+  // at the priority a call's thread runs at (agent/call/priority.ts), so the comparison is fair
+  const asked =
+    readSettings(process.env, { PARLEY_CALL_THREAD_NICE: WORKER_SETTINGS.PARLEY_CALL_THREAD_NICE }).PARLEY_CALL_THREAD_NICE ??
+    DEFAULT_CALL_THREAD_NICE;
+  const priority = prioritiseCallThread(asked);
+  if (priority.refused) process.stderr.write(`control: stays at nice ${priority.nice}: ${priority.refused}\n`);
   const stop = new AbortController();
   process.on('SIGTERM', () => stop.abort());
   // the first line says the loop runs (start-up through tsx can take seconds on a loaded machine)
   process.stdout.write('running\n');
   const figures = await runDeadlineLoop({ signal: stop.signal });
-  process.stdout.write(`${JSON.stringify(figures)}\n`);
+  process.stdout.write(`${JSON.stringify({ ...figures, nice: priority.nice })}\n`);
 }

@@ -3,17 +3,22 @@ import type { DeadlineLoopFigures } from './deadline-loop.js';
 /** What both load modes print of the jobs' own timing, beside the control that says what the machine did. */
 export function printJobTimingRows(
   row: (k: string, v: unknown) => void,
-  f: { capture_wait_p999_ms: number | null; capture_wait_p999_ms_median_job: number | null; eventloop_p999_ms: number | null },
+  f: {
+    capture_wait_p999_ms: number | null;
+    capture_wait_p999_ms_median_job: number | null;
+    eventloop_p999_ms: number | null;
+    call_thread_nice: number[];
+  },
   control: DeadlineLoopFigures,
 ): void {
   row(
     "AudioSource's time to accept a frame p99.9 (worst job / median job: native back-pressure)",
     `${f.capture_wait_p999_ms ?? '–'} / ${f.capture_wait_p999_ms_median_job ?? '–'} ms`,
   );
-  row('event-loop delay p99.9 (worst job)', `${f.eventloop_p999_ms} ms`);
+  row('event-loop delay p99.9 (worst job)', `${f.eventloop_p999_ms} ms (call threads at nice ${f.call_thread_nice.join(', ') || '–'})`);
   row(
     'control: a bare 20 ms deadline loop beside the jobs, lateness p50 / p99 / p99.9 / max',
-    `${control.p50_ms} / ${control.p99_ms} / ${control.p999_ms} / ${control.max_ms} ms (${control.over_5ms} of ${control.ticks} ticks over 5 ms)`,
+    `${control.p50_ms} / ${control.p99_ms} / ${control.p999_ms} / ${control.max_ms} ms (${control.over_5ms} of ${control.ticks} ticks over 5 ms; nice ${control.nice ?? '–'})`,
   );
 }
 
@@ -25,5 +30,6 @@ export function controlKeys(control: DeadlineLoopFigures) {
     control_p999_ms: control.p999_ms,
     control_max_ms: control.max_ms,
     control_ticks_over_5ms: control.over_5ms,
+    control_nice: control.nice ?? null,
   };
 }

@@ -1,4 +1,5 @@
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { cpuBusyMeter } from '../../agent/cpu.js';
@@ -11,6 +12,8 @@ import { runWebrtcCaller, type WebrtcCallResult } from '../../callers/webrtc-leg
 import { countGaps, loudWindows } from '../../report/heard-gaps.js';
 import { readStream } from '../../report/records.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
+import { formatStallTable, stallTable, type StallTable } from '../../report/long-tasks.js';
+import { readCallProfiles } from './profiles.js';
 import { awaitCallSummaries } from './call-summaries.js';
 import { startControlLoop } from './control.js';
 import { controlKeys, printJobTimingRows } from './job-rows.js';
@@ -24,6 +27,7 @@ import { runLkEcho } from './lk-echo.js';
  * npm run load [-- --rooms 3 --duration 30 --baseline-s 20 --gap-ms 5500 --no-cold-warm --samples out/load-samples.json]
  *              [-- --url wss://… (a running deployment: LIVEKIT_API_KEY/SECRET and REDIS_URL from the env)]
  *              [-- --pin (the worker and its jobs on core 0, the rest on core 1: bench/load/capacity.ts)]
+ *              [-- --profile (each job's CPU profile → where its event loop goes, by cause: report/long-tasks.ts)]
  * npm run load -- --lk-echo --rooms N [--echo-delay-s 5] [--duration 120]: lk's agent-load-test (lk-echo.ts)
  *
  * Load on the real stack with our own speaking participants (lk's agent-load-test cannot be built
@@ -50,6 +54,8 @@ const { values: a } = parseArgs({
     /** What `lk perf agent-load-test` does instead of our speaking callers (bench/load/lk-echo.ts). */
     'lk-echo': { type: 'boolean', default: false },
     'echo-delay-s': { type: 'string', default: '5' },
+    /** A CPU profile of every call (PARLEY_CPU_PROFILE_DIR under out/profiles), read into the stall table. */
+    profile: { type: 'boolean', default: false },
   },
 });
 const rooms = Number(a.rooms);
@@ -101,7 +107,12 @@ async function mixedLoad(): Promise<void> {
 
     // 1. Cold vs warm: no idle process (fork + model load + connect on dispatch) vs a prewarmed one.
     const coldWarm: Record<string, { join_ms: number; first_answer_ms: number | null }> = {};
-    const capacityEnv = { PARLEY_MAX_JOBS: String(rooms + 1), PARLEY_CPU_FULL_AT: '0' };
+    const profileDir = a.profile ? resolve('out', 'profiles', runId) : null;
+    const capacityEnv = {
+      PARLEY_MAX_JOBS: String(rooms + 1),
+      PARLEY_CPU_FULL_AT: '0',
+      ...(profileDir ? { PARLEY_CPU_PROFILE_DIR: profileDir } : {}),
+    };
     let worker: Service | null = null;
     if (env.local && !a['no-cold-warm']) {
       const cold = await startWorker({ ...capacityEnv, PARLEY_IDLE_PROCESSES: '0' }, 'worker-load-cold', workerCores);
@@ -225,6 +236,18 @@ async function mixedLoad(): Promise<void> {
         );
       }
     }
+    let stalls: (StallTable & { missing: number }) | null = null;
+    if (profileDir) {
+      const { windows, ticks, missing } = await readCallProfiles(
+        profileDir,
+        loadCalls.map((c) => c.callId),
+      );
+      stalls = { ...stallTable(windows, ticks), missing: missing.length };
+      console.log(
+        `\n${formatStallTable(stalls, `Where the jobs' event loops went (${loadCalls.length - missing.length} call profiles in ${profileDir})`)}`,
+      );
+      if (missing.length) console.log(`no profile from ${missing.join(', ')}`);
+    }
     if (figures.error_list.length) console.log(`\nerrors:\n  ${figures.error_list.join('\n  ')}`);
     const { per_room_answered, error_list, ...keys } = figures;
     console.log(
@@ -245,6 +268,7 @@ async function mixedLoad(): Promise<void> {
         rss_mb_per_job_sampled: sampled('rss_mb_max'),
         cpu_pct_by_role: byRole,
         per_job_sampled: jobProcesses,
+        ...(stalls ? { stall_causes: stalls.rows, stall_p999_ms: stalls.p999Ms, stall_profiles_missing: stalls.missing } : {}),
         per_room_answered,
         error_list,
       }),

@@ -35,6 +35,7 @@ const summary = (room: string, over: Partial<CallSummary> = {}): CallSummary => 
   },
   eventLoopP999Ms: 4,
   eventLoopMaxMs: 9,
+  callThreadNice: -10,
   rssStartMb: 150,
   rssMb: 160,
   maxRssMb: 170,

@@ -17,6 +17,8 @@ export interface LoadFigures {
   pacer_underruns: number;
   /** Event-loop delay p99.9, the worst job's. */
   eventloop_p999_ms: number | null;
+  /** The nice values the jobs' call threads ran at (agent/call/priority.ts), each once. */
+  call_thread_nice: number[];
   turn_p50_ms: number | null;
   turn_p50_ms_1room: number | null;
   /**
@@ -106,6 +108,7 @@ export function loadFigures(o: {
     pacer_p999_ms_median_job: r1(summarise(o.calls.map((c) => c.pacer.cadenceP999Ms)).median),
     pacer_underruns: o.calls.reduce((n, c) => n + c.pacer.underruns, 0),
     eventloop_p999_ms: r1(maxOf(o.calls.map((c) => c.eventLoopP999Ms))),
+    call_thread_nice: [...new Set(o.calls.flatMap((c) => (typeof c.callThreadNice === 'number' ? [c.callThreadNice] : [])))],
     turn_p50_ms: r1(summarise(perceived(o.turns)).median),
     turn_p50_ms_1room: r1(summarise(perceived(o.baselineTurns)).median),
     system_added_p50_ms: r1(summarise(systemAdded(o.turns)).median),

@@ -7,8 +7,8 @@ import { lastJsonLine, runTs } from '../support/run-node.js';
  */
 
 describe('load and soak runners', () => {
-  it('3 rooms × 30 s: every room answered, no job error, figures from every job', async () => {
-    const run = await runTs(['bench/load/main.ts', '--rooms', '3', '--duration', '30', '--baseline-s', '15']);
+  it('3 rooms × 30 s: every room answered, no job error, figures from every job, where their loops went', async () => {
+    const run = await runTs(['bench/load/main.ts', '--rooms', '3', '--duration', '30', '--baseline-s', '15', '--profile']);
     expect(run.code, run.out.slice(-3000)).toBe(0);
     const r = lastJsonLine(run.out);
     expect(r.rooms).toBe(3);
@@ -43,6 +43,17 @@ describe('load and soak runners', () => {
     // and what of it was a hole inside an answer, by the jobs' own pacers (speech's pauses left out)
     expect(r.audible_gaps).toBeGreaterThanOrEqual(0);
     expect(r.audible_gap_ms_per_min).not.toBeNull();
+    // each call's thread ran ahead of its core (the tests run as root, so the nice value is granted),
+    // and the control at the same value
+    expect(r.call_thread_nice).toEqual([-10]);
+    expect(r.control_nice).toBe(-10);
+    // every call was profiled, and its stalls were split by cause: rtc-node's events and the VAD
+    // run on every call's loop, so they are in any call's stalls
+    expect(r.stall_profiles_missing).toBe(0);
+    const causes = r.stall_causes as { cause: string; stallMs: number }[];
+    for (const c of ['rtc-node FFI events + protobuf', 'TEN VAD model (onnxruntime-node run)'])
+      expect(causes.find((x) => x.cause === c)?.stallMs, c).toBeGreaterThan(0);
+    expect(r.stall_p999_ms).toBeGreaterThan(0);
     // a prewarmed process skips fork and model load: its call is answered sooner
     expect(r.dispatch_to_join_warm_ms).toBeLessThan(r.dispatch_to_join_cold_ms);
   }, 600_000);
