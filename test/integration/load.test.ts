@@ -8,7 +8,13 @@ import { lastJsonLine, runTs } from '../support/run-node.js';
 
 describe('load and soak runners', () => {
   it('3 rooms × 30 s: every room answered, no job error, figures from every job, where their loops went', async () => {
-    const run = await runTs(['bench/load/main.ts', '--rooms', '3', '--duration', '30', '--baseline-s', '15', '--profile']);
+    // The calls' threads at the inherited priority: here the callers share the two cores with the
+    // jobs (in production they are elsewhere), and three calls saturate them; jobs at −10 then
+    // outrank the callers, whose questions arrive broken (a CI run lost a room that way). The
+    // setting's plumbing is checked instead; what −10 does is measured pinned (docs/deployment.md).
+    const run = await runTs(['bench/load/main.ts', '--rooms', '3', '--duration', '30', '--baseline-s', '15', '--profile'], {
+      PARLEY_CALL_THREAD_NICE: '0',
+    });
     expect(run.code, run.out.slice(-3000)).toBe(0);
     const r = lastJsonLine(run.out);
     expect(r.rooms).toBe(3);
@@ -43,10 +49,9 @@ describe('load and soak runners', () => {
     // and what of it was a hole inside an answer, by the jobs' own pacers (speech's pauses left out)
     expect(r.audible_gaps).toBeGreaterThanOrEqual(0);
     expect(r.audible_gap_ms_per_min).not.toBeNull();
-    // each call's thread ran ahead of its core (the tests run as root, so the nice value is granted),
-    // and the control at the same value
-    expect(r.call_thread_nice).toEqual([-10]);
-    expect(r.control_nice).toBe(-10);
+    // each call's thread ran at the value asked for, and the control at the same value
+    expect(r.call_thread_nice).toEqual([0]);
+    expect(r.control_nice).toBe(0);
     // every call was profiled, and its stalls were split by cause: rtc-node's events and the VAD
     // run on every call's loop, so they are in any call's stalls
     expect(r.stall_profiles_missing).toBe(0);

@@ -2,9 +2,9 @@ import { spawn } from 'node:child_process';
 import { ROOT } from '../../stack/test-stack.js';
 
 /** Runs a TypeScript entry as its own process (as `npm run …` would), collecting all its output. */
-export function runTs(args: string[]): Promise<{ code: number | null; out: string }> {
+export function runTs(args: string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
-    const p = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: process.env });
+    const p = spawn(process.execPath, ['--import', 'tsx', ...args], { cwd: ROOT, env: { ...process.env, ...env } });
     let out = '';
     p.stdout.on('data', (b: Buffer) => (out += b.toString()));
     p.stderr.on('data', (b: Buffer) => (out += b.toString()));
