@@ -148,8 +148,11 @@ describe('a profiled call (the real profiler and watch)', () => {
       expect(stall!.ms).toBeLessThanOrEqual(blocks[i]! + 40);
       const [w] = stallWindows(p, [stall!], rules);
       const injected = w!.byCause.get('injected') ?? 0;
-      // the block is most of the stall (what is left: the tick's own lateness before it began, GC, the machine)
-      expect(injected, JSON.stringify(causes(w!))).toBeGreaterThanOrEqual(Math.min(stall!.ms, (to - from) / 1000) * 0.7);
+      // the block leads its stall and is at least half of it (what else is there: the tick's own
+      // lateness before the block began, GC, and on a busy machine time the thread did not run)
+      const leader = [...w!.byCause].sort((x, y) => y[1] - x[1])[0]![0];
+      expect(leader, JSON.stringify(causes(w!))).toBe('injected');
+      expect(injected, JSON.stringify(causes(w!))).toBeGreaterThanOrEqual((to - from) / 1000 / 2);
     }
   });
 });
