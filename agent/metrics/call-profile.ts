@@ -22,6 +22,11 @@ const TICK_MS = 5;
 /** Lateness below this is the timer's own jitter, not a stall. */
 const MIN_STALL_MS = 1;
 
+/** Where a call's profile goes: a call id is the line's (a LiveKit job id, a Twilio CallSid), kept a plain file name. */
+export function callProfileFile(dir: string, callId: string): string {
+  return join(dir, `${callId.replace(/[^A-Za-z0-9_.-]/g, '_')}.cpuprofile`);
+}
+
 export class CallProfiler {
   readonly #stalls: { endUs: number; ms: number }[] = [];
   #ticks = 0;
@@ -55,8 +60,7 @@ export class CallProfiler {
       session.disconnect();
       throw e;
     }
-    // a call id is the line's (a LiveKit job id, a Twilio CallSid): keep it a plain file name
-    return new CallProfiler(session, join(dir, `${callId.replace(/[^A-Za-z0-9_.-]/g, '_')}.cpuprofile`));
+    return new CallProfiler(session, callProfileFile(dir, callId));
   }
 
   /** Stops and writes the profile with its watch; returns the file's path. */

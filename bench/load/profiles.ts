@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { callProfileFile } from '../../agent/metrics/call-profile.js';
 import { sleep } from '../../callers/wait.js';
 import { type CallProfileFile, type StallWindow, stallWindows } from '../../report/long-tasks.js';
 
@@ -13,7 +13,7 @@ export async function readCallProfiles(
   callIds: string[],
   timeoutMs = 15_000,
 ): Promise<{ windows: StallWindow[]; ticks: number; missing: string[] }> {
-  const file = (id: string) => join(dir, `${id.replace(/[^A-Za-z0-9_.-]/g, '_')}.cpuprofile`);
+  const file = (id: string) => callProfileFile(dir, id);
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline && !callIds.every((id) => existsSync(file(id)))) await sleep(250);
   const windows: StallWindow[] = [];
