@@ -4,8 +4,11 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CallProfiler } from '../agent/metrics/call-profile.js';
 import {
+  busyByCause,
   type CallProfileFile,
   type CpuProfile,
+  cpuTable,
+  formatCpuTable,
   formatStallTable,
   GC,
   IDLE_IN_STALL,
@@ -83,6 +86,49 @@ describe('what held the loop in each stall', () => {
   });
 });
 
+describe("the JS thread's CPU by cause over the whole call", () => {
+  // the same script: 285 ms, of which 180 idle; model 30, features 10, FFI 5, GC 40, native 20
+  const p = profile([
+    ...ms(2, 50),
+    ...ms(5, 30),
+    ...ms(6, 10),
+    ...ms(2, 100),
+    ...ms(7, 5),
+    ...ms(2, 20),
+    ...ms(3, 40),
+    ...ms(4, 20),
+    ...ms(2, 10),
+  ]);
+
+  it('counts every sample to its cause, and waiting and not running as not busy', () => {
+    const all = busyByCause(p);
+    expect(Math.round(all.ms)).toBe(285);
+    expect(causes(all)).toEqual({ [IDLE_IN_STALL]: 180, [MODEL]: 30, [FEATURES]: 10, [FFI]: 5, [GC]: 40, [NATIVE]: 20 });
+    // from 100 ms on: the model and features are before it
+    const late = busyByCause(p, JOB_CAUSES, at(100));
+    expect(Math.round(late.ms)).toBe(185);
+    expect(causes(late)).toEqual({ [IDLE_IN_STALL]: 120, [FFI]: 5, [GC]: 40, [NATIVE]: 20 });
+  });
+
+  it('gives each cause as % of a core over all the calls, a gap as not running', () => {
+    const gap = profile([...ms(2, 10), [7, 30_000], ...ms(2, 10)]); // 50 ms: FFI 1, 29 not running
+    const t = cpuTable([busyByCause(p), busyByCause(gap)]);
+    expect(t.ms).toBe(335);
+    // busy: model 30, features 10, FFI 6, GC 40, native 20 = 106 of 335 ms
+    expect(t.busyPct).toBe(31.6);
+    expect(t.rows.map((r) => [r.cause, r.pctOfCore])).toEqual([
+      [GC, 11.9],
+      [MODEL, 9],
+      [NATIVE, 6],
+      [FEATURES, 3],
+      [FFI, 1.8],
+    ]);
+    expect(t.rows.find((r) => r.cause === GC)!.busyShare).toBe(0.377);
+    expect(formatCpuTable(t, 'x')).toContain(`| ${GC} | 11.9 | 37.7 % |`);
+    expect(cpuTable([])).toEqual({ busyPct: 0, ms: 0, rows: [] });
+  });
+});
+
 describe('the stall table', () => {
   it('reads each cause at p99.9 over every tick, and which cause led each long stall', () => {
     // 10,000 ticks; stalls: 2 led by the model (45 ms with 5 of FFI, 30 ms), 1 by GC (25 ms), 50 small FFI ones (2 ms)
@@ -154,5 +200,10 @@ describe('a profiled call (the real profiler and watch)', () => {
       expect(leader, JSON.stringify(causes(w!))).toBe('injected');
       expect(injected, JSON.stringify(causes(w!))).toBeGreaterThanOrEqual((to - from) / 1000 / 2);
     }
+    // over the whole call the blocks are the injected code's time: at least half of the 300 ms
+    // (samples the machine took away are not running, not the block), never more than the blocks
+    const whole = busyByCause(p, rules).byCause.get('injected') ?? 0;
+    expect(whole).toBeGreaterThanOrEqual(150);
+    expect(whole).toBeLessThanOrEqual(spans.reduce((a, [f, t]) => a + (t - f) / 1000, 0) + 5);
   });
 });

@@ -72,8 +72,18 @@ export interface StallWindow {
   byCause: Map<string, number>;
 }
 
-/** Each stall's window (`[endUs − ms, endUs]`) split by cause, from the samples inside it. */
-export function stallWindows(profile: CpuProfile, stalls: Stall[], rules: CauseRule[] = JOB_CAUSES): StallWindow[] {
+interface Span {
+  from: number;
+  to: number;
+  cause: string;
+}
+
+/**
+ * The profile as time spans, each given to its sample's cause (a sample stands for the time until
+ * the next one). A gap beyond GAP_INTERVALS typical intervals is the profiler not getting a
+ * sample: the part beyond one interval is UNSAMPLED. In time order.
+ */
+function profileSpans(profile: CpuProfile, rules: CauseRule[]): Span[] {
   const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const parent = new Map<number, number>();
   for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
@@ -94,14 +104,12 @@ export function stallWindows(profile: CpuProfile, stalls: Stall[], rules: CauseR
     return cause;
   };
 
-  // a sample stands for the time until the next one; a gap beyond GAP_INTERVALS typical intervals
-  // is the profiler not getting a sample: the part beyond one interval is UNSAMPLED
   const n = profile.samples.length;
   const at = new Float64Array(n);
   let t = profile.startTime;
   for (let i = 0; i < n; i++) at[i] = t += profile.timeDeltas[i] ?? 0;
   const interval = typicalInterval(profile.timeDeltas);
-  const spans: { from: number; to: number; cause: string }[] = [];
+  const spans: Span[] = [];
   for (let i = 0; i < n; i++) {
     const from = at[i]!;
     const to = i + 1 < n ? at[i + 1]! : Math.max(from, profile.endTime);
@@ -110,7 +118,12 @@ export function stallWindows(profile: CpuProfile, stalls: Stall[], rules: CauseR
       spans.push({ from, to: from + interval, cause }, { from: from + interval, to, cause: UNSAMPLED });
     } else spans.push({ from, to, cause });
   }
+  return spans;
+}
 
+/** Each stall's window (`[endUs − ms, endUs]`) split by cause, from the samples inside it. */
+export function stallWindows(profile: CpuProfile, stalls: Stall[], rules: CauseRule[] = JOB_CAUSES): StallWindow[] {
+  const spans = profileSpans(profile, rules);
   return stalls.map((s) => {
     const lo = s.endUs - s.ms * 1000;
     const hi = s.endUs;
@@ -136,6 +149,67 @@ export function stallWindows(profile: CpuProfile, stalls: Stall[], rules: CauseR
     if (rest > 0.001) byCause.set(UNSAMPLED, (byCause.get(UNSAMPLED) ?? 0) + rest);
     return { ms: s.ms, byCause };
   });
+}
+
+/**
+ * Where a call's JS thread spent its time over the whole call (not only in stalls): ms per cause
+ * from `fromUs` on (e.g. past the call's warm-up), and the ms covered. The waiting (`(idle)`) and
+ * the thread not running (UNSAMPLED) are causes too, so the busy ones over `ms` are the thread's
+ * CPU share by cause: what per-call CPU is made of on the JS thread.
+ */
+export function busyByCause(profile: CpuProfile, rules: CauseRule[] = JOB_CAUSES, fromUs = profile.startTime): ThreadTime {
+  const byCause = new Map<string, number>();
+  let ms = 0;
+  for (const sp of profileSpans(profile, rules)) {
+    const us = sp.to - Math.max(sp.from, fromUs);
+    if (us <= 0) continue;
+    ms += us / 1000;
+    byCause.set(sp.cause, (byCause.get(sp.cause) ?? 0) + us / 1000);
+  }
+  return { ms, byCause };
+}
+
+export interface ThreadTime {
+  ms: number;
+  byCause: Map<string, number>;
+}
+
+/** Causes that are not the thread working. */
+const NOT_BUSY = new Set([IDLE_IN_STALL, UNSAMPLED]);
+
+export interface CpuRow {
+  cause: string;
+  /** % of one core, over the calls' profiled time (the mean per call). */
+  pctOfCore: number;
+  /** Its share of the JS thread's busy time. */
+  busyShare: number;
+}
+
+/** The JS thread's CPU by cause over one or more calls, largest first; `busyPct` is the sum. */
+export function cpuTable(calls: ThreadTime[]): { busyPct: number; ms: number; rows: CpuRow[] } {
+  const ms = calls.reduce((a, c) => a + c.ms, 0);
+  const total = new Map<string, number>();
+  for (const c of calls) for (const [cause, v] of c.byCause) if (!NOT_BUSY.has(cause)) total.set(cause, (total.get(cause) ?? 0) + v);
+  const busy = [...total.values()].reduce((a, b) => a + b, 0);
+  const rows = [...total]
+    .map(([cause, v]) => ({
+      cause,
+      pctOfCore: ms > 0 ? r1((v / ms) * 100) : 0,
+      busyShare: busy > 0 ? Math.round((v / busy) * 1000) / 1000 : 0,
+    }))
+    .sort((a, b) => b.pctOfCore - a.pctOfCore || b.busyShare - a.busyShare);
+  return { busyPct: ms > 0 ? r1((busy / ms) * 100) : 0, ms: Math.round(ms), rows };
+}
+
+/** The CPU table as Markdown. */
+export function formatCpuTable(t: ReturnType<typeof cpuTable>, title: string): string {
+  const lines = [
+    `${title}: the JS thread busy ${t.busyPct} % of a core over ${(t.ms / 1000).toFixed(1)} s of call`,
+    '| cause | % of a core | share of busy time |',
+    '|---|---|---|',
+  ];
+  for (const r of t.rows) lines.push(`| ${r.cause} | ${r.pctOfCore} | ${(r.busyShare * 100).toFixed(1)} % |`);
+  return lines.join('\n');
 }
 
 const GAP_INTERVALS = 4;

@@ -11,17 +11,24 @@ export interface AudioSink {
 }
 
 /**
- * Caller audio on its way to the Realtime input buffer: 16 kHz gate audio → 24 kHz frames.
+ * Caller audio on its way to the Realtime input buffer: 16 kHz gate audio → 24 kHz frames, handed
+ * to the plugin in whole 100 ms chunks.
  *
- * Why `sealUtterance()` exists: the plugin appends audio in whole 100 ms chunks and keeps the rest
- * in its chunker; `commitAudio()` does not flush that remainder. Without care, up to 100 ms of the
- * utterance's end would miss the commit (and leak into the next turn). So before a commit we drain
- * the resampler and pad the chunker with silence up to the next 100 ms boundary: every sample of the
- * utterance is in the committed buffer, and the next utterance starts on an empty chunker.
+ * Why whole chunks: the plugin appends audio in 100 ms chunks, and its chunker (agents'
+ * `AudioByteStream.write`, 1.9) rebuilds its buffer on every write by spreading the old bytes and
+ * the new into a JS array (`new Int8Array([...buf, ...bytes])`). Fed a 16 ms hop at a time, that
+ * was ~2.6 MB/s of garbage per call (half of a call's allocation, sampled), and the scavenges it
+ * brings. Given exactly one chunk, its buffer is empty on every write: one copy per 100 ms.
+ *
+ * Why `sealUtterance()` exists: `commitAudio()` commits only what was appended. So before a commit
+ * we drain the resampler and pad the chunk in progress with silence to its end: every sample of the
+ * utterance is in the committed buffer, and the next utterance starts on an empty chunk.
  */
 export class RealtimeInput {
   #resampler: AudioResampler;
-  #pendingInChunk = 0; // samples (24 kHz) sitting in the plugin's chunker
+  /** The 100 ms chunk being filled (a new one per chunk: the plugin reads the frame's whole buffer). */
+  #chunk = new Int16Array(PLUGIN_CHUNK_SAMPLES);
+  #filled = 0;
   #samplesSinceCommit = 0;
 
   constructor(
@@ -35,14 +42,16 @@ export class RealtimeInput {
   push(samples: Int16Array): void {
     if (samples.length === 0) return;
     const frame = new AudioFrame(samples, this.inputRate, 1, samples.length);
-    for (const out of this.#resampler.push(frame)) this.#forward(out);
+    for (const out of this.#resampler.push(frame)) this.#append(out.data.subarray(0, out.samplesPerChannel));
   }
 
-  /** Drain the resampler and pad to the plugin's chunk boundary; returns ms of audio since the last seal. */
+  /** Drain the resampler and pad to the chunk's end; returns ms of audio since the last seal. */
   sealUtterance(): number {
-    for (const out of this.#resampler.flush()) this.#forward(out);
-    const pad = (PLUGIN_CHUNK_SAMPLES - this.#pendingInChunk) % PLUGIN_CHUNK_SAMPLES;
-    if (pad > 0) this.#forward(new AudioFrame(new Int16Array(pad), REALTIME_SAMPLE_RATE, 1, pad));
+    for (const out of this.#resampler.flush()) this.#append(out.data.subarray(0, out.samplesPerChannel));
+    if (this.#filled > 0) {
+      this.#samplesSinceCommit += PLUGIN_CHUNK_SAMPLES - this.#filled; // the padding (the chunk is zeroed)
+      this.#send();
+    }
     const ms = (this.#samplesSinceCommit / REALTIME_SAMPLE_RATE) * 1000;
     this.#samplesSinceCommit = 0;
     return ms;
@@ -52,10 +61,21 @@ export class RealtimeInput {
     this.#resampler.close();
   }
 
-  #forward(frame: AudioFrame): void {
-    if (frame.samplesPerChannel === 0) return;
-    this.sink.pushAudio(frame);
-    this.#pendingInChunk = (this.#pendingInChunk + frame.samplesPerChannel) % PLUGIN_CHUNK_SAMPLES;
-    this.#samplesSinceCommit += frame.samplesPerChannel;
+  #append(samples: Int16Array): void {
+    this.#samplesSinceCommit += samples.length;
+    let from = 0;
+    while (from < samples.length) {
+      const n = Math.min(samples.length - from, PLUGIN_CHUNK_SAMPLES - this.#filled);
+      this.#chunk.set(samples.subarray(from, from + n), this.#filled);
+      this.#filled += n;
+      from += n;
+      if (this.#filled === PLUGIN_CHUNK_SAMPLES) this.#send();
+    }
+  }
+
+  #send(): void {
+    this.sink.pushAudio(new AudioFrame(this.#chunk, REALTIME_SAMPLE_RATE, 1, PLUGIN_CHUNK_SAMPLES));
+    this.#chunk = new Int16Array(PLUGIN_CHUNK_SAMPLES);
+    this.#filled = 0;
   }
 }

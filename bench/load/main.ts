@@ -12,8 +12,8 @@ import { runWebrtcCaller, type WebrtcCallResult } from '../../callers/webrtc-leg
 import { countGaps, loudWindows } from '../../report/heard-gaps.js';
 import { readStream } from '../../report/records.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
-import { formatStallTable, stallTable, type StallTable } from '../../report/long-tasks.js';
-import { readCallProfiles } from './profiles.js';
+import { cpuTable, formatCpuTable, formatStallTable, stallTable, type StallTable } from '../../report/long-tasks.js';
+import { PROFILE_WARM_UP_MS, readCallProfiles } from './profiles.js';
 import { awaitCallSummaries } from './call-summaries.js';
 import { startControlLoop } from './control.js';
 import { controlKeys, printJobTimingRows } from './job-rows.js';
@@ -237,14 +237,19 @@ async function mixedLoad(): Promise<void> {
       }
     }
     let stalls: (StallTable & { missing: number }) | null = null;
+    let jsCpu: ReturnType<typeof cpuTable> | null = null;
     if (profileDir) {
-      const { windows, ticks, missing } = await readCallProfiles(
+      const { windows, ticks, threads, missing } = await readCallProfiles(
         profileDir,
         loadCalls.map((c) => c.callId),
       );
       stalls = { ...stallTable(windows, ticks), missing: missing.length };
       console.log(
         `\n${formatStallTable(stalls, `Where the jobs' event loops went (${loadCalls.length - missing.length} call profiles in ${profileDir})`)}`,
+      );
+      jsCpu = cpuTable(threads);
+      console.log(
+        `\n${formatCpuTable(jsCpu, `Where the jobs' JS threads' CPU went, past each call's first ${PROFILE_WARM_UP_MS / 1000} s`)}`,
       );
       if (missing.length) console.log(`no profile from ${missing.join(', ')}`);
     }
@@ -269,6 +274,7 @@ async function mixedLoad(): Promise<void> {
         cpu_pct_by_role: byRole,
         per_job_sampled: jobProcesses,
         ...(stalls ? { stall_causes: stalls.rows, stall_p999_ms: stalls.p999Ms, stall_profiles_missing: stalls.missing } : {}),
+        ...(jsCpu ? { js_thread_busy_pct: jsCpu.busyPct, js_thread_cpu_causes: jsCpu.rows } : {}),
         per_room_answered,
         error_list,
       }),
