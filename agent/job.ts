@@ -1,5 +1,6 @@
 import { type JobContext, type JobProcess, AutoSubscribe, defineAgent } from '@livekit/agents';
 import { SipClient } from 'livekit-server-sdk';
+import { warmUpEchoDetector } from './audio/echo-warm-up.js';
 import { runCall } from './call/call.js';
 import { loadConfig, type ParleyConfig } from './config/config.js';
 import { configureLog, log, scopeLogToCall } from './log.js';
@@ -22,9 +23,11 @@ function jobConfig(): ParleyConfig {
  * transport-neutral call (agent/call/call.ts) on the room's line (agent/transports/livekit).
  */
 export default defineAgent({
-  // Idle job processes load the VAD model before a call arrives, so a call does not pay for it.
+  // Idle job processes load the VAD model and compile the echo comparison before a call arrives,
+  // so a call does not pay for them.
   prewarm: async (proc: JobProcess) => {
     proc.userData.vadModel = await preloadVadModel(jobConfig().vad);
+    warmUpEchoDetector();
   },
 
   entry: async (ctx: JobContext) => {
