@@ -47,19 +47,12 @@ const ms = (node: number, k: number): [number, number][] => Array.from({ length:
 const at = (msFromStart: number) => 1_000_000 + msFromStart * 1000;
 const causes = (w: { byCause: Map<string, number> }) => Object.fromEntries([...w.byCause].map(([c, v]) => [c, Math.round(v * 10) / 10]));
 
+/** 0–50 idle · 50–80 model · 80–90 features · 90–190 idle · 190–195 FFI · 195–215 idle · 215–255 GC · 255–275 native · 275–285 idle */
+const callScript = (): CpuProfile =>
+  profile([...ms(2, 50), ...ms(5, 30), ...ms(6, 10), ...ms(2, 100), ...ms(7, 5), ...ms(2, 20), ...ms(3, 40), ...ms(4, 20), ...ms(2, 10)]);
+
 describe('what held the loop in each stall', () => {
-  // 0–50 idle · 50–80 model · 80–90 features · 90–190 idle · 190–195 FFI · 195–215 idle · 215–255 GC · 255–275 native · 275–285 idle
-  const p = profile([
-    ...ms(2, 50),
-    ...ms(5, 30),
-    ...ms(6, 10),
-    ...ms(2, 100),
-    ...ms(7, 5),
-    ...ms(2, 20),
-    ...ms(3, 40),
-    ...ms(4, 20),
-    ...ms(2, 10),
-  ]);
+  const p = callScript();
 
   it('splits each late tick by what ran while it was due', () => {
     const w = stallWindows(p, [
@@ -87,18 +80,8 @@ describe('what held the loop in each stall', () => {
 });
 
 describe("the JS thread's CPU by cause over the whole call", () => {
-  // the same script: 285 ms, of which 180 idle; model 30, features 10, FFI 5, GC 40, native 20
-  const p = profile([
-    ...ms(2, 50),
-    ...ms(5, 30),
-    ...ms(6, 10),
-    ...ms(2, 100),
-    ...ms(7, 5),
-    ...ms(2, 20),
-    ...ms(3, 40),
-    ...ms(4, 20),
-    ...ms(2, 10),
-  ]);
+  // 285 ms, of which 180 idle; model 30, features 10, FFI 5, GC 40, native 20
+  const p = callScript();
 
   it('counts every sample to its cause, and waiting and not running as not busy', () => {
     const all = busyByCause(p);

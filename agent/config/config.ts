@@ -198,7 +198,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
       goodbyeAfterMs: v.PARLEY_IDLE_GOODBYE_MS ?? 45_000,
     },
     maxJobs: v.PARLEY_MAX_JOBS ?? 25,
-    idleProcesses: v.PARLEY_IDLE_PROCESSES ?? 2,
+    idleProcesses: v.PARLEY_IDLE_PROCESSES ?? DEFAULT_IDLE_PROCESSES,
     workerHttpPort: v.PARLEY_WORKER_PORT ?? 8081,
     greeting: {
       sip: greetingOf(v.PARLEY_GREETING_SIP ?? DEFAULT_PHONE_GREETING),
@@ -321,3 +321,6 @@ function greetingOf(v: string): string | null {
  * worker and idle processes on its core, as the stall table in docs/deployment.md measured.
  */
 export const DEFAULT_CALL_THREAD_NICE = -10;
+
+/** Job processes kept warm (VAD model loaded, echo comparison compiled) for the next calls. */
+export const DEFAULT_IDLE_PROCESSES = 2;

@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { cpuBusyMeter } from '../../agent/cpu.js';
-import { DEFAULT_PHONE_GREETING } from '../../agent/config/config.js';
+import { DEFAULT_IDLE_PROCESSES, DEFAULT_PHONE_GREETING } from '../../agent/config/config.js';
 import type { TurnRecord } from '../../agent/metrics/record.js';
 import { type EchoCallResult, runEchoParticipant } from '../../callers/echo-leg.js';
 import { sleep } from '../../callers/wait.js';
 import { type EchoRoomOutcome, echoFigures } from '../../report/load/echo-figures.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
 import { readStream } from '../../report/records.js';
-import type { Service } from '../../stack/service.js';
+import { LOG_DIR, type Service } from '../../stack/service.js';
+import { join } from 'node:path';
 import { awaitCallSummaries } from './call-summaries.js';
 import { startControlLoop } from './control.js';
 import { controlKeys, printJobTimingRows } from './job-rows.js';
+import { idleProcessesReady, logSize } from './idle-ready.js';
 import { loadTarget } from './target.js';
 
 export interface LkEchoOptions {
@@ -50,6 +52,7 @@ export async function runLkEcho(o: LkEchoOptions): Promise<number> {
     const env = await loadTarget({ url: o.url, modelMedianMs: o.modelMedianMs });
     services.push(env);
     if (env.local) {
+      const logFrom = logSize(join(LOG_DIR, 'worker-lk-echo.log'));
       const worker = await env.startWorker(
         {
           PARLEY_MAX_JOBS: String(o.rooms + 1),
@@ -63,7 +66,8 @@ export async function runLkEcho(o: LkEchoOptions): Promise<number> {
         'worker-lk-echo',
       );
       services.push(worker);
-      await sleep(3000); // its idle processes prewarm (VAD model loaded)
+      // its idle processes prewarm (VAD model loaded, echo comparison compiled)
+      await idleProcessesReady(worker.logFile, logFrom, Number(process.env.PARLEY_IDLE_PROCESSES ?? DEFAULT_IDLE_PROCESSES));
     } else {
       console.log('a deployment: its workers must greet WebRTC callers (PARLEY_GREETING_WEBRTC), or nothing is ever said');
     }

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { cpuBusyMeter } from '../../agent/cpu.js';
 import type { TurnRecord } from '../../agent/metrics/record.js';
-import type { Service } from '../../stack/service.js';
+import { LOG_DIR, type Service } from '../../stack/service.js';
 import { sleep } from '../../callers/wait.js';
 import { speak } from '../../speech/clips.js';
 import { QUESTIONS } from '../ab/plan.js';
@@ -14,6 +14,8 @@ import { readStream } from '../../report/records.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
 import { cpuTable, formatCpuTable, formatStallTable, stallTable, type StallTable } from '../../report/long-tasks.js';
 import { PROFILE_WARM_UP_MS, readCallProfiles } from './profiles.js';
+import { idleProcessesReady, logSize } from './idle-ready.js';
+import { DEFAULT_IDLE_PROCESSES } from '../../agent/config/config.js';
 import { awaitCallSummaries } from './call-summaries.js';
 import { startControlLoop } from './control.js';
 import { controlKeys, printJobTimingRows } from './job-rows.js';
@@ -123,9 +125,12 @@ async function mixedLoad(): Promise<void> {
       }
     }
     if (env.local) {
+      const logFrom = logSize(join(LOG_DIR, 'worker-load.log'));
       worker = await startWorker(capacityEnv, 'worker-load', workerCores);
       services.push(worker);
-      await sleep(3000); // its idle processes prewarm (VAD model loaded)
+      // its idle processes prewarm (VAD model loaded, echo comparison compiled): a warm dispatch
+      // is timed only once they all say so, not while one still competes for the CPU
+      await idleProcessesReady(worker.logFile, logFrom, Number(process.env.PARLEY_IDLE_PROCESSES ?? DEFAULT_IDLE_PROCESSES));
       if (!a['no-cold-warm']) coldWarm.warm = timing(await call(`load-${runId}-warm`, { turns: 1 }));
     }
 

@@ -59,6 +59,12 @@ describe('load and soak runners', () => {
     for (const c of ['rtc-node FFI events + protobuf', 'TEN VAD model (onnxruntime-node run)'])
       expect(causes.find((x) => x.cause === c)?.stallMs, c).toBeGreaterThan(0);
     expect(r.stall_p999_ms).toBeGreaterThan(0);
+    // and over the whole call, the JS thread's CPU by cause: the VAD model runs 62.5 times a
+    // second on every call, so it has a share; the shares add up to the busy total
+    const cpu = r.js_thread_cpu_causes as { cause: string; pctOfCore: number }[];
+    expect(cpu.find((x) => x.cause === 'TEN VAD model (onnxruntime-node run)')?.pctOfCore).toBeGreaterThan(0);
+    expect(r.js_thread_busy_pct).toBeGreaterThan(0);
+    expect(Math.abs(cpu.reduce((a, x) => a + x.pctOfCore, 0) - r.js_thread_busy_pct)).toBeLessThan(1);
     // a prewarmed process skips fork and model load: its call is answered sooner
     expect(r.dispatch_to_join_warm_ms).toBeLessThan(r.dispatch_to_join_cold_ms);
   }, 600_000);
