@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { getPriority, setPriority } from 'node:os';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { prioritiseCallThread } from './priority.js';
+import { NODE_HELPER_THREAD_NAME, prioritiseCallThread } from './priority.js';
 
 // setPriority as the module sees it, refusing on demand (an unprivileged container's answer)
 const refusal = vi.hoisted(() => ({ on: false }));
@@ -27,21 +27,35 @@ describe('the call thread ahead of the rest of its core', () => {
   const start = getPriority();
   afterEach(() => {
     refusal.on = false;
-    setPriority(start);
+    prioritiseCallThread(start);
   });
 
   it.runIf(process.platform === 'linux' && process.getuid?.() === 0)(
-    "sets this thread only: the process's other threads keep theirs",
+    "sets this thread and Node's helper threads; a thread of another name keeps its own",
     () => {
       const others = readdirSync('/proc/self/task')
         .map(Number)
         .filter((t) => t !== process.pid);
-      expect(others.length).toBeGreaterThan(0); // V8's and libuv's threads
-      const before = new Map(others.map((t) => [t, niceOf(t)]));
-      const target = start - 5;
-      expect(prioritiseCallThread(target)).toEqual({ nice: target });
-      expect(niceOf(process.pid)).toBe(target);
-      for (const [t, n] of before) expect(niceOf(t), `thread ${t}`).toBe(n);
+      const helpers = others.filter((t) => readFileSync(`/proc/self/task/${t}/comm`, 'utf8').trim() === NODE_HELPER_THREAD_NAME);
+      expect(helpers.length).toBeGreaterThan(1); // V8's platform threads at least
+      // one helper renamed as rtc-node's threads are (a thread's name is its own to write)
+      const stranger = helpers[0]!;
+      const commFile = `/proc/self/task/${stranger}/comm`;
+      writeFileSync(commFile, 'tokio-rt-worker');
+      try {
+        const strangerNice = niceOf(stranger);
+        const target = start - 5;
+        const r = prioritiseCallThread(target);
+        expect(r).toEqual({ nice: target, helpers: helpers.length - 1 });
+        expect(niceOf(process.pid)).toBe(target);
+        for (const t of helpers.slice(1)) expect(niceOf(t), `helper ${t}`).toBe(target);
+        expect(niceOf(stranger)).toBe(strangerNice);
+        // back to where it was: the helpers follow again
+        prioritiseCallThread(start);
+        for (const t of helpers.slice(1)) expect(niceOf(t), `helper ${t}`).toBe(start);
+      } finally {
+        writeFileSync(commFile, NODE_HELPER_THREAD_NAME);
+      }
     },
   );
 
@@ -49,10 +63,11 @@ describe('the call thread ahead of the rest of its core', () => {
     refusal.on = true;
     const r = prioritiseCallThread(start - 10);
     expect(r.nice).toBe(start);
+    expect(r.helpers).toBe(0);
     expect(r.refused).toMatch(/EACCES/);
   });
 
   it('asking for what it already has changes nothing', () => {
-    expect(prioritiseCallThread(start)).toEqual({ nice: start });
+    expect(prioritiseCallThread(start).nice).toBe(start);
   });
 });
