@@ -3,7 +3,6 @@ import { cpuBusyMeter } from '../../agent/cpu.js';
 import { DEFAULT_IDLE_PROCESSES, DEFAULT_PHONE_GREETING } from '../../agent/config/config.js';
 import type { TurnRecord } from '../../agent/metrics/record.js';
 import { type EchoCallResult, runEchoParticipant } from '../../callers/echo-leg.js';
-import { sleep } from '../../callers/wait.js';
 import { type EchoRoomOutcome, echoFigures } from '../../report/load/echo-figures.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
 import { readStream } from '../../report/records.js';
