@@ -10,6 +10,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { parseArgs } from 'node:util';
+import { median } from 'simple-statistics';
 
 const { values: a } = parseArgs({ options: { pairs: { type: 'string', default: '6' } } });
 const pairs = Number(a.pairs);
@@ -20,10 +21,6 @@ const run = (warm: boolean): number[] => {
   return (JSON.parse(out.trim().split('\n').at(-1)!) as { judge_ms: number[] }).judge_ms;
 };
 const sum = (xs: number[]) => xs.reduce((s, x) => s + x, 0);
-const median = (xs: number[]) => {
-  const s = [...xs].sort((p, q) => p - q);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const rows: { warm: boolean; first3: number; steady: number }[] = [];
 for (let i = 0; i < pairs; i++) {

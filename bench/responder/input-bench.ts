@@ -16,6 +16,7 @@
  */
 import { PerformanceObserver, performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
+import { median } from 'simple-statistics';
 import { AudioByteStream, initializeLogger } from '@livekit/agents';
 import { AudioFrame, AudioResampler, AudioResamplerQuality } from '@livekit/rtc-node';
 import { type AudioSink, REALTIME_SAMPLE_RATE, RealtimeInput } from '../../agent/responder/input-audio.js';
@@ -107,10 +108,6 @@ for (let i = 0; i < rounds; i++) {
   for (const k of order) res[k].push(await measure(k === 'hops' ? hops : chunks));
 }
 
-const median = (xs: number[]) => {
-  const s = [...xs].sort((p, q) => p - q);
-  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
-};
 const r2 = (x: number) => Math.round(x * 100) / 100;
 const perS = (rs: Round[], k: keyof Round) => r2(median(rs.map((r) => r[k])) / seconds);
 if (res.hops[0]!.bytes !== res.chunks[0]!.bytes) {
