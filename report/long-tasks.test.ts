@@ -11,6 +11,7 @@ import {
   formatCpuTable,
   formatStallTable,
   GC,
+  readCallProfile,
   IDLE_IN_STALL,
   JOB_CAUSES,
   NATIVE,
@@ -91,6 +92,11 @@ describe("the JS thread's CPU by cause over the whole call", () => {
     const late = busyByCause(p, JOB_CAUSES, at(100));
     expect(Math.round(late.ms)).toBe(185);
     expect(causes(late)).toEqual({ [IDLE_IN_STALL]: 120, [FFI]: 5, [GC]: 40, [NATIVE]: 20 });
+    // both readings from one pass are the two read apart
+    const stalls = [{ endUs: at(90), ms: 40 }];
+    const both = readCallProfile(p, stalls, at(100));
+    expect(both.windows.map(causes)).toEqual(stallWindows(p, stalls).map(causes));
+    expect(causes(both.thread)).toEqual(causes(late));
   });
 
   it('gives each cause as % of a core over all the calls, a gap as not running', () => {

@@ -123,7 +123,31 @@ function profileSpans(profile: CpuProfile, rules: CauseRule[]): Span[] {
 
 /** Each stall's window (`[endUs − ms, endUs]`) split by cause, from the samples inside it. */
 export function stallWindows(profile: CpuProfile, stalls: Stall[], rules: CauseRule[] = JOB_CAUSES): StallWindow[] {
+  return windowsOf(profileSpans(profile, rules), stalls);
+}
+
+/**
+ * Where a call's JS thread spent its time over the whole call (not only in stalls): ms per cause
+ * from `fromUs` on (e.g. past the call's warm-up), and the ms covered. The waiting (`(idle)`) and
+ * the thread not running (UNSAMPLED) are causes too, so the busy ones over `ms` are the thread's
+ * CPU share by cause: what per-call CPU is made of on the JS thread.
+ */
+export function busyByCause(profile: CpuProfile, rules: CauseRule[] = JOB_CAUSES, fromUs = profile.startTime): ThreadTime {
+  return threadTimeOf(profileSpans(profile, rules), fromUs);
+}
+
+/** Both readings of one call's profile from one pass over its samples: its stalls' windows and its thread time from `fromUs`. */
+export function readCallProfile(
+  profile: CpuProfile,
+  stalls: Stall[],
+  fromUs: number,
+  rules: CauseRule[] = JOB_CAUSES,
+): { windows: StallWindow[]; thread: ThreadTime } {
   const spans = profileSpans(profile, rules);
+  return { windows: windowsOf(spans, stalls), thread: threadTimeOf(spans, fromUs) };
+}
+
+function windowsOf(spans: Span[], stalls: Stall[]): StallWindow[] {
   return stalls.map((s) => {
     const lo = s.endUs - s.ms * 1000;
     const hi = s.endUs;
@@ -151,16 +175,10 @@ export function stallWindows(profile: CpuProfile, stalls: Stall[], rules: CauseR
   });
 }
 
-/**
- * Where a call's JS thread spent its time over the whole call (not only in stalls): ms per cause
- * from `fromUs` on (e.g. past the call's warm-up), and the ms covered. The waiting (`(idle)`) and
- * the thread not running (UNSAMPLED) are causes too, so the busy ones over `ms` are the thread's
- * CPU share by cause: what per-call CPU is made of on the JS thread.
- */
-export function busyByCause(profile: CpuProfile, rules: CauseRule[] = JOB_CAUSES, fromUs = profile.startTime): ThreadTime {
+function threadTimeOf(spans: Span[], fromUs: number): ThreadTime {
   const byCause = new Map<string, number>();
   let ms = 0;
-  for (const sp of profileSpans(profile, rules)) {
+  for (const sp of spans) {
     const us = sp.to - Math.max(sp.from, fromUs);
     if (us <= 0) continue;
     ms += us / 1000;

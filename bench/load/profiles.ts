@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { callProfileFile } from '../../agent/metrics/call-profile.js';
 import { sleep } from '../../callers/wait.js';
-import { busyByCause, type CallProfileFile, JOB_CAUSES, type StallWindow, stallWindows, type ThreadTime } from '../../report/long-tasks.js';
+import { type CallProfileFile, readCallProfile, type StallWindow, type ThreadTime } from '../../report/long-tasks.js';
 
 /** The first seconds of a call's profile (module loading, JIT, the session's set-up) are left out of its CPU by cause. */
 export const PROFILE_WARM_UP_MS = 5000;
@@ -27,9 +27,10 @@ export async function readCallProfiles(
   for (const id of callIds) {
     try {
       const p = JSON.parse(readFileSync(file(id), 'utf8')) as CallProfileFile;
-      windows.push(...stallWindows(p, p.watch.stalls));
+      const reading = readCallProfile(p, p.watch.stalls, p.startTime + PROFILE_WARM_UP_MS * 1000);
+      windows.push(...reading.windows);
       ticks += p.watch.ticks;
-      threads.push(busyByCause(p, JOB_CAUSES, p.startTime + PROFILE_WARM_UP_MS * 1000));
+      threads.push(reading.thread);
     } catch {
       missing.push(id); // not written (yet), or cut short by the job's exit
     }
