@@ -1,12 +1,12 @@
 import { type JobContext, type JobProcess, AutoSubscribe, defineAgent } from '@livekit/agents';
 import { SipClient } from 'livekit-server-sdk';
-import { IDLE_PROCESS_READY, warmUpEchoDetector } from './audio/echo-warm-up.js';
 import { runCall } from './call/call.js';
 import { loadConfig, type ParleyConfig } from './config/config.js';
 import { configureLog, log, scopeLogToCall } from './log.js';
 import { RoomLine } from './transports/livekit/room-line.js';
 import { Teardown } from './util/teardown.js';
-import { preloadVadModel, type VadModel } from './vad/load.js';
+import { prewarmCallProcess } from './prewarm.js';
+import type { VadModel } from './vad/load.js';
 
 /** The job process's configuration, validated once (the worker already refused a bad one at start). */
 let config: ParleyConfig | null = null;
@@ -25,13 +25,8 @@ function jobConfig(): ParleyConfig {
 export default defineAgent({
   // Idle job processes load the VAD model and compile the echo comparison before a call arrives,
   // so a call does not pay for them.
-  // The log line says when this process can take a call at no start-up cost (the load runner waits
-  // for it before timing a warm dispatch).
   prewarm: async (proc: JobProcess) => {
-    const t = performance.now();
-    proc.userData.vadModel = await preloadVadModel(jobConfig().vad);
-    warmUpEchoDetector();
-    log.info({ ms: Math.round(performance.now() - t) }, IDLE_PROCESS_READY);
+    proc.userData.vadModel = await prewarmCallProcess(jobConfig().vad);
   },
 
   entry: async (ctx: JobContext) => {

@@ -10,8 +10,7 @@ import { twilioCallControl } from './transports/twilio/rest.js';
 import { acceptStream } from './transports/twilio/stream-line.js';
 import { StreamTickets } from './transports/twilio/stream-token.js';
 import { Teardown } from './util/teardown.js';
-import { preloadVadModel } from './vad/load.js';
-import { warmUpEchoDetector } from './audio/echo-warm-up.js';
+import { prewarmCallProcess } from './prewarm.js';
 
 // One call on Twilio Media Streams, in a process of its own (forked warm by the gateway,
 // agent/transports/twilio/call-processes.ts): it loads the VAD model, says it is ready, takes one
@@ -22,8 +21,7 @@ configureLog({ level: cfg.logLevel });
 // the Realtime plugin logs through @livekit/agents' logger, which a LiveKit job process has set up
 // by the framework; here nothing has, and the plugin refuses to run without it
 initializeLogger({ pretty: false, level: cfg.logLevel });
-const vadModel = await preloadVadModel(cfg.vad);
-warmUpEchoDetector(); // compiled before the call's first turns need it
+const vadModel = await prewarmCallProcess(cfg.vad);
 const send = (m: CallProcessMessage) => process.send?.(m);
 // the gateway is gone: an idle process has nothing to wait for
 process.on('disconnect', () => {

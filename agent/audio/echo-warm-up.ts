@@ -1,8 +1,5 @@
 import { EchoDetector, type EchoVerdict } from './echo.js';
 
-/** What an idle job process logs once prewarmed (VAD model loaded, this warm-up run): it can take a call at no start-up cost. */
-export const IDLE_PROCESS_READY = 'idle process ready';
-
 /**
  * Runs a throwaway echo detector through whole comparisons on synthetic audio, so V8 has compiled
  * its comparison (`alignedMatch`, the envelope accumulators) before a call's first turns need it.

@@ -2,7 +2,7 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { IDLE_PROCESS_READY } from '../../agent/audio/echo-warm-up.js';
+import { IDLE_PROCESS_READY } from '../../agent/prewarm.js';
 import { idleProcessesReady, logSize } from './idle-ready.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-idle-'));

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { IDLE_PROCESS_READY } from '../../agent/audio/echo-warm-up.js';
+import { IDLE_PROCESS_READY } from '../../agent/prewarm.js';
 import { sleep } from '../../callers/wait.js';
 
 /** Bytes in a log file now (0 if there is none): where a new run's lines begin (the stack appends). */
