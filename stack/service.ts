@@ -15,6 +15,11 @@ export interface Service {
 
 export const LOG_DIR = join(process.cwd(), 'out', 'logs');
 
+/** Where a service's output goes (appended to, run after run). */
+export function serviceLogFile(name: string): string {
+  return join(LOG_DIR, `${name}.log`);
+}
+
 export interface SpawnOptions {
   env?: NodeJS.ProcessEnv;
   /** Called with each chunk of output; return true once the service is ready. */
@@ -28,7 +33,7 @@ export interface SpawnOptions {
 
 export async function startService(name: string, cmd: string, args: string[], opts: SpawnOptions = {}): Promise<Service> {
   mkdirSync(LOG_DIR, { recursive: true });
-  const logFile = join(LOG_DIR, `${name}.log`);
+  const logFile = serviceLogFile(name);
   const out = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(cmd, args, {
     env: opts.env ?? process.env,

@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IDLE_PROCESS_READY } from '../../agent/prewarm.js';
-import { idleProcessesReady, logSize } from './idle-ready.js';
+import { DEFAULT_IDLE_PROCESSES } from '../../agent/config/config.js';
+import { configuredIdleProcesses, idleProcessesReady, logSize } from './idle-ready.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'parley-idle-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -25,5 +26,12 @@ describe('waiting for prewarmed idle processes', () => {
     const file = join(dir, 'missing.log');
     expect(logSize(file)).toBe(0);
     expect(await idleProcessesReady(file, 0, 1, 300)).toBe(0);
+  });
+
+  it('counts the idle processes the worker will keep, read as the worker reads them', () => {
+    expect(configuredIdleProcesses({})).toBe(DEFAULT_IDLE_PROCESSES);
+    expect(configuredIdleProcesses({ PARLEY_IDLE_PROCESSES: '' })).toBe(DEFAULT_IDLE_PROCESSES);
+    expect(configuredIdleProcesses({ PARLEY_IDLE_PROCESSES: '3' })).toBe(3);
+    expect(() => configuredIdleProcesses({ PARLEY_IDLE_PROCESSES: 'two' })).toThrow(/PARLEY_IDLE_PROCESSES/);
   });
 });

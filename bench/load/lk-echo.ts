@@ -1,19 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { cpuBusyMeter } from '../../agent/cpu.js';
-import { DEFAULT_IDLE_PROCESSES, DEFAULT_PHONE_GREETING } from '../../agent/config/config.js';
+import { DEFAULT_PHONE_GREETING } from '../../agent/config/config.js';
 import type { TurnRecord } from '../../agent/metrics/record.js';
 import { type EchoCallResult, runEchoParticipant } from '../../callers/echo-leg.js';
 import { type EchoRoomOutcome, echoFigures } from '../../report/load/echo-figures.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
 import { readStream } from '../../report/records.js';
-import { LOG_DIR, type Service } from '../../stack/service.js';
-import { join } from 'node:path';
+import { type Service, serviceLogFile } from '../../stack/service.js';
 import { awaitCallSummaries } from './call-summaries.js';
 import { startControlLoop } from './control.js';
 import { controlKeys, printJobTimingRows } from './job-rows.js';
 import { idleProcessesReady, logSize } from './idle-ready.js';
 import { loadTarget } from './target.js';
 
+/** The echo run's worker (its log holds its idle processes' ready lines). */
+const WORKER_NAME = 'worker-lk-echo';
 export interface LkEchoOptions {
   rooms: number;
   /** The longest an echo participant stays (lk's --duration); the agent's goodbye ends a call sooner. */
@@ -51,7 +52,7 @@ export async function runLkEcho(o: LkEchoOptions): Promise<number> {
     const env = await loadTarget({ url: o.url, modelMedianMs: o.modelMedianMs });
     services.push(env);
     if (env.local) {
-      const logFrom = logSize(join(LOG_DIR, 'worker-lk-echo.log'));
+      const logFrom = logSize(serviceLogFile(WORKER_NAME));
       const worker = await env.startWorker(
         {
           PARLEY_MAX_JOBS: String(o.rooms + 1),
@@ -62,11 +63,11 @@ export async function runLkEcho(o: LkEchoOptions): Promise<number> {
           PARLEY_IDLE_NUDGE_MS: '',
           PARLEY_IDLE_GOODBYE_MS: '',
         },
-        'worker-lk-echo',
+        WORKER_NAME,
       );
       services.push(worker);
       // its idle processes prewarm (VAD model loaded, echo comparison compiled)
-      await idleProcessesReady(worker.logFile, logFrom, Number(process.env.PARLEY_IDLE_PROCESSES ?? DEFAULT_IDLE_PROCESSES));
+      await idleProcessesReady(worker.logFile, logFrom);
     } else {
       console.log('a deployment: its workers must greet WebRTC callers (PARLEY_GREETING_WEBRTC), or nothing is ever said');
     }

@@ -1,10 +1,10 @@
 import { writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { dispose } from '@livekit/rtc-node';
 import { cpuBusyMeter } from '../../agent/cpu.js';
 import type { TurnRecord } from '../../agent/metrics/record.js';
-import { LOG_DIR, type Service } from '../../stack/service.js';
+import { type Service, serviceLogFile } from '../../stack/service.js';
 import { sleep } from '../../callers/wait.js';
 import { speak } from '../../speech/clips.js';
 import { QUESTIONS } from '../ab/plan.js';
@@ -15,7 +15,6 @@ import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
 import { cpuTable, formatCpuTable, formatStallTable, stallTable, type StallTable } from '../../report/long-tasks.js';
 import { PROFILE_WARM_UP_MS, readCallProfiles } from './profiles.js';
 import { idleProcessesReady, logSize } from './idle-ready.js';
-import { DEFAULT_IDLE_PROCESSES } from '../../agent/config/config.js';
 import { awaitCallSummaries } from './call-summaries.js';
 import { startControlLoop } from './control.js';
 import { controlKeys, printJobTimingRows } from './job-rows.js';
@@ -77,6 +76,8 @@ for (const [k, v] of Object.entries({
   if (!Number.isFinite(v) || v < 0 || (k === 'rooms' && (v < 1 || !Number.isInteger(v)))) throw new Error(`--${k} is not valid: ${v}`);
 }
 const runId = Date.now().toString(36);
+/** The measured worker (its log holds its idle processes' ready lines). */
+const WORKER_NAME = 'worker-load';
 let redispatches = 0;
 const services: Pick<Service, 'stop'>[] = [];
 const stopAll = async () => {
@@ -125,12 +126,12 @@ async function mixedLoad(): Promise<void> {
       }
     }
     if (env.local) {
-      const logFrom = logSize(join(LOG_DIR, 'worker-load.log'));
-      worker = await startWorker(capacityEnv, 'worker-load', workerCores);
+      const logFrom = logSize(serviceLogFile(WORKER_NAME));
+      worker = await startWorker(capacityEnv, WORKER_NAME, workerCores);
       services.push(worker);
       // its idle processes prewarm (VAD model loaded, echo comparison compiled): a warm dispatch
       // is timed only once they all say so, not while one still competes for the CPU
-      await idleProcessesReady(worker.logFile, logFrom, Number(process.env.PARLEY_IDLE_PROCESSES ?? DEFAULT_IDLE_PROCESSES));
+      await idleProcessesReady(worker.logFile, logFrom);
       if (!a['no-cold-warm']) coldWarm.warm = timing(await call(`load-${runId}-warm`, { turns: 1 }));
     }
 
