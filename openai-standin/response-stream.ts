@@ -127,6 +127,10 @@ export class ResponseStream {
     const d = this.d.script.script.delivery ?? { speed: 4, minChunkMs: 40, maxChunkMs: 240 };
     let offset = 0;
     let deltas = 0;
+    let firstSentAt = 0;
+    /** Ms the stream has fallen behind its first delta's schedule in earlier stalls. */
+    let behindMs = 0;
+    const stalls = [...(plan.lateAudio ?? [])];
     const next = () => {
       if (this.#done) return;
       // a scripted failure or cut-off: the API ends the response where it stands
@@ -141,12 +145,23 @@ export class ResponseStream {
         this.#finish('completed');
         return;
       }
-      const ms = d.minChunkMs + Math.floor(this.d.script.random() * (d.maxChunkMs - d.minChunkMs + 1));
+      // a scripted stall: this delta waits until its audio is `lateMs` overdue, counted from where
+      // the earlier stalls left the schedule (a client that played them through is that far behind)
+      const offsetMs = offset / SAMPLES_PER_MS;
+      if (stalls[0] && offsetMs >= stalls[0].atAudioMs) {
+        behindMs += stalls.shift()!.lateMs;
+        const wait = firstSentAt + offsetMs + behindMs - Date.now();
+        if (wait > 0) return this.#later(wait, next);
+      }
+      let ms = d.minChunkMs + Math.floor(this.d.script.random() * (d.maxChunkMs - d.minChunkMs + 1));
+      // a delta ends where a stall begins, so the stall lands where it was asked for
+      if (stalls[0] && stalls[0].atAudioMs > offsetMs) ms = Math.min(ms, stalls[0].atAudioMs - offsetMs);
       const end = Math.min(pcm.length, offset + Math.round(ms * SAMPLES_PER_MS));
       const chunk = pcm.subarray(offset, end);
       offset = end;
       this.#counted(chunk.length / SAMPLES_PER_MS);
       this.d.onSpoke();
+      if (deltas === 0) firstSentAt = Date.now();
       this.d.send({
         type: 'response.output_audio.delta',
         ...this.#at(item),

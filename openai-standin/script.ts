@@ -70,6 +70,14 @@ export interface StandinScript {
   dropAfterDeltas?: number;
   /** How fast audio is delivered relative to real time, and in what chunk sizes (ms). */
   delivery?: { speed: number; minChunkMs: number; maxChunkMs: number };
+  /**
+   * Responses (0-based index) whose audio stream stalls, as the API's does when the model or its
+   * network falls behind: the delta starting at `atAudioMs` of the answer's audio is sent
+   * `lateMs` after that audio was due to play (the first delta's send time plus its offset plus
+   * the earlier stalls' lateMs), and the rest follows at the usual speed. A client playing in real
+   * time runs dry there, each stall anew.
+   */
+  lateAudio?: Record<number, { atAudioMs: number; lateMs: number }[]>;
   /** Transcript the peer reports for committed user audio (it does no ASR). */
   userTranscript?: (n: number, audioMs: number) => string;
   /** Seed for the latency and chunk randomness, so runs repeat. */
@@ -93,6 +101,8 @@ export interface ResponsePlan {
   tool?: ToolCallSpec;
   /** How the response ends other than completed (scripted failures). */
   ending?: ScriptedEnding;
+  /** Where its audio stream stalls (scripted), in order of atAudioMs. */
+  lateAudio?: { atAudioMs: number; lateMs: number }[];
 }
 
 export class ScriptRunner {
@@ -127,7 +137,15 @@ export class ScriptRunner {
     const text =
       s.reply?.(n, instructions, toolOutput) ??
       (toolOutput !== undefined ? speakToolOutput(toolOutput) : DEFAULT_REPLIES[n % DEFAULT_REPLIES.length]!);
-    return { kind: 'speech', latencyMs: this.#latency(n), filler: false, text, ...(ending ? { ending } : {}) };
+    const late = s.lateAudio?.[n];
+    return {
+      kind: 'speech',
+      latencyMs: this.#latency(n),
+      filler: false,
+      text,
+      ...(ending ? { ending } : {}),
+      ...(late ? { lateAudio: [...late].sort((a, b) => a.atAudioMs - b.atAudioMs) } : {}),
+    };
   }
 
   #latency(n: number): number {

@@ -184,6 +184,37 @@ describe('the stand-in session, untidy like the API', () => {
     c.ws.close();
   });
 
+  it('stalls where scripted: the delta at 300 ms of audio comes 150 ms after it was due, the rest at speed', async () => {
+    standin.setScript({
+      modelLatencyMs: 30,
+      delivery: { speed: 50, minChunkMs: 40, maxChunkMs: 80 },
+      lateAudio: { 0: [{ atAudioMs: 300, lateMs: 150 }] },
+    });
+    const c = await client();
+    const deltas: { at: number; offsetMs: number }[] = [];
+    let sentMs = 0;
+    c.ws.on('message', (m) => {
+      const e = JSON.parse(m.toString()) as ReceivedEvent;
+      if (e.type !== 'response.output_audio.delta') return;
+      deltas.push({ at: performance.now(), offsetMs: sentMs });
+      sentMs += Buffer.from(e.delta as string, 'base64').length / 2 / 24;
+    });
+    c.send({ type: 'session.update', session: manual });
+    c.send({ type: 'response.create' });
+    await until('the answer', () => c.got.find((e) => e.type === 'response.done'), 10_000);
+    const stalled = deltas.findIndex((d) => d.offsetMs >= 300);
+    // a delta begins exactly where the stall was asked for
+    expect(deltas[stalled]!.offsetMs).toBeCloseTo(300, 6);
+    const due = deltas[0]!.at + 300;
+    expect(deltas[stalled]!.at - due).toBeGreaterThanOrEqual(145);
+    expect(deltas[stalled]!.at - due).toBeLessThan(250);
+    // before it and after it, 50 × real time: 80 ms of audio takes under 2 ms, a timer's few ms aside
+    expect(deltas[stalled - 1]!.at - deltas[0]!.at).toBeLessThan(60);
+    const rest = deltas.slice(stalled);
+    expect(rest.at(-1)!.at - rest[0]!.at).toBeLessThan(((sentMs - 300) / 50) * 2 + 80);
+    c.ws.close();
+  });
+
   it('sent nothing outside OpenAI schema in any of these sessions', () => {
     expect(standin.schemaFailures().filter((f) => f.direction === 'server')).toEqual([]);
   });

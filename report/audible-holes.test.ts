@@ -1,4 +1,5 @@
 import { concatPcm } from '../agent/audio/pcm.js';
+import { rng } from '../agent/util/rng.js';
 import { describe, expect, it } from 'vitest';
 import { PEER_SAMPLE_RATE, speakPcm } from '../speech/espeak.js';
 import { audibleHoles, pausesOf, VOICED_RMS } from './audible-holes.js';
@@ -41,10 +42,38 @@ describe('audible holes against the PCM the stand-in sent', () => {
       { at: at[3]!, ms: 20 },
     ]);
     const holes = audibleHoles(heard, sent, RATE);
-    expect(holes.map((h) => h.ms).length).toBe(4);
-    const sizes = holes.map((h) => h.ms);
-    for (const [i, want] of [20, 60, 20, 20].entries()) expect(Math.abs(sizes[i]! - want)).toBeLessThanOrEqual(3);
-    expect(Math.abs(sizes.reduce((a, b) => a + b, 0) - 120)).toBeLessThanOrEqual(6);
+    expect(holes).toHaveLength(4);
+    for (const [i, want] of [20, 60, 20, 20].entries()) {
+      expect(Math.abs(holes[i]!.ms - want), `hole ${i}`).toBeLessThanOrEqual(3);
+      // found where it was made in the sent audio: in the silence holding it (quiet speech before it joins in)
+      const madeAt = at[i]! / (RATE / 1000);
+      expect(madeAt, `hole ${i} placed`).toBeGreaterThanOrEqual(holes[i]!.atSentMs - 3);
+      expect(madeAt, `hole ${i} placed`).toBeLessThanOrEqual(holes[i]!.atSentMs + holes[i]!.quietMs + 3);
+    }
+    expect(Math.abs(holes.reduce((n, h) => n + h.ms, 0) - 120)).toBeLessThanOrEqual(6);
+  });
+
+  it('finds the same through noise at the voicing level, which moves quiet windows across it at random', async () => {
+    const sent = await speakPcm(ANSWER, RATE, { wordsPerMinute: 175 });
+    const random = rng(5);
+    // ~σ 110: many of speech's quiet windows flip between voiced and not, and pauses split or merge
+    const noisy = (pcm: Int16Array) => Int16Array.from(pcm, (x) => Math.round(x * 0.8 + (random() + random() + random() - 1.5) * 220));
+    const at = insideSpeech(sent, 4);
+    expect(audibleHoles(noisy(sent), sent, RATE)).toEqual([]);
+    const holes = audibleHoles(
+      noisy(
+        withHoles(sent, [
+          { at: at[0]!, ms: 20 },
+          { at: at[1]!, ms: 60 },
+          { at: at[2]!, ms: 20 },
+          { at: at[3]!, ms: 20 },
+        ]),
+      ),
+      sent,
+      RATE,
+    );
+    expect(holes.map((h) => h.ms)).toHaveLength(4);
+    for (const [i, want] of [20, 60, 20, 20].entries()) expect(Math.abs(holes[i]!.ms - want), `hole ${i}`).toBeLessThanOrEqual(3);
   });
 
   it('finds a hole that lengthens one of speech’s own pauses by what it added', async () => {

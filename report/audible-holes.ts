@@ -1,16 +1,22 @@
+import { FRAME_MS, levelOf, loudness, warp } from './heard-alignment.js';
+
 /**
  * Audible holes in an answer as the caller heard it, measured on the receiver side against the
  * exact PCM the Realtime stand-in sent for that answer (its espeak-ng speech is deterministic, so
  * the reference is the same text spoken again). The same measure for any agent, whatever its
  * sender does: Parley's pacer counts its own dry spells, stock agents-js counts none.
  *
- * How: both signals are cut into 2.5 ms windows, voiced when their RMS is above VOICED_RMS. Every
- * run of silent windows inside the voiced span is a pause, its edges refined to the sample (out
- * to the last sample whose magnitude is below EDGE_ABS) and placed by how much voiced audio came
- * before it ("voiced time": independent of any delay a hole added). A heard pause is matched to
- * the reference's pause at the same voiced time (± MATCH_TOL_MS); what it lasts beyond that pause
- * (all of it where the reference has none) is a hole when it is at least MIN_HOLE_MS. Speech's own
- * pauses are in the reference and cancel; a 20 ms hole, in speech or lengthening a pause, does not.
+ * What a hole is: a sender that runs dry, or a jitter buffer that waits, holds back everything
+ * after that moment. So across a silence of the heard audio, less of the sent audio went by than
+ * the silence lasted; across speech's own pauses, just as much, however long they are.
+ *
+ * How: report/heard-alignment.ts warps the heard audio onto the sent (loudness envelopes, every
+ * 2 ms), so each heard frame is known to stand for a sent frame or for nothing. For every silence
+ * of the heard audio between voiced stretches (voiced blips shorter than MIN_STRETCH_MS belong to
+ * the silence), the hole is its length less the sent audio it stood for, counted when at least
+ * MIN_HOLE_MS. Alignment is on the loudness's shape, not on a count of voiced windows, so a codec
+ * that moves quiet windows across the voiced level, or a jitter buffer that drops or stretches a
+ * little audio, changes nothing.
  *
  * What it cannot see: a hole a receiver's jitter buffer conceals well enough to stay above the
  * voiced level (WebRTC's packet-loss concealment stretches the audio it has for the first tens of
@@ -22,9 +28,12 @@ const WIN_MS = 2.5;
 export const VOICED_RMS = 180;
 /** Sample magnitude below which a pause's edge extends (≈ −50 dBFS). */
 const EDGE_ABS = 100;
-const MATCH_TOL_MS = 25;
-/** The shortest excess silence counted: a 20 ms hole less a few ms of codec smear at its edges. */
+/** The shortest hole counted: a 20 ms hole less a few ms of codec smear at its edges. */
 export const MIN_HOLE_MS = 15;
+/** How far into the voiced audio on each side of a silence the delay across it is read. */
+const MARGIN_MS = 20;
+/** Voiced blips shorter than this inside a silence are part of it (a codec's click, a breath). */
+const MIN_STRETCH_MS = 30;
 
 export interface Pause {
   /** Ms of voiced audio before the pause (its place in the speech, whatever the delays). */
@@ -35,22 +44,30 @@ export interface Pause {
 }
 
 export interface Hole {
-  /** Where in the answer, as ms of voiced audio before it. */
-  voicedBeforeMs: number;
-  /** Silence beyond the reference's own pause here. */
+  /** Where in the sent audio the heard silence holding it began (ms from its start). */
+  atSentMs: number;
+  /** How much later the audio after the silence came than the audio before it. */
   ms: number;
+  /** Ms of the sent audio's own quiet the silence also held (0: the hole is inside speech). */
+  quietMs: number;
+}
+
+/** The RMS of each whole window of `pcm` (2.5 ms unless asked), and the window's length in samples. */
+function windowRms(pcm: Int16Array, rate: number, winMs = WIN_MS): { win: number; rms: number[] } {
+  const win = Math.round((rate * winMs) / 1000);
+  const rms: number[] = [];
+  for (let w = 0; (w + 1) * win <= pcm.length; w++) {
+    let acc = 0;
+    for (let i = w * win; i < (w + 1) * win; i++) acc += pcm[i]! * pcm[i]!;
+    rms.push(Math.sqrt(acc / win));
+  }
+  return { win, rms };
 }
 
 /** The pauses strictly inside the voiced span of `pcm` (mono int16 at `rate`). */
 export function pausesOf(pcm: Int16Array, rate: number): Pause[] {
-  const win = Math.round((rate * WIN_MS) / 1000);
-  const n = Math.floor(pcm.length / win);
-  const voiced: boolean[] = [];
-  for (let w = 0; w < n; w++) {
-    let acc = 0;
-    for (let i = w * win; i < (w + 1) * win; i++) acc += pcm[i]! * pcm[i]!;
-    voiced.push(Math.sqrt(acc / win) > VOICED_RMS);
-  }
+  const { win, rms } = windowRms(pcm, rate);
+  const voiced = rms.map((r) => r > VOICED_RMS);
   const first = voiced.indexOf(true);
   const last = voiced.lastIndexOf(true);
   const out: Pause[] = [];
@@ -76,42 +93,60 @@ export function pausesOf(pcm: Int16Array, rate: number): Pause[] {
 
 /**
  * The holes of one heard answer (`heard`, from its first sound, possibly cut off) against the PCM
- * sent for it (`sent`), both mono int16 at `rate`. Only the part of the reference the heard audio
- * reached is compared.
+ * sent for it (`sent`), both mono int16 at `rate`.
  */
 export function audibleHoles(heard: Int16Array, sent: Int16Array, rate: number): Hole[] {
-  const ref = pausesOf(sent, rate);
   // the line may change the level (codec, mixing): bring the heard audio to the reference's, so
   // voicing is judged alike in both
-  heard = atLevelOf(heard, sent, rate);
+  const h = loudness(atLevelOf(heard, sent, rate), rate);
+  const voiced = levelOf(VOICED_RMS);
+  const w = warp(h, loudness(sent, rate), voiced);
+  if (!w) return [];
   const holes: Hole[] = [];
-  // the codec moves a window's voicing here and there: voiced time drifts a little over an answer,
-  // so each match is sought from where the previous one put the two signals
-  let drift = 0;
-  for (const p of pausesOf(heard, rate)) {
-    const at = p.voicedBeforeMs - drift;
-    let best: Pause | null = null;
-    for (const r of ref) {
-      const d = Math.abs(r.voicedBeforeMs - at);
-      if (d <= MATCH_TOL_MS && (!best || d < Math.abs(best.voicedBeforeMs - at))) best = r;
+  const quiet = silences(h.frame, voiced);
+  const margin = Math.round(MARGIN_MS / FRAME_MS);
+  quiet.forEach(([from, to], k) => {
+    // heard frames from..to−1 are the silence. The delay is read a margin into the voiced audio on
+    // either side (no further than the silences beyond), where the warping is sure again: at a
+    // silence's very edge it may trade a few frames for others nearby
+    const before = Math.max(from - margin, (quiet[k - 1]?.[1] ?? 0) + 1, 1) - 1;
+    const after = Math.min(to + margin, (quiet[k + 1]?.[0] ?? h.frame.length) - 1);
+    const ms = (after - before - (w.first[after]! - w.last[before]!)) * FRAME_MS;
+    if (ms >= MIN_HOLE_MS) {
+      const quietFrames = w.first[to]! - w.last[from - 1]! - 1;
+      holes.push({ atSentMs: (w.last[from - 1]! + 1) * FRAME_MS, ms, quietMs: Math.max(0, quietFrames) * FRAME_MS });
     }
-    if (best) drift = p.voicedBeforeMs - best.voicedBeforeMs;
-    const excess = p.ms - (best?.ms ?? 0);
-    if (excess >= MIN_HOLE_MS) holes.push({ voicedBeforeMs: p.voicedBeforeMs, ms: Math.round(excess * 10) / 10 });
-  }
+  });
   return holes;
+}
+
+/** The silences [from, to) of a loudness envelope strictly inside its voiced span, short voiced blips included in them. */
+function silences(level: Float64Array, voiced: number): [number, number][] {
+  const minRun = Math.ceil(MIN_STRETCH_MS / FRAME_MS);
+  const out: [number, number][] = [];
+  let i = level.findIndex((x) => x > voiced);
+  if (i < 0) return out;
+  const end = level.length;
+  while (i < end) {
+    while (i < end && level[i]! > voiced) i++; // through a voiced stretch
+    const from = i;
+    // to the next voiced stretch at least minRun long
+    for (;;) {
+      while (i < end && !(level[i]! > voiced)) i++;
+      let run = i;
+      while (run < end && level[run]! > voiced) run++;
+      if (i >= end || run - i >= minRun || run >= end) break;
+      i = run;
+    }
+    if (i >= end) break;
+    out.push([from, i]);
+  }
+  return out;
 }
 
 /** The 90th percentile of 2.5 ms window RMS over the windows above the voiced level. */
 function loudLevel(pcm: Int16Array, rate: number): number {
-  const win = Math.round((rate * WIN_MS) / 1000);
-  const rms: number[] = [];
-  for (let w = 0; (w + 1) * win <= pcm.length; w++) {
-    let acc = 0;
-    for (let i = w * win; i < (w + 1) * win; i++) acc += pcm[i]! * pcm[i]!;
-    const r = Math.sqrt(acc / win);
-    if (r > VOICED_RMS) rms.push(r);
-  }
+  const rms = windowRms(pcm, rate).rms.filter((r) => r > VOICED_RMS);
   rms.sort((a, b) => a - b);
   return rms[Math.floor(rms.length * 0.9)] ?? 0;
 }
@@ -127,16 +162,7 @@ function atLevelOf(pcm: Int16Array, like: Int16Array, rate: number): Int16Array 
 
 /** The voiced span of `pcm` in ms (first to last voiced window): the answer audio a minute counts. */
 export function voicedSpanMs(pcm: Int16Array, rate: number): number {
-  const win = Math.round((rate * WIN_MS) / 1000);
-  let first = -1;
-  let last = -1;
-  for (let w = 0; (w + 1) * win <= pcm.length; w++) {
-    let acc = 0;
-    for (let i = w * win; i < (w + 1) * win; i++) acc += pcm[i]! * pcm[i]!;
-    if (Math.sqrt(acc / win) > VOICED_RMS) {
-      if (first < 0) first = w;
-      last = w;
-    }
-  }
-  return first < 0 ? 0 : (last - first + 1) * WIN_MS;
+  const voiced = windowRms(pcm, rate).rms.map((r) => r > VOICED_RMS);
+  const first = voiced.indexOf(true);
+  return first < 0 ? 0 : (voiced.lastIndexOf(true) - first + 1) * WIN_MS;
 }

@@ -15,6 +15,8 @@ export interface PeerCallResult {
   turns: CallerTurn[];
   /** Ms of the old answer heard after the caller started speaking over it (null: no barge-in made). */
   bargeInLeakMs: number | null;
+  /** When each turn's speech began (its first sound left the caller), as `turns`. */
+  speechOnsets: number[];
   heard: HeardChunk[];
   listenRate: number;
   /** Wall ms the caller started speaking over the answer, and when that interruption's speech ended. */
@@ -63,14 +65,17 @@ export async function runBargeInCall(
   try {
     await sleep(500);
     const speechEnds: number[] = [];
+    const onsets: number[] = [];
     let bargeIn: PeerCallResult['bargeIn'] = null;
     let tried = false;
     const tails = o.questions.map((q) => trailingSilenceMs(q, MIC_RATE));
+    const leads = o.questions.map((q) => leadingSilenceMs(q, MIC_RATE));
     const clipMs = (c: Int16Array) => (c.length / MIC_RATE) * 1000;
     for (let asked = 0; Date.now() < o.untilMs; asked++) {
       const i = asked % o.questions.length;
       const saidAt = await bot.say(o.questions[i]!);
       speechEnds.push(saidAt - tails[i]!);
+      onsets.push(saidAt - clipMs(o.questions[i]!) + leads[i]!);
       if (!tried) {
         tried = true;
         const heardAt = await until('the first answer', () => bot.firstSoundAfter(saidAt, ANSWER_RMS), 20_000).catch(() => null);
@@ -82,6 +87,7 @@ export async function runBargeInCall(
           const endAt = endedAt - trailingSilenceMs(o.interruption, MIC_RATE);
           bargeIn = { onsetAt, endAt };
           speechEnds.push(endAt);
+          onsets.push(onsetAt);
         }
       }
       await sleep(o.gapMs);
@@ -90,6 +96,7 @@ export async function runBargeInCall(
       room: o.room,
       agent: o.agent,
       turns: callerTurns(speechEnds, bot.heard),
+      speechOnsets: onsets,
       bargeInLeakMs: bargeIn ? leakMs(bot.heard, bot.listenRate, bargeIn.onsetAt, bargeIn.endAt) : null,
       heard: bot.heard,
       listenRate: bot.listenRate,

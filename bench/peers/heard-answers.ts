@@ -1,39 +1,43 @@
 import { concatPcm } from '../../agent/audio/pcm.js';
 import type { CallerTurn } from '../../callers/caller-latency.js';
 import type { HeardChunk } from '../../callers/webrtc.js';
-import { audibleHoles, pausesOf, VOICED_RMS, voicedSpanMs } from '../../report/audible-holes.js';
+import { audibleHoles, type Hole, pausesOf, VOICED_RMS, voicedSpanMs } from '../../report/audible-holes.js';
 
-/** Holes the caller heard in the answers of one call, and how much answer audio they were in. */
-export interface HeardHoles {
-  holes: number;
-  holeMs: number;
+/** One answered turn's answer as heard, and the holes found in it. */
+export interface HeardAnswer {
+  /** Index of the turn in the caller's turns. */
+  turn: number;
+  holes: Hole[];
+  /** Its voiced span (ms): the answer audio a minute of it counts. */
   answerMs: number;
 }
 
 /**
- * Each answered turn's answer as heard (from its first sound to the caller's next speech end, and
- * no further than the first silence longer than any pause of the sent PCM plus 200 ms: the answer
- * is over), compared with `sent` (the PCM the stand-in sends for every answer: bench:peers scripts
- * one reply) by report/audible-holes.ts.
+ * Each answered turn's answer as heard, compared with `sent` (the PCM the stand-in sends for
+ * every answer: bench:peers scripts one reply) by report/audible-holes.ts. An answer runs from its
+ * first sound to when the caller next began to speak (`onsets`, as `turns`): what plays after
+ * that is the old answer going on over the caller (barge_in_leak measures it) or, from an agent
+ * that answers before the caller has finished, a new answer. It ends sooner at the first silence
+ * longer than any pause of the sent PCM plus 200 ms: the answer is over.
  */
-export function heardHoles(heard: readonly HeardChunk[], rate: number, turns: readonly CallerTurn[], sent: Int16Array): HeardHoles {
+export function heardAnswers(
+  heard: readonly HeardChunk[],
+  rate: number,
+  turns: readonly CallerTurn[],
+  onsets: readonly number[],
+  sent: Int16Array,
+): HeardAnswer[] {
   const longestPauseMs = Math.max(0, ...pausesOf(sent, rate).map((p) => p.ms));
-  const out: HeardHoles = { holes: 0, holeMs: 0, answerMs: 0 };
-  turns.forEach((t, i) => {
-    if (t.answerAt === null) return;
-    const to = turns[i + 1]?.speechEndAt ?? Infinity;
+  return turns.flatMap((t, i) => {
+    if (t.answerAt === null) return [];
+    const to = onsets[i + 1] ?? Infinity;
     const answer = endAtLongSilence(
       concatPcm(heard.filter((c) => c.at >= t.answerAt! - 20 && c.at < to).map((c) => c.samples)),
       rate,
       longestPauseMs + 200,
     );
-    const holes = audibleHoles(answer, sent, rate);
-    out.holes += holes.length;
-    out.holeMs += holes.reduce((n, h) => n + h.ms, 0);
-    out.answerMs += voicedSpanMs(answer, rate);
+    return [{ turn: i, holes: audibleHoles(answer, sent, rate), answerMs: voicedSpanMs(answer, rate) }];
   });
-  out.holeMs = Math.round(out.holeMs * 10) / 10;
-  return out;
 }
 
 /** `pcm` up to its first silence (10 ms windows under the voiced level) of `ms` after voiced audio. */

@@ -1,4 +1,8 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { concatPcm } from '../../agent/audio/pcm.js';
+import { encodeWav } from '../../agent/audio/wav.js';
 import { dispose } from '@livekit/rtc-node';
 import { startRealtimeStandin } from '../../openai-standin/server.js';
 import { DEFAULT_WAN } from '../../openai-standin/wan.js';
@@ -10,10 +14,11 @@ import { PEER_AGENT_NAME, startPeerWorker } from '../../stack/peer-worker.js';
 import type { Service } from '../../stack/service.js';
 import { ROOT, startTestStack, startTestWorker } from '../../stack/test-stack.js';
 import { QUESTIONS } from '../ab/plan.js';
+import { awaitCallSummaries } from '../load/call-summaries.js';
 import { startControlLoop } from '../load/control.js';
 import { ProcessSampler } from '../load/process-sampler.js';
 import { type PeerCallResult, runBargeInCall } from './barge-in-call.js';
-import { heardHoles } from './heard-answers.js';
+import { heardAnswers } from './heard-answers.js';
 
 /**
  * npm run bench:peers [-- --rooms 2 --duration 45 --gap-ms 6500 --median-ms 700]
@@ -35,6 +40,8 @@ const { values: a } = parseArgs({
     'median-ms': { type: 'string', default: '700' },
     'barge-in-after-ms': { type: 'string', default: '1000' },
     'stagger-ms': { type: 'string', default: '400' },
+    /** Where to write what each caller heard (a WAV per call, and its chunks' times and turns as JSON). */
+    'heard-dir': { type: 'string' },
   },
 });
 const num = (k: keyof typeof a) => {
@@ -109,15 +116,25 @@ try {
   );
   const loadEnd = Date.now();
   const controlFigures = await control.stop();
+  // Parley's own count of the holes it played (its pacer), beside what its callers heard
+  const parleyRooms = results.flatMap((x) => ('r' in x && x.g === 'parley' ? [x.r.room] : []));
+  const summaries = await awaitCallSummaries(stack.redisUrl, parleyRooms);
   const series = { parley: samplers.parley.stop(), agents_js: samplers.agents_js.stop() };
 
+  if (a['heard-dir'])
+    saveHeard(
+      a['heard-dir'],
+      results.flatMap((x) => ('r' in x ? [x.r] : [])),
+      sent,
+    );
   const figures = (g: Group) => {
     const calls = results.flatMap((x) => ('r' in x && x.g === g ? [x.r] : []));
     const latencies = calls.flatMap((c) => c.turns.flatMap((t) => (t.answerAt === null ? [] : [t.answerAt - t.speechEndAt])));
     const leaks = calls.flatMap((c) => (c.bargeInLeakMs === null ? [] : [c.bargeInLeakMs]));
-    const holes = calls.map((c) => heardHoles(c.heard, c.listenRate, c.turns, sent));
-    const holeMs = holes.reduce((n, h) => n + h.holeMs, 0);
-    const answerMin = holes.reduce((n, h) => n + h.answerMs, 0) / 60_000;
+    const answers = calls.map((c) => heardAnswers(c.heard, c.listenRate, c.turns, c.speechOnsets, sent));
+    const holes = answers.flatMap((as, call) => as.flatMap((a) => a.holes.map((h) => ({ call, turn: a.turn, ...h }))));
+    const holeMs = holes.reduce((n, h) => n + h.ms, 0);
+    const answerMin = answers.flat().reduce((n, a) => n + a.answerMs, 0) / 60_000;
     const jobs = jobFigures(series[g], loadStart, loadEnd, calls.length);
     const r1 = (x: number | null) => (x === null || !Number.isFinite(x) ? null : Math.round(x * 10) / 10);
     return {
@@ -131,10 +148,18 @@ try {
       answered_turns: latencies.length,
       asked_turns: calls.reduce((n, c) => n + c.turns.length, 0),
       barge_in_leaks_ms: leaks,
-      audible_gaps: holes.reduce((n, h) => n + h.holes, 0),
+      audible_gaps: holes.length,
+      audible_gap_ms: Math.round(holeMs * 10) / 10,
+      // the sender's own count (Parley's pacer: dry spells and padding); agents-js keeps none
+      sender_audible_gaps: g === 'parley' ? summaries.reduce((n, c) => n + c.pacer.audibleGaps, 0) : null,
+      sender_audible_gap_ms: g === 'parley' ? Math.round(summaries.reduce((n, c) => n + c.pacer.audibleGapMs, 0) * 10) / 10 : null,
       answer_audio_s: Math.round(answerMin * 600) / 10,
       worker_rss_mb_max: jobs.workerRssMb,
       errors: results.flatMap((x) => ('error' in x && x.g === g ? [x.error] : [])),
+      // each hole heard: which call and turn, how long, where in the answer
+      holes_heard: holes.map(
+        (h) => `call ${h.call} turn ${h.turn}: ${h.ms} ms at ${h.atSentMs} ms${h.quietMs ? ` (in ${h.quietMs} ms of quiet)` : ''}`,
+      ),
     };
   };
   const out = { parley: figures('parley'), agents_js: figures('agents_js') };
@@ -181,4 +206,26 @@ function jobFigures(series: ProcessSeries[], from: number, to: number, calls: nu
     rssMbPerCall: r1(summarise(peaks).median),
     workerRssMb: worker.length ? r1(Math.max(...worker)) : null,
   };
+}
+
+/** Each call's heard audio as a WAV, its chunks' times and turns beside it, and the PCM sent for every answer. */
+function saveHeard(dir: string, calls: readonly PeerCallResult[], sent: Int16Array): void {
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'sent.wav'), encodeWav(sent, PEER_SAMPLE_RATE));
+  for (const c of calls) {
+    writeFileSync(join(dir, `${c.room}.wav`), encodeWav(concatPcm(c.heard.map((h) => h.samples)), c.listenRate));
+    const chunks = c.heard.map((h) => [h.at, h.samples.length]);
+    writeFileSync(
+      join(dir, `${c.room}.json`),
+      JSON.stringify({
+        agent: c.agent,
+        listenRate: c.listenRate,
+        turns: c.turns,
+        speechOnsets: c.speechOnsets,
+        bargeIn: c.bargeIn,
+        chunks,
+      }),
+    );
+  }
+  console.log(`what each caller heard: ${dir}`);
 }
