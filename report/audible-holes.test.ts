@@ -93,5 +93,21 @@ describe('audible holes against the PCM the stand-in sent', () => {
     const delayed = withHoles(quieter, [{ at: 0, ms: 500 }]);
     expect(audibleHoles(delayed, sent, RATE)).toEqual([]);
     expect(audibleHoles(sent.subarray(0, Math.floor(sent.length / 2)), sent, RATE)).toEqual([]);
+    // cut off in a silence, a click after it (12 ms): nothing follows to say the silence held a hole
+    const random = rng(3);
+    const click = Int16Array.from({ length: Math.round(0.012 * RATE) }, () => Math.round((random() - 0.5) * 8000));
+    const at = insideSpeech(sent, 3)[1]!;
+    expect(audibleHoles(concatPcm([sent.subarray(0, at), new Int16Array(Math.round(0.08 * RATE)), click]), sent, RATE)).toEqual([]);
+  });
+
+  it('finds none where the receiver dropped audio to catch up (40 ms out of a word, 60 ms out of a pause)', async () => {
+    const sent = await speakPcm(ANSWER, RATE, { wordsPerMinute: 175 });
+    const [at] = insideSpeech(sent, 1);
+    const pause = pausesOf(sent, RATE).find((p) => p.ms > 100 && p.startSample > at! + RATE)!;
+    const cut = (from: number, ms: number) => [from, from + Math.round((ms / 1000) * RATE)] as const;
+    const [a0, a1] = cut(at!, 40);
+    const [b0, b1] = cut(pause.startSample + Math.round(0.01 * RATE), 60);
+    const heard = concatPcm([sent.subarray(0, a0), sent.subarray(a1, b0), sent.subarray(b1)]);
+    expect(audibleHoles(heard, sent, RATE)).toEqual([]);
   });
 });

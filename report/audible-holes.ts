@@ -130,15 +130,17 @@ function silences(level: Float64Array, voiced: number): [number, number][] {
   while (i < end) {
     while (i < end && level[i]! > voiced) i++; // through a voiced stretch
     const from = i;
-    // to the next voiced stretch at least minRun long
+    // to the next voiced stretch at least minRun long; none (the audio ends first, or a blip
+    // ends it): the silence is the answer's end, where nothing tells a hole from the answer stopping
+    let run = i;
     for (;;) {
       while (i < end && !(level[i]! > voiced)) i++;
-      let run = i;
+      run = i;
       while (run < end && level[run]! > voiced) run++;
-      if (i >= end || run - i >= minRun || run >= end) break;
+      if (i >= end || run - i >= minRun) break;
       i = run;
     }
-    if (i >= end) break;
+    if (run - i < minRun) break;
     out.push([from, i]);
   }
   return out;
