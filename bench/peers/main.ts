@@ -56,7 +56,7 @@ const gapMs = num('gap-ms');
 const staggerMs = num('stagger-ms');
 if (!process.env.PARLEY_NODE_IP) throw new Error('bench:peers needs the test namespace: run it with `npm run bench:peers`');
 
-/** Every answer the stand-in gives: long enough (~6 s) that a barge-in 1 s in lands inside it. */
+/** Every answer the stand-in gives: long enough (~8 s) that a barge-in 1 s in lands inside it. */
 const ANSWER =
   'Sure. It will be mild and dry this afternoon, with a light breeze from the west, ' +
   'and a little sun later on, so you will not need an umbrella.';
