@@ -25,5 +25,8 @@ describe('bench:peers', () => {
     // has missed its Realtime connection: docs/deployment.md), so only its figures' presence is required
     expect(r.parley.caller_heard_p50_ms).toBeGreaterThan(0);
     expect(r.parley.answered_turns).toBeGreaterThanOrEqual(1);
+    // Parley's pacer's own count beside what its callers heard; every hole heard is listed
+    expect(Number.isInteger(r.parley.sender_audible_gaps)).toBe(true);
+    for (const group of ['parley', 'agents_js']) expect(r[group].holes_heard).toHaveLength(r[group].audible_gaps);
   }, 240_000);
 });
