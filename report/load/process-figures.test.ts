@@ -96,4 +96,23 @@ describe('peakRssMb', () => {
     expect(peakRssMb(s, ['worker', 'job'], 0, 5000)).toBe(600);
     expect(peakRssMb(s, ['inference'], 0, 5000)).toBeNull();
   });
+
+  it('counts each process once however its samples fall in the seconds (a late sampler), and not after its last sample', () => {
+    const at = (pid: number, role: ProcessSeries['role'], times: number[], rss: number): ProcessSeries => ({
+      pid,
+      role,
+      samples: times.map((t) => ({ at: t, cpuPct: 1, rssMb: rss, threads: {} })),
+    });
+    const s = [
+      at(1, 'worker', [1000, 2000, 3000, 4000, 5000], 100),
+      // a sampler running late: 2510 and 3450 fall in the same calendar second (3), 4490 and 5550 in none shared
+      at(2, 'job', [1500, 2510, 3450, 4490, 5550], 400),
+      // a job process that ended after its sample at 2000
+      at(3, 'job', [1000, 2000], 100),
+    ];
+    // at most 100 + 400 + 100 at once, never 100 + 2 × 400
+    expect(peakRssMb(s, ['worker', 'job'], 0, 6000)).toBe(600);
+    // from 3600 on the ended process is gone: 100 + 400
+    expect(peakRssMb(s, ['worker', 'job'], 3600, 6000)).toBe(500);
+  });
 });

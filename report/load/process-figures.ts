@@ -18,6 +18,8 @@ export interface JobProcessFigures {
 }
 
 const r1 = (x: number | null | undefined) => (x === null || x === undefined || !Number.isFinite(x) ? null : Math.round(x * 10) / 10);
+/** A process sampled once a second whose latest sample is older than this has ended (or not begun). */
+const STALE_SAMPLE_MS = 1500;
 
 /**
  * Joins the sampled processes to the calls they served (the call summary carries the job's pid)
@@ -100,18 +102,27 @@ export function rssSlopeMbPerMin(series: ProcessSeries[], call: CallSummary, set
 }
 
 /**
- * The largest resident memory of the processes of `roles` together, over `from`..`to`: their samples
- * summed second by second (each process is sampled once a second, at its own moment in the second).
+ * The largest resident memory of the processes of `roles` together, over `from`..`to`: once a
+ * second, each process's latest sample (no older than STALE_SAMPLE_MS: a process no longer sampled
+ * has gone) summed. Each process counts once however its samples fall: a sampler running late
+ * puts two of one process's samples in one calendar second, which summing by second counted twice.
  */
 export function peakRssMb(series: ProcessSeries[], roles: ProcessRole[], from: number, to: number): number | null {
-  const bySecond = new Map<number, number>();
-  for (const s of series) {
-    if (!roles.includes(s.role)) continue;
-    for (const x of s.samples) {
-      if (x.at < from || x.at > to) continue;
-      const sec = Math.round(x.at / 1000);
-      bySecond.set(sec, (bySecond.get(sec) ?? 0) + x.rssMb);
-    }
+  const chosen = series.filter((s) => roles.includes(s.role)).map((s) => s.samples.filter((x) => x.at >= from && x.at <= to));
+  const times = chosen.flat().map((x) => x.at);
+  if (times.length === 0) return null;
+  const first = Math.min(...times);
+  const last = Math.max(...times);
+  const cursor = chosen.map(() => -1);
+  let peak = 0;
+  for (let t = first; t < last + 1000; t += 1000) {
+    let sum = 0;
+    chosen.forEach((samples, k) => {
+      while (cursor[k]! + 1 < samples.length && samples[cursor[k]! + 1]!.at <= t) cursor[k]!++;
+      const x = samples[cursor[k]!];
+      if (x && t - x.at <= STALE_SAMPLE_MS) sum += x.rssMb;
+    });
+    peak = Math.max(peak, sum);
   }
-  return bySecond.size ? r1(Math.max(...bySecond.values())) : null;
+  return r1(peak);
 }
