@@ -1,7 +1,7 @@
-import { CallerBot } from './webrtc.js';
+import { CallerBot, type HeardChunk } from './webrtc.js';
 import { sleep, until } from './wait.js';
 import type { TestStack } from '../stack/test-stack.js';
-import { trailingSilenceMs } from '../speech/clips.js';
+import { leadingSilenceMs, trailingSilenceMs } from '../speech/clips.js';
 import { ANSWER_RMS, callerTurns, type CallerTurn } from './caller-latency.js';
 
 export interface LegResult {
@@ -25,6 +25,10 @@ export interface WebrtcCallResult extends LegResult {
    * it (null: none before the next question). The latency the caller lives, whatever any VAD thinks.
    */
   turns: CallerTurn[];
+  /** Per question, when its speech began (its first sound left the microphone), as `turns`. */
+  onsets: number[];
+  /** `heard` as the chunks it arrived in, each with its arrival time (report/heard-answers.ts). */
+  chunks: HeardChunk[];
 }
 
 type LegStack = Pick<TestStack, 'url' | 'apiKey' | 'apiSecret' | 'dispatch' | 'rooms'>;
@@ -109,10 +113,14 @@ export async function runWebrtcCaller(
     let firstAnswerAt: number | null = null;
     const more = () => (o.turns === undefined || asked < o.turns) && (o.untilMs === undefined || Date.now() < o.untilMs);
     const tails = o.questions.map((q) => trailingSilenceMs(q, 48_000));
+    const leads = o.questions.map((q) => leadingSilenceMs(q, 48_000));
     const ended: number[] = [];
+    const onsets: number[] = [];
     while (more()) {
-      const saidAt = await bot.say(o.questions[asked % o.questions.length]!);
-      ended.push(saidAt - tails[asked % o.questions.length]!);
+      const q = asked % o.questions.length;
+      const saidAt = await bot.say(o.questions[q]!);
+      ended.push(saidAt - tails[q]!);
+      onsets.push(saidAt - (o.questions[q]!.length / 48_000) * 1000 + leads[q]!);
       asked++;
       await sleep(o.gapMs);
       firstAnswerAt ??= bot.firstSoundAfter(saidAt, ANSWER_RMS);
@@ -126,6 +134,8 @@ export async function runWebrtcCaller(
       asked,
       redispatched,
       turns,
+      onsets,
+      chunks: bot.heard.filter((c) => c.at >= start),
       heard: bot.heardSince(start),
       sampleRate: bot.listenRate,
     };

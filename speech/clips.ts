@@ -28,3 +28,10 @@ export function trailingSilenceMs(samples: Int16Array, rate: number, floorRms = 
   }
   return (samples.length / rate) * 1000;
 }
+
+/** Ms of silence before a clip's first 10 ms above −60 dBFS (the mirror of trailingSilenceMs). */
+export function leadingSilenceMs(samples: Int16Array, rate: number, floorRms = 33): number {
+  const win = rate / 100;
+  for (let o = 0; o + win <= samples.length; o += win) if (rmsOf(samples.subarray(o, o + win)) > floorRms) return (o / rate) * 1000;
+  return (samples.length / rate) * 1000;
+}

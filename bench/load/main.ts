@@ -7,8 +7,10 @@ import type { TurnRecord } from '../../agent/metrics/record.js';
 import { type Service, serviceLogFile } from '../../stack/service.js';
 import { sleep } from '../../callers/wait.js';
 import { speak } from '../../speech/clips.js';
+import { PEER_SAMPLE_RATE, speakPcm } from '../../speech/espeak.js';
 import { QUESTIONS } from '../ab/plan.js';
 import { runWebrtcCaller, type WebrtcCallResult } from '../../callers/webrtc-leg.js';
+import { heardAnswers } from '../../report/heard-answers.js';
 import { countGaps, loudWindows } from '../../report/heard-gaps.js';
 import { readStream } from '../../report/records.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
@@ -105,6 +107,8 @@ async function mixedLoad(): Promise<void> {
     services.push(env);
     const { target, startWorker } = env;
     const questions = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
+    // the PCM the local stand-in sends for every answer (the same espeak-ng call as its Speech)
+    const sent = env.answer ? await speakPcm(env.answer, PEER_SAMPLE_RATE, { wordsPerMinute: 175 }) : null;
     const call = (room: string, o: { turns?: number; untilMs?: number }) =>
       runWebrtcCaller(target, { room, questions, gapMs, joinTimeoutMs: 60_000, ...o });
 
@@ -137,7 +141,7 @@ async function mixedLoad(): Promise<void> {
 
     // 2. One room alone: the latency every loaded figure is compared with.
     const baseRoom = `load-${runId}-base`;
-    const baseline = await outcome(baseRoom, call(baseRoom, { untilMs: Date.now() + baselineS * 1000 }));
+    const baseline = await outcome(baseRoom, call(baseRoom, { untilMs: Date.now() + baselineS * 1000 }), sent);
 
     // 3. N rooms at once, each caller starting a little after the previous (callers do not all speak in step).
     const machineBusy = cpuBusyMeter();
@@ -152,7 +156,7 @@ async function mixedLoad(): Promise<void> {
     const until = loadStart + durationS * 1000 + (rooms - 1) * staggerMs;
     const names = Array.from({ length: rooms }, (_, i) => `load-${runId}-r${i}`);
     const outcomes = await Promise.all(
-      names.map((room, i) => sleep(i * staggerMs).then(() => outcome(room, call(room, { untilMs: until })))),
+      names.map((room, i) => sleep(i * staggerMs).then(() => outcome(room, call(room, { untilMs: until }), sent))),
     );
     const machineCpuPct = Math.round(machineBusy() * 1000) / 10;
     const corePct = coresBusy().map((b) => Math.round(b * 1000) / 10);
@@ -200,12 +204,16 @@ async function mixedLoad(): Promise<void> {
       `${figures.pacer_p999_ms} / ${figures.pacer_p999_ms_median_job} ms; underruns ${figures.pacer_underruns}`,
     );
     row(
-      'holes in the agent audio as heard, per minute of sound: load vs 1 room',
-      `${figures.heard_gaps_per_min ?? '–'} vs ${figures.heard_gaps_per_min_1room ?? '–'}`,
+      'silences in the agent audio as heard (speech’s own pauses too), per minute of sound: load vs 1 room',
+      `$figures.heard_gaps_per_min ?? '–'vs $figures.heard_gaps_per_min_1room ?? '–'`,
     );
     row(
       'audible holes inside answers (pacer: sink dry or padding), load vs 1 room',
-      `${figures.audible_gaps} (${figures.audible_gap_ms_per_min ?? '–'} ms per minute of answer audio) vs ${figures.audible_gaps_1room ?? '–'}`,
+      `$figures.audible_gaps($figures.audible_gap_ms_per_min ?? '–'ms per minute of answer audio) vs $figures.audible_gaps_1room ?? '–'`,
+    );
+    row(
+      'the same holes as the callers heard them (answers warped onto the PCM sent), load',
+      `$figures.heard_holes ?? '–'($figures.heard_hole_ms_per_min ?? '–'ms per minute of answer audio)`,
     );
     printJobTimingRows(row, figures, controlFigures);
     row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
@@ -292,11 +300,18 @@ async function mixedLoad(): Promise<void> {
   }
 }
 
-async function outcome(room: string, p: Promise<WebrtcCallResult>): Promise<RoomOutcome> {
+/** A room's call as its caller lived it; `sent`, the PCM of every answer, when known. */
+async function outcome(room: string, p: Promise<WebrtcCallResult>, sent: Int16Array | null): Promise<RoomOutcome> {
   try {
     const r = await p;
     if (r.redispatched) redispatches++;
-    return { room, agentJoined: true, heard: countGaps(loudWindows(r.heard, r.sampleRate)) };
+    const answers = sent ? heardAnswers(r.chunks, r.sampleRate, r.turns, r.onsets, sent) : null;
+    const holesHeard = answers && {
+      holes: answers.reduce((n, x) => n + x.holes.length, 0),
+      ms: answers.reduce((n, x) => n + x.holes.reduce((m, h) => m + h.ms, 0), 0),
+      answerMs: answers.reduce((n, x) => n + x.answerMs, 0),
+    };
+    return { room, agentJoined: true, heard: countGaps(loudWindows(r.heard, r.sampleRate)), holesHeard };
   } catch (e) {
     const msg = (e as Error).message;
     return { room, agentJoined: !/agent to join/.test(msg), error: msg };

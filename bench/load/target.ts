@@ -11,8 +11,16 @@ export interface Target {
   /** Starts a worker on the local stack (refused for an external deployment), on `cores` if given. */
   startWorker(env: NodeJS.ProcessEnv, name: string, cores?: string): Promise<Service>;
   local: boolean;
+  /**
+   * What the local stand-in says in every answer (null for a deployment: not ours to know), so
+   * the callers' side can be held against the exact PCM sent (report/heard-answers.ts).
+   */
+  answer: string | null;
   stop(): Promise<void>;
 }
+
+/** Every answer of the local stand-in under load: about as long as its default replies (~4 s). */
+export const LOAD_ANSWER = 'Sure. It looks mild and sunny today, with a light breeze in the afternoon.';
 
 /**
  * The local stack in the test namespace (livekit-server, Redis, the Realtime stand-in with a
@@ -35,6 +43,7 @@ export async function loadTarget(o: { url?: string; modelMedianMs: number }): Pr
       },
       startWorker: () => Promise.reject(new Error('the deployment’s workers are not ours to start')),
       local: false,
+      answer: null,
       stop: async () => {},
     };
   }
@@ -44,12 +53,13 @@ export async function loadTarget(o: { url?: string; modelMedianMs: number }): Pr
     await stack.stop();
     throw e;
   });
-  peer.setScript({ modelLatencyMs: { kind: 'lognormal', medianMs: o.modelMedianMs, sigma: 0.45 }, seed: 11 });
+  peer.setScript({ reply: () => LOAD_ANSWER, modelLatencyMs: { kind: 'lognormal', medianMs: o.modelMedianMs, sigma: 0.45 }, seed: 11 });
   return {
     target: stack,
     startWorker: (env, name, cores) =>
       startTestWorker(stack, `${peer.url}/v1`, { PARLEY_IDLE_NUDGE_MS: '0', PARLEY_IDLE_GOODBYE_MS: '0', ...env }, name, cores),
     local: true,
+    answer: LOAD_ANSWER,
     stop: async () => {
       await peer.close();
       await stack.stop();

@@ -3,7 +3,7 @@ import { ANSWER_RMS, callerTurns, type CallerTurn } from '../../callers/caller-l
 import { sleep, until } from '../../callers/wait.js';
 import type { HeardChunk } from '../../callers/webrtc.js';
 import { endCall, joinWithAgent } from '../../callers/webrtc-leg.js';
-import { trailingSilenceMs } from '../../speech/clips.js';
+import { leadingSilenceMs, trailingSilenceMs } from '../../speech/clips.js';
 import type { LoadTarget } from '../load/target.js';
 
 const MIC_RATE = 48_000;
@@ -21,13 +21,6 @@ export interface PeerCallResult {
   listenRate: number;
   /** Wall ms the caller started speaking over the answer, and when that interruption's speech ended. */
   bargeIn: { onsetAt: number; endAt: number } | null;
-}
-
-/** Ms of silence before a clip's first 10 ms above −60 dBFS (the mirror of trailingSilenceMs). */
-export function leadingSilenceMs(samples: Int16Array, rate: number, floorRms = 33): number {
-  const win = rate / 100;
-  for (let o = 0; o + win <= samples.length; o += win) if (rmsOf(samples.subarray(o, o + win)) > floorRms) return (o / rate) * 1000;
-  return (samples.length / rate) * 1000;
 }
 
 /**

@@ -18,7 +18,7 @@ import { awaitCallSummaries } from '../load/call-summaries.js';
 import { startControlLoop } from '../load/control.js';
 import { ProcessSampler } from '../load/process-sampler.js';
 import { type PeerCallResult, runBargeInCall } from './barge-in-call.js';
-import { heardAnswers } from './heard-answers.js';
+import { heardAnswers } from '../../report/heard-answers.js';
 
 /**
  * npm run bench:peers [-- --rooms 2 --duration 45 --gap-ms 6500 --median-ms 700]

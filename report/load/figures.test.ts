@@ -113,6 +113,24 @@ describe('loadFigures', () => {
       audible_gaps_1room: 0,
     });
     expect(f.pacer_p999_ms_median_job).toBe(3); // (1.5 + 4.5) / 2
+    // no room's answers known (a deployment's): no receiver-side figure, not a zero
+    expect(f.heard_holes).toBeNull();
+    expect(f.heard_hole_ms_per_min).toBeNull();
+  });
+
+  it('sums the holes the callers heard over the rooms whose answers are known, per minute of answer heard', () => {
+    const f = loadFigures({
+      rooms: [
+        { room: 'a', agentJoined: true, holesHeard: { holes: 2, ms: 90, answerMs: 40_000 } },
+        { room: 'b', agentJoined: true, holesHeard: { holes: 0, ms: 0, answerMs: 20_000 } },
+        { room: 'c', agentJoined: false, error: 'the agent to join: timed out' },
+      ],
+      turns: [],
+      calls: [],
+      baselineTurns: [],
+    });
+    expect(f.heard_holes).toBe(2);
+    expect(f.heard_hole_ms_per_min).toBe(90); // 90 ms over one minute of answer audio
   });
 
   it('counts every way a room or job can fail', () => {

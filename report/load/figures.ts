@@ -46,6 +46,14 @@ export interface LoadFigures {
   audible_gaps: number;
   audible_gap_ms_per_min: number | null;
   audible_gaps_1room: number | null;
+  /**
+   * The same holes as the callers heard them (report/heard-answers.ts: each answer warped onto
+   * the PCM the stand-in sent), all rooms together: how many, and their ms per minute of answer
+   * audio heard. Null where the answers are not known (a deployment's). Beside the pacer's count:
+   * the line's and the receiver's own holes are in this one only.
+   */
+  heard_holes: number | null;
+  heard_hole_ms_per_min: number | null;
   /** The AudioSource's time to accept a frame, p99.9: the worst job's and the median job's (native back-pressure). */
   capture_wait_p999_ms: number | null;
   capture_wait_p999_ms_median_job: number | null;
@@ -57,6 +65,8 @@ export interface RoomOutcome {
   error?: string;
   /** Gaps in what the caller heard over the call. */
   heard?: Gaps;
+  /** Holes heard inside its answers, their ms, and the ms of answer audio heard (null: answers not known). */
+  holesHeard?: { holes: number; ms: number; answerMs: number } | null;
 }
 
 const BAD_TURNS = new Set(['failed', 'refused', 'timeout']);
@@ -119,6 +129,7 @@ export function loadFigures(o: {
     heard_gaps_per_min_1room: o.baselineHeard ? gapsPerMinute(o.baselineHeard) : null,
     ...audible(o.calls),
     audible_gaps_1room: o.baselineCalls?.length ? audible(o.baselineCalls).audible_gaps : null,
+    ...holesHeard(o.rooms),
     capture_wait_p999_ms: r1(maxOf(o.calls.map((c) => c.pacer.captureWaitP999Ms ?? null))),
     capture_wait_p999_ms_median_job: r1(
       summarise(o.calls.flatMap((c) => (c.pacer.captureWaitP999Ms === undefined ? [] : [c.pacer.captureWaitP999Ms]))).median,
@@ -142,4 +153,15 @@ function sumGaps(gs: Gaps[]): Gaps {
     gap_ms: 0,
     received_ms: 0,
   });
+}
+
+/** The rooms' holes as their callers heard them, summed (null when no room's answers were known). */
+function holesHeard(rooms: readonly RoomOutcome[]): Pick<LoadFigures, 'heard_holes' | 'heard_hole_ms_per_min'> {
+  const known = rooms.flatMap((r) => (r.holesHeard ? [r.holesHeard] : []));
+  if (known.length === 0) return { heard_holes: null, heard_hole_ms_per_min: null };
+  const answerMin = known.reduce((n, h) => n + h.answerMs, 0) / 60_000;
+  return {
+    heard_holes: known.reduce((n, h) => n + h.holes, 0),
+    heard_hole_ms_per_min: answerMin > 0 ? r1(known.reduce((n, h) => n + h.ms, 0) / answerMin) : null,
+  };
 }

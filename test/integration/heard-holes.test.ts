@@ -3,13 +3,12 @@ import { concatPcm, rmsOf } from '../../agent/audio/pcm.js';
 import { encodeWav } from '../../agent/audio/wav.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitCallSummaries } from '../../bench/load/call-summaries.js';
-import { leadingSilenceMs } from '../../bench/peers/barge-in-call.js';
-import { heardAnswers } from '../../bench/peers/heard-answers.js';
+import { heardAnswers } from '../../report/heard-answers.js';
 import { ANSWER_RMS, callerTurns } from '../../callers/caller-latency.js';
 import { until } from '../../callers/wait.js';
 import type { HeardChunk } from '../../callers/webrtc.js';
 import { endCall } from '../../callers/webrtc-leg.js';
-import { speak, trailingSilenceMs } from '../../speech/clips.js';
+import { leadingSilenceMs, speak, trailingSilenceMs } from '../../speech/clips.js';
 import { PEER_SAMPLE_RATE, speakPcm } from '../../speech/espeak.js';
 import { type CallStack, startCallStack } from '../support/call-stack.js';
 

@@ -49,6 +49,9 @@ describe('load and soak runners', () => {
     // and what of it was a hole inside an answer, by the jobs' own pacers (speech's pauses left out)
     expect(r.audible_gaps).toBeGreaterThanOrEqual(0);
     expect(r.audible_gap_ms_per_min).not.toBeNull();
+    // and the same as the callers heard them, their answers warped onto the PCM the stand-in sent
+    expect(Number.isInteger(r.heard_holes)).toBe(true);
+    expect(r.heard_hole_ms_per_min).not.toBeNull();
     // each call's thread ran at the value asked for, and the control at the same value
     expect(r.call_thread_nice).toEqual([0]);
     expect(r.control_nice).toBe(0);

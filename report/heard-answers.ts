@@ -1,7 +1,7 @@
-import { concatPcm } from '../../agent/audio/pcm.js';
-import type { CallerTurn } from '../../callers/caller-latency.js';
-import type { HeardChunk } from '../../callers/webrtc.js';
-import { audibleHoles, type Hole, pausesOf, VOICED_RMS, voicedSpanMs } from '../../report/audible-holes.js';
+import { concatPcm } from '../agent/audio/pcm.js';
+import type { CallerTurn } from '../callers/caller-latency.js';
+import type { HeardChunk } from '../callers/webrtc.js';
+import { audibleHoles, type Hole, pausesOf, VOICED_RMS, voicedSpanMs } from './audible-holes.js';
 
 /** One answered turn's answer as heard, and the holes found in it. */
 export interface HeardAnswer {
