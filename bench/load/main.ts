@@ -205,15 +205,15 @@ async function mixedLoad(): Promise<void> {
     );
     row(
       'silences in the agent audio as heard (speech’s own pauses too), per minute of sound: load vs 1 room',
-      `$figures.heard_gaps_per_min ?? '–'vs $figures.heard_gaps_per_min_1room ?? '–'`,
+      `${figures.heard_gaps_per_min ?? '–'} vs ${figures.heard_gaps_per_min_1room ?? '–'}`,
     );
     row(
       'audible holes inside answers (pacer: sink dry or padding), load vs 1 room',
-      `$figures.audible_gaps($figures.audible_gap_ms_per_min ?? '–'ms per minute of answer audio) vs $figures.audible_gaps_1room ?? '–'`,
+      `${figures.audible_gaps} (${figures.audible_gap_ms_per_min ?? '–'} ms per minute of answer audio) vs ${figures.audible_gaps_1room ?? '–'}`,
     );
     row(
       'the same holes as the callers heard them (answers warped onto the PCM sent), load',
-      `$figures.heard_holes ?? '–'($figures.heard_hole_ms_per_min ?? '–'ms per minute of answer audio)`,
+      `${figures.heard_holes ?? '–'} (${figures.heard_hole_ms_per_min ?? '–'} ms per minute of answer audio)`,
     );
     printJobTimingRows(row, figures, controlFigures);
     row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
