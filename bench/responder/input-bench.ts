@@ -6,7 +6,8 @@
  *            its buffer by spreading old and new bytes into a JS array on every write)
  *   chunks — through `RealtimeInput`, which hands the plugin whole 100 ms chunks
  * Both resample the same 16 kHz audio with rtc-node's resampler. Per second of audio: the CPU it
- * took, and the scavenges and GC ms it caused (PerformanceObserver 'gc'), in interleaved rounds.
+ * took, and the scavenges and GC ms it caused (bench/support/round-meter.ts, unit-tested with
+ * injected garbage), in interleaved rounds.
  * The control is a fixed arithmetic loop timed between rounds: its spread is the machine's.
  *
  * Run with the worker's young generation (as a job process has it):
@@ -14,12 +15,13 @@
  * Last line: one JSON object (hops_cpu_ms_per_s, chunks_cpu_ms_per_s, cpu_ratio, hops_gc_per_s,
  * chunks_gc_per_s, hops_gc_ms_per_s, chunks_gc_ms_per_s, control_ms_min, control_ms_max).
  */
-import { PerformanceObserver, performance } from 'node:perf_hooks';
+import { performance } from 'node:perf_hooks';
 import { parseArgs } from 'node:util';
 import { median } from 'simple-statistics';
 import { AudioByteStream, initializeLogger } from '@livekit/agents';
 import { AudioFrame, AudioResampler, AudioResamplerQuality } from '@livekit/rtc-node';
 import { type AudioSink, REALTIME_SAMPLE_RATE, RealtimeInput } from '../../agent/responder/input-audio.js';
+import { roundMeter } from '../support/round-meter.js';
 
 const { values: a } = parseArgs({
   options: { seconds: { type: 'string', default: '60' }, rounds: { type: 'string', default: '5' } },
@@ -74,28 +76,11 @@ function control(): number {
   return performance.now() - t;
 }
 
-const gcs: { at: number; ms: number }[] = [];
-new PerformanceObserver((list) => {
-  for (const e of list.getEntries()) gcs.push({ at: e.startTime, ms: e.duration });
-}).observe({ entryTypes: ['gc'] });
-const settle = () => new Promise((r) => setTimeout(r, 50));
-
-interface Round {
-  cpuMs: number;
-  gc: number;
-  gcMs: number;
-  bytes: number;
-}
+const meter = roundMeter();
+type Round = { cpuMs: number; gc: number; gcMs: number; bytes: number };
 async function measure(run: () => number): Promise<Round> {
-  await settle();
-  const from = performance.now();
-  const cpu = process.cpuUsage();
-  const bytes = run();
-  const used = process.cpuUsage(cpu);
-  const to = performance.now();
-  await settle(); // the GC entries of the round arrive after it
-  const inRound = gcs.filter((g) => g.at >= from && g.at <= to);
-  return { cpuMs: (used.user + used.system) / 1000, gc: inRound.length, gcMs: inRound.reduce((s, g) => s + g.ms, 0), bytes };
+  const r = await meter.measure(run);
+  return { cpuMs: r.cpuMs, gc: r.gc, gcMs: r.gcMs, bytes: r.result };
 }
 
 const res: { hops: Round[]; chunks: Round[]; control: number[] } = { hops: [], chunks: [], control: [] };
