@@ -21,7 +21,7 @@ import { type PeerCallResult, runBargeInCall } from './barge-in-call.js';
 import { heardAnswers } from '../../report/heard-answers.js';
 
 /**
- * npm run bench:peers [-- --rooms 2 --duration 45 --gap-ms 6500 --median-ms 700]
+ * npm run bench:peers [-- --rooms 2 --duration 45 --gap-ms 9000 --median-ms 700]
  *
  * Parley beside the peer a user would pick instead (stock @livekit/agents 1.9: AgentSession over
  * the OpenAI Realtime plugin at its defaults, peer/agents-js), in one run on one stack:
@@ -36,7 +36,7 @@ const { values: a } = parseArgs({
   options: {
     rooms: { type: 'string', default: '2' },
     duration: { type: 'string', default: '45' },
-    'gap-ms': { type: 'string', default: '6500' },
+    'gap-ms': { type: 'string', default: '9000' },
     'median-ms': { type: 'string', default: '700' },
     'barge-in-after-ms': { type: 'string', default: '1000' },
     'stagger-ms': { type: 'string', default: '400' },
@@ -56,10 +56,13 @@ const gapMs = num('gap-ms');
 const staggerMs = num('stagger-ms');
 if (!process.env.PARLEY_NODE_IP) throw new Error('bench:peers needs the test namespace: run it with `npm run bench:peers`');
 
-/** Every answer the stand-in gives: long enough (~8 s) that a barge-in 1 s in lands inside it. */
-const ANSWER =
-  'Sure. It will be mild and dry this afternoon, with a light breeze from the west, ' +
-  'and a little sun later on, so you will not need an umbrella.';
+/**
+ * Every answer the stand-in gives (~6.4 s): long enough that a barge-in 1 s in lands inside it and
+ * the old answer could play through the whole interruption, short enough to end before the next
+ * question (asked --gap-ms after the last one ended; the answer begins ~1.5 s after that), so only
+ * the scripted barge-in cuts an answer.
+ */
+const ANSWER = 'Sure. It will be mild and dry this afternoon, with a light breeze from the west, and a little sun later on.';
 const INTERRUPTION = 'Wait, stop, I have another question';
 
 const GROUPS = { parley: 'parley', agents_js: PEER_AGENT_NAME } as const;
