@@ -1,7 +1,18 @@
 import { concatPcm } from '../agent/audio/pcm.js';
-import type { CallerTurn } from '../callers/caller-latency.js';
-import type { HeardChunk } from '../callers/webrtc.js';
 import { audibleHoles, type Hole, pausesOf, VOICED_RMS, voicedSpanMs } from './audible-holes.js';
+
+/** A piece of what a caller heard, as it arrived (the callers' HeardChunk has this shape). */
+interface HeardPiece {
+  /** Arrival, epoch ms. */
+  at: number;
+  samples: Int16Array;
+}
+
+/** A question's turn on the caller's clock (the callers' CallerTurn has this shape). */
+interface TurnHeard {
+  /** First sound of the answer at the caller's ear, epoch ms; null: none. */
+  answerAt: number | null;
+}
 
 /** One answered turn's answer as heard, and the holes found in it. */
 export interface HeardAnswer {
@@ -21,9 +32,9 @@ export interface HeardAnswer {
  * longer than any pause of the sent PCM plus 200 ms: the answer is over.
  */
 export function heardAnswers(
-  heard: readonly HeardChunk[],
+  heard: readonly HeardPiece[],
   rate: number,
-  turns: readonly CallerTurn[],
+  turns: readonly TurnHeard[],
   onsets: readonly number[],
   sent: Int16Array,
 ): HeardAnswer[] {
