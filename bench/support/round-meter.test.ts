@@ -16,19 +16,20 @@ function arithmetic(): number {
 }
 
 describe('the round meter of the benches (bench:input)', () => {
-  it('finds the scavenges that injected garbage causes, and none in a run that allocates nothing', async () => {
+  it('finds the scavenges that injected garbage causes, and next to none in a run that allocates nothing', async () => {
     const meter = roundMeter();
     try {
       const clean = await meter.measure(arithmetic);
       const dirty = await meter.measure(() => garbage(256));
-      expect(clean.gc).toBe(0);
+      // nothing allocated: at most a GC V8 had already begun (seen once in CI, with other test files running)
+      expect(clean.gc).toBeLessThanOrEqual(1);
       // 256 MB through a young generation of at most 32 MB (Node 20's default): ~8 scavenges or more
-      expect(dirty.gc).toBeGreaterThanOrEqual(5);
+      expect(dirty.gc).toBeGreaterThanOrEqual(clean.gc + 5);
       expect(dirty.gcMs).toBeGreaterThan(0);
       expect(dirty.cpuMs).toBeGreaterThan(0);
       expect(dirty.result).toBe(256 * 16 * 8192);
       // and the next clean round does not inherit them
-      expect((await meter.measure(arithmetic)).gc).toBe(0);
+      expect((await meter.measure(arithmetic)).gc).toBeLessThanOrEqual(1);
     } finally {
       meter.stop();
     }
