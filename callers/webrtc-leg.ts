@@ -1,7 +1,7 @@
 import { CallerBot, type HeardChunk } from './webrtc.js';
 import { sleep, until } from './wait.js';
 import type { TestStack } from '../stack/test-stack.js';
-import { leadingSilenceMs, trailingSilenceMs } from '../speech/clips.js';
+import { speechOnsetAt, trailingSilenceMs } from '../speech/clips.js';
 import { ANSWER_RMS, callerTurns, type CallerTurn } from './caller-latency.js';
 
 export interface LegResult {
@@ -113,14 +113,13 @@ export async function runWebrtcCaller(
     let firstAnswerAt: number | null = null;
     const more = () => (o.turns === undefined || asked < o.turns) && (o.untilMs === undefined || Date.now() < o.untilMs);
     const tails = o.questions.map((q) => trailingSilenceMs(q, 48_000));
-    const leads = o.questions.map((q) => leadingSilenceMs(q, 48_000));
     const ended: number[] = [];
     const onsets: number[] = [];
     while (more()) {
       const q = asked % o.questions.length;
       const saidAt = await bot.say(o.questions[q]!);
       ended.push(saidAt - tails[q]!);
-      onsets.push(saidAt - (o.questions[q]!.length / 48_000) * 1000 + leads[q]!);
+      onsets.push(speechOnsetAt(saidAt, o.questions[q]!, 48_000));
       asked++;
       await sleep(o.gapMs);
       firstAnswerAt ??= bot.firstSoundAfter(saidAt, ANSWER_RMS);

@@ -35,3 +35,8 @@ export function leadingSilenceMs(samples: Int16Array, rate: number, floorRms = 3
   for (let o = 0; o + win <= samples.length; o += win) if (rmsOf(samples.subarray(o, o + win)) > floorRms) return (o / rate) * 1000;
   return (samples.length / rate) * 1000;
 }
+
+/** When a clip's speech began (its first sound left the microphone), from when its last sample did (`endedAt`, epoch ms). */
+export function speechOnsetAt(endedAt: number, clip: Int16Array, rate: number): number {
+  return endedAt - (clip.length / rate) * 1000 + leadingSilenceMs(clip, rate);
+}

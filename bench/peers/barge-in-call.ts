@@ -3,7 +3,7 @@ import { ANSWER_RMS, callerTurns, type CallerTurn } from '../../callers/caller-l
 import { sleep, until } from '../../callers/wait.js';
 import type { HeardChunk } from '../../callers/webrtc.js';
 import { endCall, joinWithAgent } from '../../callers/webrtc-leg.js';
-import { leadingSilenceMs, trailingSilenceMs } from '../../speech/clips.js';
+import { speechOnsetAt, trailingSilenceMs } from '../../speech/clips.js';
 import type { LoadTarget } from '../load/target.js';
 
 const MIC_RATE = 48_000;
@@ -62,13 +62,11 @@ export async function runBargeInCall(
     let bargeIn: PeerCallResult['bargeIn'] = null;
     let tried = false;
     const tails = o.questions.map((q) => trailingSilenceMs(q, MIC_RATE));
-    const leads = o.questions.map((q) => leadingSilenceMs(q, MIC_RATE));
-    const clipMs = (c: Int16Array) => (c.length / MIC_RATE) * 1000;
     for (let asked = 0; Date.now() < o.untilMs; asked++) {
       const i = asked % o.questions.length;
       const saidAt = await bot.say(o.questions[i]!);
       speechEnds.push(saidAt - tails[i]!);
-      onsets.push(saidAt - clipMs(o.questions[i]!) + leads[i]!);
+      onsets.push(speechOnsetAt(saidAt, o.questions[i]!, MIC_RATE));
       if (!tried) {
         tried = true;
         const heardAt = await until('the first answer', () => bot.firstSoundAfter(saidAt, ANSWER_RMS), 20_000).catch(() => null);
@@ -76,7 +74,7 @@ export async function runBargeInCall(
           await sleep(Math.max(0, heardAt + o.bargeInAfterMs - Date.now()));
           // say() resolves when the clip's last sample leaves the microphone: its onset is a clip earlier
           const endedAt = await bot.say(o.interruption);
-          const onsetAt = endedAt - clipMs(o.interruption) + leadingSilenceMs(o.interruption, MIC_RATE);
+          const onsetAt = speechOnsetAt(endedAt, o.interruption, MIC_RATE);
           const endAt = endedAt - trailingSilenceMs(o.interruption, MIC_RATE);
           bargeIn = { onsetAt, endAt };
           speechEnds.push(endAt);

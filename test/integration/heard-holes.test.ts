@@ -8,7 +8,7 @@ import { ANSWER_RMS, callerTurns } from '../../callers/caller-latency.js';
 import { until } from '../../callers/wait.js';
 import type { HeardChunk } from '../../callers/webrtc.js';
 import { endCall } from '../../callers/webrtc-leg.js';
-import { leadingSilenceMs, speak, trailingSilenceMs } from '../../speech/clips.js';
+import { speak, speechOnsetAt, trailingSilenceMs } from '../../speech/clips.js';
 import { PEER_SAMPLE_RATE, speakPcm } from '../../speech/espeak.js';
 import { type CallStack, startCallStack } from '../support/call-stack.js';
 
@@ -56,7 +56,7 @@ describe('audible holes as the caller hears them', () => {
       for (let k = 0; k < 2; k++) {
         const saidAt = await bot.say(question);
         speechEnds.push(saidAt - trailingSilenceMs(question, MIC_RATE));
-        onsets.push(saidAt - (question.length / MIC_RATE) * 1000 + leadingSilenceMs(question, MIC_RATE));
+        onsets.push(speechOnsetAt(saidAt, question, MIC_RATE));
         await until('the answer', () => bot.firstSoundAfter(saidAt, ANSWER_RMS), 20_000);
         // the answer is over once the caller has heard nothing for longer than any of its pauses
         await until('the answer to end', () => Date.now() - lastLoudAt(bot.heard) > 1500, 30_000);
