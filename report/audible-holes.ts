@@ -1,3 +1,4 @@
+import { windowRms } from '../agent/audio/pcm.js';
 import { FRAME_MS, levelOf, loudness, warp } from './heard-alignment.js';
 
 /**
@@ -53,20 +54,14 @@ export interface Hole {
 }
 
 /** The RMS of each whole window of `pcm` (2.5 ms unless asked), and the window's length in samples. */
-function windowRms(pcm: Int16Array, rate: number, winMs = WIN_MS): { win: number; rms: number[] } {
+function rmsPerWindow(pcm: Int16Array, rate: number, winMs = WIN_MS): { win: number; rms: number[] } {
   const win = Math.round((rate * winMs) / 1000);
-  const rms: number[] = [];
-  for (let w = 0; (w + 1) * win <= pcm.length; w++) {
-    let acc = 0;
-    for (let i = w * win; i < (w + 1) * win; i++) acc += pcm[i]! * pcm[i]!;
-    rms.push(Math.sqrt(acc / win));
-  }
-  return { win, rms };
+  return { win, rms: Array.from(windowRms(pcm, win)) };
 }
 
 /** The pauses strictly inside the voiced span of `pcm` (mono int16 at `rate`). */
 export function pausesOf(pcm: Int16Array, rate: number): Pause[] {
-  const { win, rms } = windowRms(pcm, rate);
+  const { win, rms } = rmsPerWindow(pcm, rate);
   const voiced = rms.map((r) => r > VOICED_RMS);
   const first = voiced.indexOf(true);
   const last = voiced.lastIndexOf(true);
@@ -148,7 +143,7 @@ function silences(level: Float64Array, voiced: number): [number, number][] {
 
 /** The 90th percentile of 2.5 ms window RMS over the windows above the voiced level. */
 function loudLevel(pcm: Int16Array, rate: number): number {
-  const rms = windowRms(pcm, rate).rms.filter((r) => r > VOICED_RMS);
+  const rms = rmsPerWindow(pcm, rate).rms.filter((r) => r > VOICED_RMS);
   rms.sort((a, b) => a - b);
   return rms[Math.floor(rms.length * 0.9)] ?? 0;
 }
@@ -164,7 +159,7 @@ function atLevelOf(pcm: Int16Array, like: Int16Array, rate: number): Int16Array 
 
 /** The voiced span of `pcm` in ms (first to last voiced window): the answer audio a minute counts. */
 export function voicedSpanMs(pcm: Int16Array, rate: number): number {
-  const voiced = windowRms(pcm, rate).rms.map((r) => r > VOICED_RMS);
+  const voiced = rmsPerWindow(pcm, rate).rms.map((r) => r > VOICED_RMS);
   const first = voiced.indexOf(true);
   return first < 0 ? 0 : (voiced.lastIndexOf(true) - first + 1) * WIN_MS;
 }

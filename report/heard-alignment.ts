@@ -7,6 +7,7 @@
  * dear, so the warping puts a hole where the heard audio is silent and the sent is not, whatever
  * the codec did to the waveform; speech's own pauses are matched, silence to silence, for free.
  */
+import { windowMeanSquares } from '../agent/audio/pcm.js';
 
 /** The warping's step (ms): the holes are measured to about this. */
 export const FRAME_MS = 2;
@@ -43,14 +44,8 @@ export interface Loudness {
 
 /** The loudness of `pcm`, one value per FRAME_MS. */
 export function loudness(pcm: Int16Array, rate: number): Loudness {
-  const perMs = Math.round(rate / 1000);
-  const ms = Math.floor(pcm.length / perMs);
-  const energy = new Float64Array(ms);
-  for (let w = 0; w < ms; w++) {
-    let acc = 0;
-    for (let i = w * perMs; i < (w + 1) * perMs; i++) acc += pcm[i]! * pcm[i]!;
-    energy[w] = acc / perMs;
-  }
+  const energy = windowMeanSquares(pcm, Math.round(rate / 1000));
+  const ms = energy.length;
   const frames = Math.floor(ms / FRAME_MS);
   const mean = (from: number, to: number) => {
     let acc = 0;

@@ -1,4 +1,4 @@
-import { concatPcm } from '../agent/audio/pcm.js';
+import { concatPcm, windowRms } from '../agent/audio/pcm.js';
 import { audibleHoles, type Hole, pausesOf, VOICED_RMS, voicedSpanMs } from './audible-holes.js';
 
 /** A piece of what a caller heard, as it arrived (the callers' HeardChunk has this shape). */
@@ -57,13 +57,12 @@ function endAtLongSilence(pcm: Int16Array, rate: number, ms: number): Int16Array
   const need = Math.ceil(ms / 10);
   let seenVoice = false;
   let quiet = 0;
-  for (let o = 0; o + win <= pcm.length; o += win) {
-    let acc = 0;
-    for (let i = o; i < o + win; i++) acc += pcm[i]! * pcm[i]!;
-    if (Math.sqrt(acc / win) > VOICED_RMS) {
+  const rms = windowRms(pcm, win);
+  for (let w = 0; w < rms.length; w++) {
+    if (rms[w]! > VOICED_RMS) {
       seenVoice = true;
       quiet = 0;
-    } else if (seenVoice && ++quiet >= need) return pcm.subarray(0, o + win);
+    } else if (seenVoice && ++quiet >= need) return pcm.subarray(0, (w + 1) * win);
   }
   return pcm;
 }

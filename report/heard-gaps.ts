@@ -1,3 +1,4 @@
+import { windowRms } from '../agent/audio/pcm.js';
 /**
  * Gaps in audio as a listener received it: silence inside a stretch of sound, where a silence of
  * PAUSE_MS or more is a pause between utterances rather than a hole. Used by the pacer bench (a
@@ -21,14 +22,7 @@ export interface Gaps {
 
 /** One flag per 10 ms window of PCM: sound (RMS ≥ SILENT_RMS) or silence. */
 export function loudWindows(pcm: Int16Array, sampleRate: number): boolean[] {
-  const n = Math.round((sampleRate * WINDOW_MS) / 1000);
-  const out: boolean[] = [];
-  for (let o = 0; o + n <= pcm.length; o += n) {
-    let acc = 0;
-    for (let i = o; i < o + n; i++) acc += pcm[i]! * pcm[i]!;
-    out.push(Math.sqrt(acc / n) >= SILENT_RMS);
-  }
-  return out;
+  return Array.from(windowRms(pcm, Math.round((sampleRate * WINDOW_MS) / 1000)), (r) => r >= SILENT_RMS);
 }
 
 /** Gaps in a sequence of 10 ms sound/silence flags, in arrival order. */
