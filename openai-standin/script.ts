@@ -75,13 +75,21 @@ export interface StandinScript {
    * network falls behind: the delta starting at `atAudioMs` of the answer's audio is sent
    * `lateMs` after that audio was due to play (the first delta's send time plus its offset plus
    * the earlier stalls' lateMs), and the rest follows at the usual speed. A client playing in real
-   * time runs dry there, each stall anew.
+   * time runs dry there, each stall anew. A function gives the stalls of each response from its index
+   * and the instructions it was created with (the load runner stalls every answer alike, and not
+   * the greeting, which comes with instructions).
    */
-  lateAudio?: Record<number, { atAudioMs: number; lateMs: number }[]>;
+  lateAudio?: Record<number, AudioStall[]> | ((response: number, instructions: string | undefined) => AudioStall[] | undefined);
   /** Transcript the peer reports for committed user audio (it does no ASR). */
   userTranscript?: (n: number, audioMs: number) => string;
   /** Seed for the latency and chunk randomness, so runs repeat. */
   seed?: number;
+}
+
+/** A scripted stall of a response's audio stream (StandinScript.lateAudio). */
+export interface AudioStall {
+  atAudioMs: number;
+  lateMs: number;
 }
 
 const DEFAULT_REPLIES = [
@@ -102,7 +110,7 @@ export interface ResponsePlan {
   /** How the response ends other than completed (scripted failures). */
   ending?: ScriptedEnding;
   /** Where its audio stream stalls (scripted), in order of atAudioMs. */
-  lateAudio?: { atAudioMs: number; lateMs: number }[];
+  lateAudio?: AudioStall[];
 }
 
 export class ScriptRunner {
@@ -137,7 +145,7 @@ export class ScriptRunner {
     const text =
       s.reply?.(n, instructions, toolOutput) ??
       (toolOutput !== undefined ? speakToolOutput(toolOutput) : DEFAULT_REPLIES[n % DEFAULT_REPLIES.length]!);
-    const late = s.lateAudio?.[n];
+    const late = typeof s.lateAudio === 'function' ? s.lateAudio(n, instructions) : s.lateAudio?.[n];
     return {
       kind: 'speech',
       latencyMs: this.#latency(n),

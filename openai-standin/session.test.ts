@@ -215,6 +215,44 @@ describe('the stand-in session, untidy like the API', () => {
     c.ws.close();
   });
 
+  it('stalls every response a function names, from its index and instructions', async () => {
+    const asked: [number, string | undefined][] = [];
+    standin.setScript({
+      modelLatencyMs: 10,
+      delivery: { speed: 50, minChunkMs: 40, maxChunkMs: 80 },
+      lateAudio: (n, instructions) => {
+        asked.push([n, instructions]);
+        return instructions ? undefined : [{ atAudioMs: 200, lateMs: 120 }];
+      },
+    });
+    const c = await client();
+    const arrivals: number[][] = [[]];
+    c.ws.on('message', (m) => {
+      const e = JSON.parse(m.toString()) as ReceivedEvent;
+      if (e.type === 'response.output_audio.delta') arrivals.at(-1)!.push(performance.now());
+      if (e.type === 'response.done') arrivals.push([]);
+    });
+    c.send({ type: 'session.update', session: manual });
+    for (const instructions of ['Greet the caller.', undefined, undefined]) {
+      const done = c.got.filter((e) => e.type === 'response.done').length;
+      c.send({ type: 'response.create', ...(instructions ? { response: { instructions } } : {}) });
+      await until('the answer', () => c.got.filter((e) => e.type === 'response.done')[done], 10_000);
+    }
+    expect(asked).toEqual([
+      [0, 'Greet the caller.'],
+      [1, undefined],
+      [2, undefined],
+    ]);
+    // the longest wait between two deltas of each response: the 120 ms stall, or none (at 50 ×
+    // real time a whole answer takes under 100 ms)
+    const longestWait = (ts: number[]) => Math.max(...ts.slice(1).map((t, i) => t - ts[i]!));
+    const [greeting, first, second] = arrivals;
+    expect(longestWait(greeting!)).toBeLessThan(60);
+    expect(longestWait(first!)).toBeGreaterThanOrEqual(100);
+    expect(longestWait(second!)).toBeGreaterThanOrEqual(100);
+    c.ws.close();
+  });
+
   it('sent nothing outside OpenAI schema in any of these sessions', () => {
     expect(standin.schemaFailures().filter((f) => f.direction === 'server')).toEqual([]);
   });

@@ -11,6 +11,7 @@ import { PEER_SAMPLE_RATE, speakPcm } from '../../speech/espeak.js';
 import { QUESTIONS } from '../ab/plan.js';
 import { runWebrtcCaller, type WebrtcCallResult } from '../../callers/webrtc-leg.js';
 import { heardAnswers } from '../../report/heard-answers.js';
+import { type InjectedHolesFound, injectedHolesFound, parseInjectedStalls } from '../../report/injected-holes.js';
 import { countGaps, loudWindows } from '../../report/heard-gaps.js';
 import { readStream } from '../../report/records.js';
 import { loadFigures, type RoomOutcome } from '../../report/load/figures.js';
@@ -31,6 +32,7 @@ import { runLkEcho } from './lk-echo.js';
  *              [-- --url wss://… (a running deployment: LIVEKIT_API_KEY/SECRET and REDIS_URL from the env)]
  *              [-- --pin (the worker and its jobs on core 0, the rest on core 1: bench/load/capacity.ts)]
  *              [-- --profile (each job's CPU profile → where its event loop goes, by cause: report/long-tasks.ts)]
+ *              [-- --inject-holes 800:90,1900:140 (every answer's audio stalls there: the hole metrics must find them)]
  * npm run load -- --lk-echo --rooms N [--echo-delay-s 5] [--duration 120]: lk's agent-load-test (lk-echo.ts)
  *
  * Load on the real stack with our own speaking participants (lk's agent-load-test cannot be built
@@ -59,8 +61,14 @@ const { values: a } = parseArgs({
     'echo-delay-s': { type: 'string', default: '5' },
     /** A CPU profile of every call (PARLEY_CPU_PROFILE_DIR under out/profiles), read into the stall table. */
     profile: { type: 'boolean', default: false },
+    /**
+     * Stalls in every answer's audio stream (local stand-in only), `atAudioMs:lateMs,…`: the
+     * holes the pacer and the callers must then find (injected_holes_* in the JSON).
+     */
+    'inject-holes': { type: 'string' },
   },
 });
+const injected = a['inject-holes'] ? parseInjectedStalls(a['inject-holes']) : null;
 const rooms = Number(a.rooms);
 const durationS = Number(a.duration ?? (a['lk-echo'] ? 120 : 30));
 const echoDelayS = Number(a['echo-delay-s']);
@@ -81,6 +89,8 @@ const runId = Date.now().toString(36);
 /** The measured worker (its log holds its idle processes' ready lines). */
 const WORKER_NAME = 'worker-load';
 let redispatches = 0;
+/** Each room's injected stalls held against what its caller heard (with --inject-holes). */
+const injectedFound = new Map<string, InjectedHolesFound>();
 const services: Pick<Service, 'stop'>[] = [];
 const stopAll = async () => {
   for (const s of services.splice(0).reverse()) await s.stop().catch(() => {});
@@ -103,7 +113,7 @@ if (a['lk-echo']) {
 /** Our own callers asking questions: cold/warm, one room alone, then N rooms at once. */
 async function mixedLoad(): Promise<void> {
   try {
-    const env = await loadTarget({ url: a.url, modelMedianMs: Number(a['median-ms']) });
+    const env = await loadTarget({ url: a.url, modelMedianMs: Number(a['median-ms']), ...(injected ? { stalls: injected } : {}) });
     services.push(env);
     const { target, startWorker } = env;
     const questions = await Promise.all(QUESTIONS.map((q) => speak(q, 48_000)));
@@ -215,6 +225,12 @@ async function mixedLoad(): Promise<void> {
       'the same holes as the callers heard them (answers warped onto the PCM sent), load',
       `${figures.heard_holes ?? '–'} (${figures.heard_hole_ms_per_min ?? '–'} ms per minute of answer audio)`,
     );
+    const injectedKeys = injected ? sumInjected(names.map((n) => injectedFound.get(n))) : null;
+    if (injectedKeys)
+      row(
+        `injected stalls (${a['inject-holes']} in every answer): heard in place and length / due / other holes heard`,
+        `${injectedKeys.injected_holes_found} / ${injectedKeys.injected_holes_expected} / ${injectedKeys.injected_holes_other}`,
+      );
     printJobTimingRows(row, figures, controlFigures);
     row('job peak RSS (median)', `${figures.rss_mb_per_job} MB`);
     row('job CPU (median, % of a core)', `${figures.cpu_pct_per_job} %`);
@@ -272,6 +288,7 @@ async function mixedLoad(): Promise<void> {
     console.log(
       JSON.stringify({
         ...keys,
+        ...injectedKeys,
         machine_cpu_pct: machineCpuPct,
         core_busy_pct: corePct,
         pinned: a.pin,
@@ -311,11 +328,18 @@ async function outcome(room: string, p: Promise<WebrtcCallResult>, sent: Int16Ar
       ms: answers.reduce((n, x) => n + x.holes.reduce((m, h) => m + h.ms, 0), 0),
       answerMs: answers.reduce((n, x) => n + x.answerMs, 0),
     };
+    if (answers && injected) injectedFound.set(room, injectedHolesFound(answers, injected));
     return { room, agentJoined: true, heard: countGaps(loudWindows(r.heard, r.sampleRate)), holesHeard };
   } catch (e) {
     const msg = (e as Error).message;
     return { room, agentJoined: !/agent to join/.test(msg), error: msg };
   }
+}
+
+/** The load rooms' injected stalls, summed (a room without a result counts none). */
+function sumInjected(found: (InjectedHolesFound | undefined)[]) {
+  const sum = (k: keyof InjectedHolesFound) => found.reduce((n, f) => n + (f?.[k] ?? 0), 0);
+  return { injected_holes_expected: sum('expected'), injected_holes_found: sum('found'), injected_holes_other: sum('other') };
 }
 
 function timing(r: WebrtcCallResult) {

@@ -1,4 +1,5 @@
 import { AgentDispatchClient, RoomServiceClient } from 'livekit-server-sdk';
+import type { AudioStall } from '../../openai-standin/script.js';
 import { startRealtimeStandin } from '../../openai-standin/server.js';
 import type { Service } from '../../stack/service.js';
 import { startTestStack, startTestWorker, type TestStack } from '../../stack/test-stack.js';
@@ -26,8 +27,9 @@ export const LOAD_ANSWER = 'Sure. It looks mild and sunny today, with a light br
  * The local stack in the test namespace (livekit-server, Redis, the Realtime stand-in with a
  * log-normal model latency), or, with `url`, a running deployment whose workers are not ours.
  */
-export async function loadTarget(o: { url?: string; modelMedianMs: number }): Promise<Target> {
+export async function loadTarget(o: { url?: string; modelMedianMs: number; stalls?: AudioStall[] }): Promise<Target> {
   if (o.url) {
+    if (o.stalls) throw new Error('--inject-holes needs the local stand-in: a deployment’s model is not ours to stall');
     const { LIVEKIT_API_KEY: apiKey, LIVEKIT_API_SECRET: apiSecret, REDIS_URL: redisUrl } = process.env;
     if (!apiKey || !apiSecret || !redisUrl)
       throw new Error('--url needs LIVEKIT_API_KEY, LIVEKIT_API_SECRET and REDIS_URL (the workers’ Redis)');
@@ -53,7 +55,14 @@ export async function loadTarget(o: { url?: string; modelMedianMs: number }): Pr
     await stack.stop();
     throw e;
   });
-  peer.setScript({ reply: () => LOAD_ANSWER, modelLatencyMs: { kind: 'lognormal', medianMs: o.modelMedianMs, sigma: 0.45 }, seed: 11 });
+  const { stalls } = o;
+  peer.setScript({
+    reply: () => LOAD_ANSWER,
+    modelLatencyMs: { kind: 'lognormal', medianMs: o.modelMedianMs, sigma: 0.45 },
+    seed: 11,
+    // every answer alike; not the greeting (asked for with instructions), which no caller's turn holds
+    ...(stalls ? { lateAudio: (_n: number, instructions: string | undefined) => (instructions ? undefined : stalls) } : {}),
+  });
   return {
     target: stack,
     startWorker: (env, name, cores) =>

@@ -74,6 +74,29 @@ describe('load and soak runners', () => {
     expect(r.dispatch_to_join_cold_ms).toBeGreaterThan(0);
   }, 600_000);
 
+  it('holes made in every answer are found, in place and of their length, by the pacer and by the callers', async () => {
+    // two stalls in each answer of the local stand-in; answers that end before the next question
+    // (a 7 s gap), so each is heard whole
+    const run = await runTs([
+      'bench/load/main.ts',
+      ...['--rooms', '1', '--duration', '30', '--baseline-s', '3', '--no-cold-warm', '--gap-ms', '7000'],
+      ...['--inject-holes', '800:90,1900:140'],
+    ]);
+    expect(run.code, run.out.slice(-3000)).toBe(0);
+    const r = lastJsonLine(run.out);
+    // three questions in 30 s; at least two answers heard past both stalls
+    expect(r.injected_holes_expected).toBeGreaterThanOrEqual(4);
+    expect(r.injected_holes_found).toBe(r.injected_holes_expected);
+    // and nothing else: a hole of the call's own would be a real one (one, on a busy machine, is
+    // tolerated: the capacity sweep met one in 30 s of one call)
+    expect(r.injected_holes_other).toBeLessThanOrEqual(1);
+    expect(r.heard_holes).toBe(r.injected_holes_found + r.injected_holes_other);
+    // the sender's side: the pacer ran dry at each stall it played (every stall heard was played;
+    // the last answer, cut off by the call's end, may have played stalls no caller's window holds)
+    expect(r.audible_gaps).toBeGreaterThanOrEqual(r.injected_holes_expected);
+    expect(r.audible_gaps).toBeLessThanOrEqual(r.injected_holes_expected + 2 + 1);
+  }, 300_000);
+
   it('soak: calls that keep coming lose no context write and end every job', async () => {
     const run = await runTs(['bench/load/soak.ts', '--rooms', '2', '--minutes', '1', '--call-s', '20']);
     expect(run.code, run.out.slice(-3000)).toBe(0);
