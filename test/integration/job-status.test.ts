@@ -49,11 +49,40 @@ function jobProcesses(workerPid: number, entry = 'job_proc_lazy_main'): number[]
   return pids;
 }
 
+/** The shared objects and Node addons a process has mapped. */
+function nativeModules(pid: number): string[] {
+  const paths = new Set<string>();
+  let maps = '';
+  try {
+    maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
+  } catch {
+    // gone meanwhile: it maps nothing
+  }
+  for (const line of maps.split('\n')) {
+    const path = line.split(/\s+/)[5];
+    if (path && /\.node$|\.so(\.|$)/.test(path)) paths.add(path);
+  }
+  return [...paths];
+}
+
 describe('the worker’s processes', () => {
   it('job processes, and no inference process for LiveKit’s end-of-turn model Parley does not use', async () => {
     // the framework starts both as the worker starts: idle job processes, and (unpatched) the inference process
     await until('an idle job process', () => jobProcesses(env.worker.pid).length > 0, 20_000);
     expect(jobProcesses(env.worker.pid, 'inference_proc_lazy_main')).toEqual([]);
+  });
+
+  it('no native image library in the worker or its job processes (sharp, loaded by the framework for video frames only)', async () => {
+    // a prewarmed idle process has the VAD's onnxruntime binding mapped: the same check sees a
+    // native addon that is loaded, so the absence of sharp's is not a blind spot
+    const prewarmed = await until(
+      'a prewarmed idle job process',
+      () => jobProcesses(env.worker.pid).find((pid) => nativeModules(pid).some((m) => m.includes('onnxruntime_binding'))),
+      30_000,
+    );
+    for (const pid of [env.worker.pid, prewarmed, ...jobProcesses(env.worker.pid)]) {
+      expect(nativeModules(pid).filter((m) => /sharp|libvips/.test(m)), `process ${pid}`).toEqual([]);
+    }
   });
 });
 
