@@ -46,6 +46,12 @@ process.once('exit', () => follower.close());
 // and the CPU to load it). Parley's turns are its own (agent/turns), so none is started: our patch
 // of the framework reads this (patches/@livekit+agents+1.9.0.patch).
 process.env.LIVEKIT_AGENTS_LOCAL_EOT = 'off';
+// @livekit/agents 1.9 also watches the loop of the worker and of every job process, idle ones too:
+// a 20 ms timer, a watchdog worker thread (a second V8 isolate) and a GC observer. On these VMs a
+// wake-up is dear, and it cost the worker ~1 point of a core and each process ~6–10 MB
+// (docs/deployment.md). Parley measures its calls' loops itself (agent/metrics/loop-delay.ts, per
+// turn and per call), so the framework's is off unless the operator sets it (0 turns it off).
+process.env.LIVEKIT_AGENTS_LOOP_BLOCK_WARN_MS ??= '0';
 
 cli.runApp(
   new ServerOptions({

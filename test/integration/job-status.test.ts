@@ -81,10 +81,40 @@ describe('the worker’s processes', () => {
       30_000,
     );
     for (const pid of [env.worker.pid, prewarmed, ...jobProcesses(env.worker.pid)]) {
-      expect(nativeModules(pid).filter((m) => /sharp|libvips/.test(m)), `process ${pid}`).toEqual([]);
+      expect(
+        nativeModules(pid).filter((m) => /sharp|libvips/.test(m)),
+        `process ${pid}`,
+      ).toEqual([]);
     }
   });
+
+  it('an idle job process sleeps: no framework loop monitor ticking in it (its 20 ms timer and watchdog thread wake it ~100 times a second)', async () => {
+    const idle = await until(
+      'a prewarmed idle job process',
+      () => jobProcesses(env.worker.pid).find((pid) => nativeModules(pid).some((m) => m.includes('onnxruntime_binding'))),
+      30_000,
+    );
+    // the monitor starts once prewarm is done, and the process's start-up wakes it too: let it settle
+    await sleep(2000);
+    const before = wakeUps(idle);
+    await sleep(3000);
+    const perSecond = (wakeUps(idle) - before) / 3;
+    expect(perSecond).toBeLessThan(20);
+  });
 });
+
+/** Voluntary context switches (each a wake-up) of all of a process's threads so far. */
+function wakeUps(pid: number): number {
+  let n = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      n += Number(/voluntary_ctxt_switches:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8'))?.[1] ?? 0);
+    } catch {
+      // the thread ended meanwhile
+    }
+  }
+  return n;
+}
 
 describe('job status as livekit-server records it', () => {
   it('a call the caller ends: succeeded, and not started again', async () => {
