@@ -12,9 +12,15 @@ describe('load and soak runners', () => {
     // jobs (in production they are elsewhere), and three calls saturate them; jobs at −10 then
     // outrank the callers, whose questions arrive broken (a CI run lost a room that way). The
     // setting's plumbing is checked instead; what −10 does is measured pinned (docs/deployment.md).
-    const run = await runTs(['bench/load/main.ts', '--rooms', '3', '--duration', '30', '--baseline-s', '15', '--profile'], {
-      PARLEY_CALL_THREAD_NICE: '0',
-    });
+    // Questions 7 s apart (after each question's end) so that answers end before the next one:
+    // at the runner's default (5.5 s) the next question often barges into the answer, and a CI run
+    // had a room with one answered turn of four.
+    const run = await runTs(
+      ['bench/load/main.ts', '--rooms', '3', '--duration', '30', '--baseline-s', '15', '--gap-ms', '7000', '--profile'],
+      {
+        PARLEY_CALL_THREAD_NICE: '0',
+      },
+    );
     expect(run.code, run.out.slice(-3000)).toBe(0);
     const r = lastJsonLine(run.out);
     expect(r.rooms).toBe(3);
