@@ -4,6 +4,7 @@ import { encodeWav } from '../../agent/audio/wav.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { awaitCallSummaries } from '../../bench/load/call-summaries.js';
 import { heardAnswers } from '../../report/heard-answers.js';
+import { holdsStall } from '../../report/injected-holes.js';
 import { ANSWER_RMS, callerTurns } from '../../callers/caller-latency.js';
 import { until } from '../../callers/wait.js';
 import type { HeardChunk } from '../../callers/webrtc.js';
@@ -87,9 +88,9 @@ describe('audible holes as the caller hears them', () => {
     // the caller's side: each stall found, where it is in the speech and as long as it was
     const [first, second] = answers;
     const found = STALLS.map((s, i) => {
-      // where the stall was: inside the silence that holds it (which begins earlier where the
-      // speech was quiet; ± 15 ms: the codec's fade at the silence's edges, the 2 ms frames)
-      const hole = first!.holes.find((h) => s.atAudioMs >= h.atSentMs - 15 && s.atAudioMs <= h.atSentMs + h.quietMs + 15);
+      // where the stall was: inside the silence that holds it (the load runner's --inject-holes
+      // places its stalls by the same rule, ± PLACE_TOLERANCE_MS)
+      const hole = first!.holes.find((h) => holdsStall(h, s));
       expect(hole, `stall ${i} at ${s.atAudioMs} ms found`).toBeDefined();
       // the pacer plays what it has, then pads until the audio comes: on a quiet machine the hole
       // is the stall. The caller's jitter buffer moves some of the delay from one silence to

@@ -65,6 +65,14 @@ function nativeModules(pid: number): string[] {
   return [...paths];
 }
 
+/** A job process that has finished its prewarm: it has the VAD's onnxruntime addon mapped. */
+const prewarmedIdleProcess = () =>
+  until(
+    'a prewarmed idle job process',
+    () => jobProcesses(env.worker.pid).find((pid) => nativeModules(pid).some((m) => m.includes('onnxruntime_binding'))),
+    30_000,
+  );
+
 describe('the worker’s processes', () => {
   it('job processes, and no inference process for LiveKit’s end-of-turn model Parley does not use', async () => {
     // the framework starts both as the worker starts: idle job processes, and (unpatched) the inference process
@@ -75,11 +83,7 @@ describe('the worker’s processes', () => {
   it('no native image library in the worker or its job processes (sharp, loaded by the framework for video frames only)', async () => {
     // a prewarmed idle process has the VAD's onnxruntime binding mapped: the same check sees a
     // native addon that is loaded, so the absence of sharp's is not a blind spot
-    const prewarmed = await until(
-      'a prewarmed idle job process',
-      () => jobProcesses(env.worker.pid).find((pid) => nativeModules(pid).some((m) => m.includes('onnxruntime_binding'))),
-      30_000,
-    );
+    const prewarmed = await prewarmedIdleProcess();
     for (const pid of [env.worker.pid, prewarmed, ...jobProcesses(env.worker.pid)]) {
       expect(
         nativeModules(pid).filter((m) => /sharp|libvips/.test(m)),
@@ -89,11 +93,7 @@ describe('the worker’s processes', () => {
   });
 
   it('an idle job process sleeps: no framework loop monitor ticking in it (its 20 ms timer and watchdog thread wake it ~100 times a second)', async () => {
-    const idle = await until(
-      'a prewarmed idle job process',
-      () => jobProcesses(env.worker.pid).find((pid) => nativeModules(pid).some((m) => m.includes('onnxruntime_binding'))),
-      30_000,
-    );
+    const idle = await prewarmedIdleProcess();
     // the monitor starts once prewarm is done, and the process's start-up wakes it too: let it settle
     await sleep(2000);
     const before = wakeUps(idle);
