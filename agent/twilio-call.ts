@@ -29,16 +29,24 @@ process.on('disconnect', () => {
 });
 let taken = false;
 
-/** Asks the gateway whether a ticket is still unused (it remembers every process's); no answer in 2 s: no. */
+/**
+ * Asks the gateway whether a ticket is still unused (it remembers every process's). Its answer
+ * takes a few ms; none within CLAIM_WAIT_MS is an error of its own, not a "used": a caller on a
+ * slow gateway must not be told their first stream is a replay, and the log must say which it was.
+ */
+const CLAIM_WAIT_MS = 5_000;
 function claim(ticket: string): Promise<boolean> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => done(false), 2_000);
-    const onMessage = (m: ClaimAnswer) => m?.type === 'claimed' && m.ticket === ticket && done(m.ok);
-    function done(ok: boolean) {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      process.off('message', onMessage);
+      reject(new Error(`the gateway did not answer the ticket's claim within ${CLAIM_WAIT_MS} ms`));
+    }, CLAIM_WAIT_MS);
+    const onMessage = (m: ClaimAnswer) => {
+      if (m?.type !== 'claimed' || m.ticket !== ticket) return;
       clearTimeout(timer);
       process.off('message', onMessage);
-      resolve(ok);
-    }
+      resolve(m.ok);
+    };
     process.on('message', onMessage);
     send({ type: 'claim', ticket });
   });

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import twilio from 'twilio';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,16 @@ function callProcesses(): number {
   } catch {
     return 0;
   }
+}
+
+/** Calls the gateway's processes have started, by their own log line (agent/call/call.ts). */
+function callsStarted(): number {
+  return (readFileSync(env.gateway.logFile, 'utf8').match(/"msg":"call started"/g) ?? []).length;
+}
+
+/** The gateway's log (its call processes' too) from byte `from` on: the messages, for a failure's text. */
+function gatewayLogSince(from: number): string {
+  return readFileSync(env.gateway.logFile).subarray(from).toString('utf8').split('\n').filter(Boolean).join('\n');
 }
 
 beforeAll(async () => {
@@ -95,23 +105,26 @@ describe('a phone call over Twilio Media Streams', () => {
   });
 
   it('refuses a forged or missing webhook signature with 403 and a forged stream handshake, starting no call', async () => {
-    const started = () => (readFileSync(env.gateway.logFile, 'utf8').match(/"msg":"call started"/g) ?? []).length;
-    const before = started();
+    const before = callsStarted();
     await expect(env.dial({ signature: 'forged' })).rejects.toMatchObject({ status: 403 });
     await expect(env.dial({ signature: 'none' })).rejects.toBeInstanceOf(WebhookRefused);
     const e = await env.dial({ streamSignature: 'forged' }).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(StreamRefused);
     expect((e as StreamRefused).status).toBe(403);
     await sleep(1_000);
-    expect(started()).toBe(before);
+    expect(callsStarted()).toBe(before);
   });
 
   it('a stream ticket admits one stream: a replayed start (same ticket, a validly signed handshake) is closed, no second call', async () => {
-    const started = () => (readFileSync(env.gateway.logFile, 'utf8').match(/"msg":"call started"/g) ?? []).length;
-    const prior = started();
+    const prior = callsStarted();
+    const logFrom = statSync(env.gateway.logFile).size;
     const call = await env.dial();
-    await until('the first call to start', () => (started() > prior ? true : null), 10_000);
-    const before = started();
+    // the call process is warm and has the socket once dial resolves: what is left is the start,
+    // the ticket's claim and the first log line; the gateway's own lines say why if it does not come
+    await until('the first call to start', () => (callsStarted() > prior ? true : null), 20_000).catch((e: Error) => {
+      throw new Error(`${e.message}; the gateway's log since the dial:\n${gatewayLogSince(logFrom)}`);
+    });
+    const before = callsStarted();
     const { streamUrl, customParameters, callSid, accountSid } = call.identity;
     // Twilio signs the handshake over the stream URL alone, so a captured one is valid again
     const ws = new WebSocket(streamUrl, {
@@ -140,7 +153,7 @@ describe('a phone call over Twilio Media Streams', () => {
     expect(code).toBe(1008);
     expect(reason.toString()).toMatch(/ticket already used/);
     await sleep(500);
-    expect(started()).toBe(before);
+    expect(callsStarted()).toBe(before);
     await call.hangUp();
   });
 

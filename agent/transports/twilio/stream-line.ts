@@ -24,6 +24,15 @@ export interface AcceptOptions {
 
 /** Inbound media held between `start` and the call asking for hops (its VAD is being set up). */
 const MAX_EARLY_MEDIA = 500; // 10 s of 20 ms messages
+/** How far the call's reader may fall behind the live stream before its oldest audio is dropped. */
+const READER_BEHIND_MS = 1_000;
+
+/** Audio in held media messages, in ms (μ-law 8 kHz: 8 bytes a ms; base64 4 characters per 3 bytes). */
+function heldMediaMs(held: InboundMessage[]): number {
+  let bytes = 0;
+  for (const m of held) if (m.event === 'media') bytes += Math.floor((m.media.payload.length * 3) / 4);
+  return Math.ceil(bytes / 8);
+}
 
 /**
  * Reads the stream's `connected` and `start` and admits it only with its webhook's ticket for
@@ -141,7 +150,9 @@ export class TwilioStreamLine extends EventEmitter<CallTransportEvents> implemen
 
   start(hopSize: number): void {
     if (this.#input) return;
-    this.#input = new TwilioMediaIn({ hopSize });
+    // what was held while the call set up is queued at once: the reader's bound must take all of it
+    // on top of its usual second, or the caller's first words would be dropped as "reader behind"
+    this.#input = new TwilioMediaIn({ hopSize, maxQueuedMs: READER_BEHIND_MS + heldMediaMs(this.early) });
     for (const m of this.early.splice(0)) this.#dispatch(m);
     this.emit('input', { source: this.#input, hops: this.#input.hops });
   }
