@@ -3,6 +3,7 @@ import { DEFAULT_INSTRUCTIONS } from '../prompts.js';
 import { DEFAULT_GATE_CONFIG } from '../vad/gate.js';
 import { DEFAULT_NOISE_FLOOR_RMS } from '../vad/noise-floor.js';
 import type { GateConfig } from '../vad/types.js';
+import { DEFAULT_CUSHION_MS } from '../pacer/playback.js';
 import type { Transport } from '../metrics/record.js';
 import { ConfigError, readSettings, type Values } from './parse.js';
 import { WEB_SETTINGS, WORKER_SETTINGS } from './settings.js';
@@ -219,7 +220,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ParleyConfig {
             maxLagMs: v.PARLEY_ECHO_MAX_LAG_MS ?? DEFAULT_ECHO_CONFIG.maxLagMs,
             minSpeechMs: v.PARLEY_ECHO_MIN_SPEECH_MS ?? DEFAULT_ECHO_CONFIG.minSpeechMs,
           },
-    pacer: { cushionMs: v.PARLEY_PACER_CUSHION_MS ?? 40 },
+    pacer: { cushionMs: v.PARLEY_PACER_CUSHION_MS ?? DEFAULT_CUSHION_MS },
     metrics: { host: v.PARLEY_METRICS_HOST ?? '0.0.0.0', port: v.PARLEY_METRICS_PORT ?? 9464 },
     callThreadNice: v.PARLEY_CALL_THREAD_NICE ?? DEFAULT_CALL_THREAD_NICE,
     cpuProfileDir: v.PARLEY_CPU_PROFILE_DIR ?? null,

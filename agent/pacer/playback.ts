@@ -16,6 +16,14 @@ export const LEAD_FRAMES = 2;
 export const sourceQueueMs = (leadFrames = LEAD_FRAMES) => (leadFrames + 1) * FRAME_MS;
 export const SOURCE_QUEUE_MS = sourceQueueMs();
 
+/**
+ * The cushion by default (PARLEY_PACER_CUSHION_MS): 100 ms, a 120 ms native queue. Measured in four
+ * pinned pairs of three calls on one core (docs/deployment.md, "A deeper cushion"): the pacer's
+ * holes 3 / 1 / 19 / 6 at 40 ms → 0 / 0 / 0 / 1, the callers' 33 → 12, turn latency the same (the
+ * first lead + 1 frames go at once) and a barge-in clears the queue, so depth costs no delay.
+ */
+export const DEFAULT_CUSHION_MS = 100;
+
 /** The cushion setting (ms, PARLEY_PACER_CUSHION_MS) as whole frames of lead, at least one. */
 export const leadFramesFor = (cushionMs: number) => Math.max(1, Math.round(cushionMs / FRAME_MS));
 
