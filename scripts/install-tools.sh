@@ -21,21 +21,32 @@ go_install() { # go_install MODULE@VERSION BINARY_NAME_BUILT INSTALL_AS [CGO]
   rm -rf "$tmp"
 }
 
-# go_build_dep MODULE VERSION PACKAGE INSTALL_AS CGO: builds PACKAGE as a dependency of a throw-away
-# module. Used where `go install pkg@version` cannot run: it looks up the module's deprecation in
-# the version list, which some proxies refuse even when they serve the version itself.
+# go_build_dep MODULE VERSION PACKAGE INSTALL_AS CGO [PATCH]: builds PACKAGE as a dependency of a
+# throw-away module. Used where `go install pkg@version` cannot run: it looks up the module's
+# deprecation in the version list, which some proxies refuse even when they serve the version
+# itself. With PATCH (a diff against the module's root), the module is built from a patched copy.
 go_build_dep() {
-  local mod=$1 ver=$2 pkg=$3 as=$4 cgo=$5 tmp
+  local mod=$1 ver=$2 pkg=$3 as=$4 cgo=$5 patch=${6:-} tmp
   command -v go >/dev/null || die "Go is needed to build $as (https://go.dev/dl/)."
   tmp=$(mktemp -d)
   say "building $as $ver from $mod (one-time, several minutes)"
   (
     cd "$tmp" && go mod init parley-tool-build >/dev/null 2>&1 &&
       GOFLAGS=-mod=mod go get "$pkg@v$ver" &&
-      CGO_ENABLED=$cgo go build -o "$TOOLS_DIR/$as" "$pkg"
+      if [ -n "$patch" ]; then
+        cp -r "$(go list -m -f '{{.Dir}}' "$mod")" patched && chmod -R u+w patched &&
+          git apply --directory=patched "$patch" &&
+          go mod edit -replace "$mod=./patched"
+      fi &&
+      CGO_ENABLED=$cgo GOFLAGS=-mod=mod go build -o "$TOOLS_DIR/$as" "$pkg"
   ) || die "building $as failed"
-  echo "$ver" >"$TOOLS_DIR/$as.version"
+  echo "$(tool_stamp "$ver" "$patch")" >"$TOOLS_DIR/$as.version"
   rm -rf "$tmp"
+}
+
+# tool_stamp VERSION [PATCH]: what the cache records beside a binary, so a changed patch rebuilds it.
+tool_stamp() {
+  if [ -n "${2:-}" ]; then echo "$1+$(sha256sum "$2" | cut -c1-12)"; else echo "$1"; fi
 }
 
 if ! have_version livekit-server "$LIVEKIT_SERVER_VERSION"; then
@@ -45,7 +56,12 @@ have_version livekit-server "$LIVEKIT_SERVER_VERSION" || die "livekit-server $LI
 
 # LiveKit SIP (cgo: Opus and SoX resampler from Debian's packages). Its binary does not carry its
 # version, so the cache keeps it in a file beside the binary.
-if [ "${PARLEY_WITH_SIP:-1}" = 1 ] && [ "$(cat "$TOOLS_DIR/livekit-sip.version" 2>/dev/null)" != "$LIVEKIT_SIP_VERSION" ]; then
+# sip/livekit-sip-final-response.patch: its client requests (REFER above all) must not report a
+# final response the far end sent as a timeout (the patch says why; seen as a failed transfer the
+# caller had accepted, on a busy machine).
+SIP_PATCH="$ROOT/sip/livekit-sip-final-response.patch"
+if [ "${PARLEY_WITH_SIP:-1}" = 1 ] &&
+  [ "$(cat "$TOOLS_DIR/livekit-sip.version" 2>/dev/null)" != "$(tool_stamp "$LIVEKIT_SIP_VERSION" "$SIP_PATCH")" ]; then
   mkdir -p "$TOOLS_DIR"
-  go_build_dep github.com/livekit/sip "$LIVEKIT_SIP_VERSION" github.com/livekit/sip/cmd/livekit-sip livekit-sip 1
+  go_build_dep github.com/livekit/sip "$LIVEKIT_SIP_VERSION" github.com/livekit/sip/cmd/livekit-sip livekit-sip 1 "$SIP_PATCH"
 fi
