@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { SpeechGate } from '../vad/gate.js';
 import type { FrameDetector, FrameResult } from '../vad/types.js';
 import { CallerInput, type HopFrame } from './caller-input.js';
@@ -83,5 +83,48 @@ describe('CallerInput', () => {
     await input.stop();
     fail(new Error('late'));
     expect(failures).toEqual([]);
+  });
+
+  describe('how late the hops are read', () => {
+    afterEach(() => vi.useRealTimers());
+
+    /**
+     * 50 quiet hops then 30 loud, each "read" at readAt(k): the wall clock is set as the stream
+     * hands the hop over, so the input stamps exactly that time. The onset's lateness, as passed
+     * with speech-start.
+     */
+    async function onsetLateness(readAt: (k: number) => number): Promise<number[]> {
+      vi.useFakeTimers({ toFake: ['Date'] });
+      let k = 0;
+      const stream = new ReadableStream<HopFrame>(
+        {
+          pull(c) {
+            if (k === 80) return c.close();
+            vi.setSystemTime(readAt(k));
+            c.enqueue({ samplesPerChannel: HOP, data: new Int16Array(HOP).fill(k >= 50 ? 8000 : 0) });
+            k++;
+          },
+        },
+        { highWaterMark: 0 },
+      ); // pulled only when the input reads, so the clock is set for that read
+      const late: number[] = [];
+      const input = new CallerInput('t', stream, detector(), new SpeechGate({ hangoverMs: 100, minSpeechMs: 40 }), {
+        onGateEvent: (ev, _wallOf, lateMs) => ev.type === 'speech-start' && late.push(lateMs),
+        onFailure: () => {},
+      });
+      await input.done;
+      return late;
+    }
+
+    it('an onset read on time is not late; one read after a 300 ms stall is late by about that', async () => {
+      const t0 = 1_800_000_000_000;
+      expect(await onsetLateness((k) => t0 + (k + 1) * 10)).toEqual([0]);
+      // the loop was away 300 ms as the caller began: the queued hops are read at once after it
+      const stalled = await onsetLateness((k) => t0 + (k < 50 ? (k + 1) * 10 : 810 + (k - 50) * 0.2));
+      expect(stalled).toHaveLength(1);
+      // speech-start fires on the 4th loud hop (40 ms of speech): its audio ended at 540 ms, read at ~810
+      expect(stalled[0]).toBeGreaterThan(260);
+      expect(stalled[0]).toBeLessThan(280);
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { log } from '../log.js';
 import { VAD_SAMPLE_RATE, type FrameDetector, type GateEvent } from '../vad/types.js';
+import { InputLateness } from './input-lateness.js';
 
 /** What the input stage needs of the gate (agent/vad/gate.ts). */
 export interface Gate {
@@ -7,8 +8,11 @@ export interface Gate {
 }
 
 export interface CallerInputHandlers {
-  /** Every gate event, with a mapping from the gate's stream time to wall-clock ms. */
-  onGateEvent(ev: GateEvent, wallOf: (streamMs: number) => number): void;
+  /**
+   * Every gate event, with a mapping from the gate's stream time to wall-clock ms, and how late
+   * the hop that made it was read behind the audio's own pace (agent/audio/input-lateness.ts).
+   */
+  onGateEvent(ev: GateEvent, wallOf: (streamMs: number) => number, inputLateMs: number): void;
   /** Every hop of caller audio (server-VAD mode streams all of it). */
   onHop?(hop: Int16Array): void;
   /**
@@ -37,6 +41,7 @@ export class CallerInput<Source = unknown> {
   readonly #reader: ReadableStreamDefaultReader<HopFrame>;
   #stopped = false;
   #hops = 0;
+  readonly #lateness = new InputLateness();
   readonly done: Promise<void>;
 
   constructor(
@@ -71,7 +76,8 @@ export class CallerInput<Source = unknown> {
         this.#hops++;
         const endMs = this.#hops * hopMs;
         const wallOf = (streamMs: number) => arrivedAt - (endMs - streamMs);
-        for (const ev of this.gate.push(hop, probability)) this.handlers.onGateEvent(ev, wallOf);
+        const lateMs = this.#lateness.observe(arrivedAt, endMs);
+        for (const ev of this.gate.push(hop, probability)) this.handlers.onGateEvent(ev, wallOf, lateMs);
       }
     } catch (e) {
       if (this.#stopped) return;

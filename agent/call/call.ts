@@ -216,7 +216,7 @@ export async function runCall(line: CallTransport, teardown: Teardown, o: CallOp
     vad.gate.reset();
     log.info('caller input bound');
     input = new CallerInput(audio.source, audio.hops, vad.detector, vad.gate, {
-      onGateEvent: (ev, wallOf) => controller.onGateEvent(ev, wallOf),
+      onGateEvent: (ev, wallOf, lateMs) => controller.onGateEvent(ev, wallOf, lateMs),
       onHop: (hop) => controller.onRawAudio(hop),
       onFailure: (err) => {
         log.error({ err: err.message }, 'the caller can no longer be heard: ending the call');
@@ -255,6 +255,7 @@ export async function runCall(line: CallTransport, teardown: Teardown, o: CallOp
         completedTurns: controller.completedTurns,
         eventLoopP999Ms: Math.round(loop.p999Ms * 100) / 100,
         eventLoopMaxMs: Math.round(loop.maxMs * 100) / 100,
+        onsetInputLateMaxMs: controller.onsetInputLateMaxMs,
         callThreadNice: priority.nice,
         realtimeReconnects: { ...reconnects },
         contextUpdates: context.updates,

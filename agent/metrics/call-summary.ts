@@ -35,6 +35,8 @@ export interface CallSummary {
   };
   eventLoopP999Ms: number;
   eventLoopMaxMs: number;
+  /** The latest a turn's onset was read behind the caller audio's own pace, ms (TurnRecord.onsetInputLateMs). */
+  onsetInputLateMaxMs?: number;
   /** The nice value the call's JS thread ran at (agent/call/priority.ts). */
   callThreadNice: number;
   /** The job process: resident memory when the caller joined, at the end, and at its peak, MB. */

@@ -55,6 +55,12 @@ export interface TurnRecord {
    * the echo detector could compare (status `echo` when it matched).
    */
   echo?: { score: number | null; lagMs: number | null };
+  /**
+   * How late the hop that started this turn's speech was read, behind the caller audio's own pace
+   * (agent/audio/input-lateness.ts): what a stalled loop adds to the barge-in it detects, which
+   * speechStartAt and bargeInAt cannot show (both are stamped as the hop is read). Local gate only.
+   */
+  onsetInputLateMs?: number;
   /** Event-loop delay of the job process since the previous turn. */
   eventLoopP99Ms: number;
   eventLoopMaxMs: number;

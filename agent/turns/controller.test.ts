@@ -133,6 +133,25 @@ describe('TurnController', () => {
       expect(t[k], k).not.toBeNull();
     }
     expect(t.transport).toBe('webrtc');
+    expect(t.onsetInputLateMs).toBe(0);
+  });
+
+  it('records how late the onset was read (a stalled loop), per turn and the worst of the call', async () => {
+    const { responder, playback, records, controller, end, wall } = setup();
+    controller.onGateEvent({ type: 'speech-start', atMs: 100, onsetMs: 0, preRoll: new Int16Array(4800) }, wall, 287.4);
+    end(900);
+    await tick();
+    responder.answer('resp_1');
+    responder.finish('resp_1');
+    playback.drain('resp_1');
+    controller.onGateEvent({ type: 'speech-start', atMs: 5100, onsetMs: 5000, preRoll: new Int16Array(4800) }, wall, 12);
+    end(5900);
+    await tick();
+    responder.answer('resp_2');
+    responder.finish('resp_2');
+    playback.drain('resp_2');
+    expect(records.map((r) => r.onsetInputLateMs)).toEqual([287, 12]);
+    expect(controller.onsetInputLateMaxMs).toBe(287);
   });
 
   it('barge-in: flushes playback, cancels, truncates at the heard position, drops late audio', async () => {

@@ -102,6 +102,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
   readonly #ended = new Map<string, TurnStatus>();
   /** Barge-ins so far: a thinker result requested before the latest one is stale. */
   #interruptions = 0;
+  #onsetInputLateMaxMs = 0;
   #userSpeaking = false;
   #closed = false;
 
@@ -160,13 +161,14 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
 
   /**
    * Feed one gate event. `wallOf` maps the gate's stream time to wall-clock ms (the pipeline knows
-   * when each hop arrived).
+   * when each hop arrived); `inputLateMs`, how far behind the audio's own pace that hop was read
+   * (a stalled loop reads the caller's onset late, and a barge-in with it).
    */
-  onGateEvent(ev: GateEvent, wallOf: (streamMs: number) => number): void {
+  onGateEvent(ev: GateEvent, wallOf: (streamMs: number) => number, inputLateMs = 0): void {
     if (this.#closed) return;
     switch (ev.type) {
       case 'speech-start':
-        this.#onSpeechStart(wallOf(ev.onsetMs));
+        this.#onSpeechStart(wallOf(ev.onsetMs), inputLateMs);
         if (this.o.vadMode === 'local') {
           this.o.responder.pushAudio(ev.preRoll);
           this.o.echo?.beginTurn(ev.preRoll);
@@ -228,6 +230,11 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     return this.#interruptions;
   }
 
+  /** The latest any turn's onset was read behind the caller audio's pace (TurnRecord.onsetInputLateMs), ms. */
+  get onsetInputLateMaxMs(): number {
+    return this.#onsetInputLateMaxMs;
+  }
+
   get userSpeaking(): boolean {
     return this.#userSpeaking;
   }
@@ -243,7 +250,7 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
     this.emit('closed');
   }
 
-  #onSpeechStart(at: number): void {
+  #onSpeechStart(at: number, inputLateMs: number): void {
     this.#generation++;
     this.#userSpeaking = true;
     this.emit('user-speaking', true, false);
@@ -267,6 +274,8 @@ export class TurnController extends EventEmitter<TurnControllerEvents> {
       vadMode: this.o.vadMode,
     });
     t.speechStartAt = at;
+    t.onsetInputLateMs = Math.round(inputLateMs);
+    this.#onsetInputLateMaxMs = Math.max(this.#onsetInputLateMaxMs, t.onsetInputLateMs);
     this.#speaking = t;
   }
 

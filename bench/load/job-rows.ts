@@ -7,6 +7,7 @@ export function printJobTimingRows(
     capture_wait_p999_ms: number | null;
     capture_wait_p999_ms_median_job: number | null;
     eventloop_p999_ms: number | null;
+    onset_input_late_max_ms?: number | null;
     call_thread_nice: number[];
   },
   control: DeadlineLoopFigures,
@@ -16,6 +17,10 @@ export function printJobTimingRows(
     `${f.capture_wait_p999_ms ?? '–'} / ${f.capture_wait_p999_ms_median_job ?? '–'} ms`,
   );
   row('event-loop delay p99.9 (worst job)', `${f.eventloop_p999_ms} ms (call threads at nice ${f.call_thread_nice.join(', ') || '–'})`);
+  row(
+    "caller's onset read behind its audio's pace, worst turn (worst job: the audio held back before the call's JS)",
+    `${f.onset_input_late_max_ms ?? '–'} ms`,
+  );
   row(
     'control: a bare 20 ms deadline loop beside the jobs, lateness p50 / p99 / p99.9 / max',
     `${control.p50_ms} / ${control.p99_ms} / ${control.p999_ms} / ${control.max_ms} ms (${control.over_5ms} of ${control.ticks} ticks over 5 ms; nice ${control.nice ?? '–'})`,

@@ -156,6 +156,8 @@ try {
       // the sender's own count (Parley's pacer: dry spells and padding); agents-js keeps none
       sender_audible_gaps: g === 'parley' ? summaries.reduce((n, c) => n + c.pacer.audibleGaps, 0) : null,
       sender_audible_gap_ms: g === 'parley' ? Math.round(summaries.reduce((n, c) => n + c.pacer.audibleGapMs, 0) * 10) / 10 : null,
+      // how late Parley's jobs read a turn's onset behind the caller's audio (a stalled loop), worst per call
+      onset_input_late_max_ms: g === 'parley' ? summaries.map((c) => c.onsetInputLateMaxMs ?? null) : null,
       answer_audio_s: Math.round(answerMin * 600) / 10,
       worker_rss_mb_max: jobs.workerRssMb,
       errors: results.flatMap((x) => ('error' in x && x.g === g ? [x.error] : [])),

@@ -78,6 +78,7 @@ describe('loadFigures', () => {
         summary('b', {
           maxRssMb: 190,
           cpuPct: 14,
+          onsetInputLateMaxMs: 38,
           pacer: {
             framesOut: 1,
             underruns: 2,
@@ -101,6 +102,7 @@ describe('loadFigures', () => {
       pacer_p999_ms: 4.5,
       pacer_underruns: 2,
       eventloop_p999_ms: 4,
+      onset_input_late_max_ms: 38, // b's; a recorded none
       turn_p50_ms: 600,
       turn_p50_ms_1room: 500,
       rss_mb_per_job: 180,

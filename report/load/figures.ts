@@ -17,6 +17,11 @@ export interface LoadFigures {
   pacer_underruns: number;
   /** Event-loop delay p99.9, the worst job's. */
   eventloop_p999_ms: number | null;
+  /**
+   * The latest a turn's onset was read behind the caller audio's own pace, the worst job's
+   * (CallSummary.onsetInputLateMaxMs): what a loaded machine adds to a barge-in before the call sees it.
+   */
+  onset_input_late_max_ms: number | null;
   /** The nice values the jobs' call threads ran at (agent/call/priority.ts), each once. */
   call_thread_nice: number[];
   turn_p50_ms: number | null;
@@ -118,6 +123,7 @@ export function loadFigures(o: {
     pacer_p999_ms_median_job: r1(summarise(o.calls.map((c) => c.pacer.cadenceP999Ms)).median),
     pacer_underruns: o.calls.reduce((n, c) => n + c.pacer.underruns, 0),
     eventloop_p999_ms: r1(maxOf(o.calls.map((c) => c.eventLoopP999Ms))),
+    onset_input_late_max_ms: r1(maxOf(o.calls.map((c) => c.onsetInputLateMaxMs ?? null))),
     call_thread_nice: [...new Set(o.calls.flatMap((c) => (typeof c.callThreadNice === 'number' ? [c.callThreadNice] : [])))],
     turn_p50_ms: r1(summarise(perceived(o.turns)).median),
     turn_p50_ms_1room: r1(summarise(perceived(o.baselineTurns)).median),
