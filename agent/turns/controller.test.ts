@@ -138,18 +138,15 @@ describe('TurnController', () => {
 
   it('records how late the onset was read (a stalled loop), per turn and the worst of the call', async () => {
     const { responder, playback, records, controller, end, wall } = setup();
-    controller.onGateEvent({ type: 'speech-start', atMs: 100, onsetMs: 0, preRoll: new Int16Array(4800) }, wall, 287.4);
-    end(900);
-    await tick();
-    responder.answer('resp_1');
-    responder.finish('resp_1');
-    playback.drain('resp_1');
-    controller.onGateEvent({ type: 'speech-start', atMs: 5100, onsetMs: 5000, preRoll: new Int16Array(4800) }, wall, 12);
-    end(5900);
-    await tick();
-    responder.answer('resp_2');
-    responder.finish('resp_2');
-    playback.drain('resp_2');
+    for (const [i, lateMs] of [287.4, 12].entries()) {
+      const at = i * 5000;
+      controller.onGateEvent({ type: 'speech-start', atMs: at + 100, onsetMs: at, preRoll: new Int16Array(4800) }, wall, lateMs);
+      end(at + 900);
+      await tick();
+      responder.answer(`resp_${i + 1}`);
+      responder.finish(`resp_${i + 1}`);
+      playback.drain(`resp_${i + 1}`);
+    }
     expect(records.map((r) => r.onsetInputLateMs)).toEqual([287, 12]);
     expect(controller.onsetInputLateMaxMs).toBe(287);
   });
