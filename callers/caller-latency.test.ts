@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { callerTurns, splitWaits } from './caller-latency.js';
+import { callerTurns, onsetInbound, splitWaits } from './caller-latency.js';
 
 const chunk = (at: number, level: number) => ({ at, samples: new Int16Array(160).fill(level) });
 
@@ -30,6 +30,24 @@ describe('caller-side latency', () => {
     expect(splitWaits(turns, records)).toEqual([
       { inbound: 60, outbound: 100 },
       { inbound: -50, outbound: 100 },
+    ]);
+  });
+
+  it("pairs each caller onset with the agent's first VAD onset after it, before the caller's next", () => {
+    const onsets = [1000, 9000, 12_000, 20_000];
+    const records = [
+      { speechStartAt: 500, onsetInputLateMs: 0 }, // before any onset: noise, paired with none
+      { speechStartAt: 1080, onsetInputLateMs: 5 }, // first: 80 ms in
+      { speechStartAt: 1900, onsetInputLateMs: 0 }, // the same utterance split by a pause: not a second pairing
+      { speechStartAt: 10_700, onsetInputLateMs: 1600 }, // second: 1.7 s in, read 1.6 s late
+      { speechStartAt: null }, // a turn with no onset of its own
+      { speechStartAt: 19_900 }, // fourth: dated 100 ms early (a soft first sound), no lateness kept
+    ];
+    // the third onset has none: the record just before 20_000 is the fourth's
+    expect(onsetInbound(onsets, records)).toEqual([
+      { onset: 0, inboundMs: 80, readLateMs: 5 },
+      { onset: 1, inboundMs: 1700, readLateMs: 1600 },
+      { onset: 3, inboundMs: -100, readLateMs: null },
     ]);
   });
 });

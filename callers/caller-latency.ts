@@ -57,3 +57,40 @@ export function splitWaits(
   }
   return out;
 }
+
+/** How long a caller's speech onset took to reach the agent, and how late the agent read it. */
+export interface OnsetInbound {
+  /** Index of the onset in the caller's list. */
+  onset: number;
+  /** Caller's first sound → the onset the agent's VAD dated (wall clock): transport in, plus VAD error. */
+  inboundMs: number;
+  /** The agent's own figure for the same turn: how far its reading of that hop was behind the audio's pace. */
+  readLateMs: number | null;
+}
+
+/**
+ * Pairs each caller speech onset with the agent's turn record whose VAD onset follows it first,
+ * before the caller's next onset (up to `earlyMs` either side; all clocks are this machine's). The agent dates an onset from
+ * the hop's place in the stream, not from when it acted on it, so `inboundMs` is how late the
+ * caller's sound itself arrived — which a stream that fell behind its own pace and then caught up
+ * (the agent's `readLateMs`) need not match. Onsets with no such record are left out.
+ */
+export function onsetInbound(
+  onsets: readonly number[],
+  records: readonly { speechStartAt: number | null; onsetInputLateMs?: number }[],
+  earlyMs = 200,
+): OnsetInbound[] {
+  const starts = records
+    .flatMap((r) => (r.speechStartAt === null ? [] : [{ at: r.speechStartAt, late: r.onsetInputLateMs ?? null }]))
+    .sort((x, y) => x.at - y.at);
+  const sorted = onsets.map((at, onset) => ({ at, onset })).sort((x, y) => x.at - y.at);
+  const out: OnsetInbound[] = [];
+  sorted.forEach(({ at, onset }, k) => {
+    const next = sorted[k + 1]?.at ?? Infinity;
+    // the VAD may date an onset a little before the caller's clip onset mark (a soft first sound),
+    // so a record up to earlyMs before the next onset is that one's
+    const r = starts.find((s) => s.at >= at - earlyMs && s.at < next - earlyMs);
+    if (r) out.push({ onset, inboundMs: r.at - at, readLateMs: r.late });
+  });
+  return out;
+}

@@ -12,6 +12,8 @@ import {
 } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import { concatPcm, rmsOf } from '../agent/audio/pcm.js';
+import { JitterBufferMonitor } from '../agent/transports/livekit/jitter-buffer.js';
+import { inboundAudioCounters } from '../agent/transports/livekit/rtc-stats.js';
 
 const MIC_RATE = 48_000;
 const MIC_FRAME = MIC_RATE / 100; // 10 ms, like a browser's capture
@@ -54,6 +56,8 @@ export class CallerBot {
   participantSeenAt: number | null = null;
   trackSubscribedAt: number | null = null;
   participantLeftAt: number | null = null;
+  /** How long the agent's audio waits in this caller's own jitter buffer: part of what the caller waits for an answer. */
+  jitterBuffer: JitterBufferMonitor | null = null;
 
   static async join(o: CallerOptions): Promise<CallerBot> {
     const bot = new CallerBot();
@@ -75,6 +79,7 @@ export class CallerBot {
       if (track.kind !== TrackKind.KIND_AUDIO) return;
       this.trackSubscribedAt ??= Date.now();
       this.agentIdentity = participant.identity;
+      this.jitterBuffer ??= new JitterBufferMonitor(async () => inboundAudioCounters(await this.#room.getRtcStats()));
       this.#listening.push(this.#listen(track));
     });
     await this.#room.connect(o.url, await at.toJwt(), { autoSubscribe: true, dynacast: false });
@@ -122,6 +127,7 @@ export class CallerBot {
   async leave(): Promise<void> {
     const bounded = (p: Promise<unknown>, ms: number) => Promise.race([p.catch(() => {}), new Promise((r) => setTimeout(r, ms))]);
     this.#micRunning = false;
+    this.jitterBuffer?.stop();
     await bounded(this.#mic, 1000);
     if (this.#room.isConnected) await bounded(this.#room.disconnect(), 3000);
     await bounded(Promise.allSettled(this.#listening), 1000);

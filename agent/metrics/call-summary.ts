@@ -55,7 +55,7 @@ export interface CallSummary {
   contextUnwritten: number;
   /** Callers handed to a person, and transfers the line refused (agent/call/transfer.ts). */
   transfers?: { done: number; failed: number };
-  /** The line's own counters (a Twilio stream: media and marks out, echo lag, caller media gaps). */
+  /** The line's own counters (a Twilio stream: media and marks out, echo lag, caller media gaps; a LiveKit room: `jitterBuffer`, JitterBufferFigures). */
   line?: Record<string, unknown>;
 }
 

@@ -8,6 +8,8 @@ export function printJobTimingRows(
     capture_wait_p999_ms_median_job: number | null;
     eventloop_p999_ms: number | null;
     onset_input_late_max_ms?: number | null;
+    jitter_buffer_max_ms?: number | null;
+    jitter_buffer_p50_ms_median_job?: number | null;
     call_thread_nice: number[];
   },
   control: DeadlineLoopFigures,
@@ -20,6 +22,10 @@ export function printJobTimingRows(
   row(
     "caller's onset read behind its audio's pace, worst turn (worst job: the audio held back before the call's JS)",
     `${f.onset_input_late_max_ms ?? '–'} ms`,
+  );
+  row(
+    "caller's audio held in the job's jitter buffer, worst second (worst job) / median (median job)",
+    `${f.jitter_buffer_max_ms ?? '–'} / ${f.jitter_buffer_p50_ms_median_job ?? '–'} ms`,
   );
   row(
     'control: a bare 20 ms deadline loop beside the jobs, lateness p50 / p99 / p99.9 / max',

@@ -5,6 +5,7 @@ import type { HeardChunk } from '../../callers/webrtc.js';
 import { endCall, joinWithAgent } from '../../callers/webrtc-leg.js';
 import { speechOnsetAt, trailingSilenceMs } from '../../speech/clips.js';
 import type { LoadTarget } from '../load/target.js';
+import type { JitterBufferFigures } from '../../agent/transports/livekit/jitter-buffer.js';
 
 const MIC_RATE = 48_000;
 
@@ -21,6 +22,8 @@ export interface PeerCallResult {
   listenRate: number;
   /** Wall ms the caller started speaking over the answer, and when that interruption's speech ended. */
   bargeIn: { onsetAt: number; endAt: number } | null;
+  /** How long the agent's audio waited in the caller's own jitter buffer (part of `turns`' latency). */
+  callerJitterBuffer: JitterBufferFigures | null;
 }
 
 /**
@@ -92,6 +95,7 @@ export async function runBargeInCall(
       heard: bot.heard,
       listenRate: bot.listenRate,
       bargeIn,
+      callerJitterBuffer: bot.jitterBuffer?.record.figures() ?? null,
     };
   } finally {
     await endCall(target, o.room, bot);

@@ -14,6 +14,11 @@ import { PEER_AGENT_NAME, startPeerWorker } from '../../stack/peer-worker.js';
 import type { Service } from '../../stack/service.js';
 import { ROOT, startTestStack, startTestWorker } from '../../stack/test-stack.js';
 import { QUESTIONS } from '../ab/plan.js';
+import { onsetInbound } from '../../callers/caller-latency.js';
+import type { TurnRecord } from '../../agent/metrics/record.js';
+import type { CallSummary } from '../../agent/metrics/call-summary.js';
+import { jitterBufferOf } from '../../agent/transports/livekit/jitter-buffer.js';
+import { readStream } from '../../report/records.js';
 import { awaitCallSummaries } from '../load/call-summaries.js';
 import { startControlLoop } from '../load/control.js';
 import { ProcessSampler } from '../load/process-sampler.js';
@@ -122,6 +127,7 @@ try {
   // Parley's own count of the holes it played (its pacer), beside what its callers heard
   const parleyRooms = results.flatMap((x) => ('r' in x && x.g === 'parley' ? [x.r.room] : []));
   const summaries = await awaitCallSummaries(stack.redisUrl, parleyRooms);
+  const parleyTurns = (await readStream(stack.redisUrl)).filter((t) => parleyRooms.includes(t.room));
   const series = { parley: samplers.parley.stop(), agents_js: samplers.agents_js.stop() };
 
   if (a['heard-dir'])
@@ -129,6 +135,8 @@ try {
       a['heard-dir'],
       results.flatMap((x) => ('r' in x ? [x.r] : [])),
       sent,
+      parleyTurns,
+      summaries,
     );
   const figures = (g: Group) => {
     const calls = results.flatMap((x) => ('r' in x && x.g === g ? [x.r] : []));
@@ -158,6 +166,14 @@ try {
       sender_audible_gap_ms: g === 'parley' ? Math.round(summaries.reduce((n, c) => n + c.pacer.audibleGapMs, 0) * 10) / 10 : null,
       // how late Parley's jobs read a turn's onset behind the caller's audio (a stalled loop), worst per call
       onset_input_late_max_ms: g === 'parley' ? summaries.map((c) => c.onsetInputLateMaxMs ?? null) : null,
+      // how long the agent's audio waited in each caller's own jitter buffer (the same measure for both agents)
+      caller_jitter_buffer_p50_ms: calls.map((c) => c.callerJitterBuffer?.p50Ms ?? null),
+      caller_jitter_buffer_max_ms: calls.map((c) => c.callerJitterBuffer?.maxMs ?? null),
+      // how long the caller's audio waited in each Parley job's jitter buffer (NetEq), worst second, and its median
+      jitter_buffer_max_ms: g === 'parley' ? summaries.map((c) => jitterBufferOf(c.line)?.maxMs ?? null) : null,
+      jitter_buffer_p50_ms: g === 'parley' ? summaries.map((c) => jitterBufferOf(c.line)?.p50Ms ?? null) : null,
+      // how late each caller onset's sound reached Parley's VAD (the callers' clock beside the job's), p50 and worst
+      ...(g === 'parley' ? onsetFigures(calls, parleyTurns) : { onset_inbound_p50_ms: null, onset_inbound_max_ms: null, onsets_late: [] }),
       answer_audio_s: Math.round(answerMin * 600) / 10,
       worker_rss_mb_max: jobs.workerRssMb,
       errors: results.flatMap((x) => ('error' in x && x.g === g ? [x.error] : [])),
@@ -213,8 +229,43 @@ function jobFigures(series: ProcessSeries[], from: number, to: number, calls: nu
   };
 }
 
-/** Each call's heard audio as a WAV, its chunks' times and turns beside it, and the PCM sent for every answer. */
-function saveHeard(dir: string, calls: readonly PeerCallResult[], sent: Int16Array): void {
+/**
+ * Parley's callers' onsets against its turn records: how late each onset's sound reached the VAD
+ * (inbound), and the job's own lateness figure for the same turn, so a held-back stream and late
+ * sound can be told apart. Onsets that arrived over 300 ms late are listed one by one.
+ */
+function onsetFigures(calls: readonly PeerCallResult[], turns: readonly TurnRecord[]) {
+  const paired = calls.flatMap((c, call) =>
+    onsetInbound(
+      c.speechOnsets,
+      turns.filter((t) => t.room === c.room),
+    ).map((o) => ({ call, ...o, at: c.speechOnsets[o.onset]! })),
+  );
+  const first = Math.min(...calls.map((c) => c.speechOnsets[0] ?? Infinity));
+  const inbound = paired.map((p) => Math.round(p.inboundMs));
+  return {
+    onset_inbound_p50_ms: summarise(inbound).median,
+    onset_inbound_max_ms: inbound.length ? Math.max(...inbound) : null,
+    onsets_late: paired
+      .filter((p) => p.inboundMs > 300)
+      .map(
+        (p) =>
+          `call ${p.call} onset ${p.onset} (${((p.at - first) / 1000).toFixed(1)} s in): ${p.inboundMs} ms in, read ${p.readLateMs ?? '–'} ms late`,
+      ),
+  };
+}
+
+/**
+ * Each call's heard audio as a WAV, its chunks' times and turns beside it (with Parley's own turn
+ * records and summary of the call), and the PCM sent for every answer.
+ */
+function saveHeard(
+  dir: string,
+  calls: readonly PeerCallResult[],
+  sent: Int16Array,
+  records: readonly TurnRecord[],
+  summaries: readonly CallSummary[],
+): void {
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'sent.wav'), encodeWav(sent, PEER_SAMPLE_RATE));
   for (const c of calls) {
@@ -228,6 +279,8 @@ function saveHeard(dir: string, calls: readonly PeerCallResult[], sent: Int16Arr
         turns: c.turns,
         speechOnsets: c.speechOnsets,
         bargeIn: c.bargeIn,
+        records: records.filter((t) => t.room === c.room),
+        summary: summaries.find((x) => x.room === c.room) ?? null,
         chunks,
       }),
     );

@@ -79,6 +79,9 @@ describe('loadFigures', () => {
           maxRssMb: 190,
           cpuPct: 14,
           onsetInputLateMaxMs: 38,
+          line: {
+            jitterBuffer: { intervals: 40, p50Ms: 80, maxMs: 900, maxAtS: 6, heldS: 4, series: [], acceleratedMs: 120, concealedMs: 0 },
+          },
           pacer: {
             framesOut: 1,
             underruns: 2,
@@ -103,6 +106,8 @@ describe('loadFigures', () => {
       pacer_underruns: 2,
       eventloop_p999_ms: 4,
       onset_input_late_max_ms: 38, // b's; a recorded none
+      jitter_buffer_max_ms: 900, // b's; a is no LiveKit call (no jitter-buffer figures)
+      jitter_buffer_p50_ms_median_job: 80,
       turn_p50_ms: 600,
       turn_p50_ms_1room: 500,
       rss_mb_per_job: 180,

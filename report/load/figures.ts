@@ -1,6 +1,7 @@
 import type { CallSummary } from '../../agent/metrics/call-summary.js';
 import type { TurnRecord } from '../../agent/metrics/record.js';
 import { perceivedMs } from '../../agent/metrics/record.js';
+import { jitterBufferOf } from '../../agent/transports/livekit/jitter-buffer.js';
 import { figuresOf } from '../metrics.js';
 import { gapsPerMinute, type Gaps } from '../heard-gaps.js';
 import { summarise } from '../stats.js';
@@ -22,6 +23,13 @@ export interface LoadFigures {
    * (CallSummary.onsetInputLateMaxMs): what a loaded machine adds to a barge-in before the call sees it.
    */
   onset_input_late_max_ms: number | null;
+  /**
+   * How long the caller's audio waited in a job's own jitter buffer (NetEq) before the call read
+   * it, the worst second of the worst job, and the median job's median: latency the input-lateness
+   * figure cannot see (agent/transports/livekit/jitter-buffer.ts).
+   */
+  jitter_buffer_max_ms: number | null;
+  jitter_buffer_p50_ms_median_job: number | null;
   /** The nice values the jobs' call threads ran at (agent/call/priority.ts), each once. */
   call_thread_nice: number[];
   turn_p50_ms: number | null;
@@ -124,6 +132,8 @@ export function loadFigures(o: {
     pacer_underruns: o.calls.reduce((n, c) => n + c.pacer.underruns, 0),
     eventloop_p999_ms: r1(maxOf(o.calls.map((c) => c.eventLoopP999Ms))),
     onset_input_late_max_ms: r1(maxOf(o.calls.map((c) => c.onsetInputLateMaxMs ?? null))),
+    jitter_buffer_max_ms: r1(maxOf(o.calls.map((c) => jitterBufferOf(c.line)?.maxMs ?? null))),
+    jitter_buffer_p50_ms_median_job: r1(summarise(o.calls.flatMap((c) => jitterBufferOf(c.line)?.p50Ms ?? [])).median),
     call_thread_nice: [...new Set(o.calls.flatMap((c) => (typeof c.callThreadNice === 'number' ? [c.callThreadNice] : [])))],
     turn_p50_ms: r1(summarise(perceived(o.turns)).median),
     turn_p50_ms_1room: r1(summarise(perceived(o.baselineTurns)).median),

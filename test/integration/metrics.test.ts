@@ -68,6 +68,13 @@ describe('the worker /metrics', () => {
       () => env.peer.responses().find((r) => r.text === 'Here is what I know.' && r.status === 'completed'),
       20_000,
     );
+    // the stand-in is done sending before the caller has heard it all (the pacer's cushion is
+    // still playing): leaving now would cut the answer and end the turn cancelled, so wait for it
+    await until(
+      'the answered turn',
+      async () => sum(await scrape(), 'parley_turn_latency_seconds_count') > sum(before, 'parley_turn_latency_seconds_count'),
+      20_000,
+    );
     await bot.leave();
     const after = await until(
       'the call counted',

@@ -28,5 +28,16 @@ describe('bench:peers', () => {
     // Parley's pacer's own count beside what its callers heard; every hole heard is listed
     expect(Number.isInteger(r.parley.sender_audible_gaps)).toBe(true);
     for (const group of ['parley', 'agents_js']) expect(r[group].holes_heard).toHaveLength(r[group].audible_gaps);
+    // the jitter buffers are read on the real path (rtc-node's statistics): every caller's, and
+    // Parley's job's for each call; a wait is never 0 (NetEq holds at least a packet), nor seconds
+    // with one call each
+    const waits = [r.parley.jitter_buffer_p50_ms, r.parley.caller_jitter_buffer_p50_ms, r.agents_js.caller_jitter_buffer_p50_ms];
+    for (const w of waits) {
+      expect(w).toHaveLength(1);
+      expect(w[0]).toBeGreaterThan(0);
+      expect(w[0]).toBeLessThan(2000);
+    }
+    // each of Parley's callers' onsets set against its VAD's: at least the first question's
+    expect(r.parley.onset_inbound_p50_ms).toEqual(expect.any(Number));
   }, 240_000);
 });

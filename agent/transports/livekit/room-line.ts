@@ -16,6 +16,9 @@ import type { AudioOutput, CallStatus, CallTransport, CallTransportEvents } from
 import type { Transport } from '../../metrics/record.js';
 import { PACER_SAMPLE_RATE, sourceQueueMs } from '../../pacer/playback.js';
 import { VAD_SAMPLE_RATE } from '../../vad/types.js';
+import { log } from '../../log.js';
+import { JitterBufferMonitor } from './jitter-buffer.js';
+import { inboundAudioCounters } from './rtc-stats.js';
 import { RoomStatus } from './room-status.js';
 
 /** What the line needs of the job: ending it, and the carrier's transfer of a SIP participant. */
@@ -40,6 +43,8 @@ export class RoomLine extends EventEmitter<CallTransportEvents> implements CallT
   readonly userId: string;
   readonly callerJoinedAt = Date.now();
   readonly status: CallStatus;
+  /** How long the caller's audio waits in the jitter buffer, from the first input on. */
+  #jitter: JitterBufferMonitor | null = null;
 
   constructor(
     private readonly lkRoom: Room,
@@ -74,6 +79,14 @@ export class RoomLine extends EventEmitter<CallTransportEvents> implements CallT
     const bind = (t: RemoteTrack, p: RemoteParticipant) => {
       if (p.identity !== this.caller.identity || t.kind !== TrackKind.KIND_AUDIO) return;
       const hops = new AudioStream(t, { sampleRate: VAD_SAMPLE_RATE, numChannels: 1, frameSizeMs });
+      this.#jitter ??= new JitterBufferMonitor(
+        async () => inboundAudioCounters(await this.lkRoom.getRtcStats()),
+        (held, i) =>
+          log.info(
+            { delayMs: Math.round(i.delayMs), targetMs: Math.round(i.targetMs) },
+            held ? "the caller's audio is held in the jitter buffer" : 'the jitter buffer is back to its usual wait',
+          ),
+      );
       this.emit('input', { source: t, hops });
     };
     this.lkRoom.on(RoomEvent.TrackSubscribed, (t, _pub, p) => bind(t, p));
@@ -85,11 +98,19 @@ export class RoomLine extends EventEmitter<CallTransportEvents> implements CallT
     }
     // BYE for SIP, the tab closed for WebRTC
     this.lkRoom.on(RoomEvent.ParticipantDisconnected, (p: RemoteParticipant) => {
-      if (p.identity === this.caller.identity) this.emit('hung-up', 'caller hung up');
+      if (p.identity !== this.caller.identity) return;
+      this.#jitter?.stop();
+      this.emit('hung-up', 'caller hung up');
     });
     this.lkRoom.on(RoomEvent.DtmfReceived, (_code, digit, p) => {
       if (p?.identity === this.caller.identity) this.emit('dtmf', digit);
     });
+  }
+
+  /** The line's own figures for the call summary: the caller's audio's wait in the jitter buffer. */
+  figures(): Record<string, unknown> {
+    this.#jitter?.stop();
+    return { jitterBuffer: this.#jitter?.record.figures() ?? null };
   }
 
   hangUp(reason: string): void {
