@@ -29,6 +29,9 @@ interface LoadKeys {
   rss_mb_total: number | null;
   core_busy_pct: number[];
   turn_p50_ms: number | null;
+  /** The caller's audio in the jobs' own jitter buffers: the worst job's worst second, the median job's median (not a goal: what the caller's wait to be heard was). */
+  jitter_buffer_max_ms?: number | null;
+  jitter_buffer_p50_ms_median_job?: number | null;
 }
 
 interface Step extends LoadKeys {
@@ -114,12 +117,12 @@ if (process.argv[1]?.endsWith('capacity.ts')) {
         : 'rest';
   console.log('\nCapacity per worker core (worker and jobs on core 0; the rest on core 1)');
   console.log(
-    '| rooms | held | pacer p99.9 / control p99.9 ms | event loop p99.9 ms | audible gaps | core 0 / core 1 busy % | CPU per call % | RSS per job / total MB | turn p50 ms | broke |',
+    '| rooms | held | pacer p99.9 / control p99.9 ms | event loop p99.9 ms | audible gaps | core 0 / core 1 busy % | CPU per call % | RSS per job / total MB | turn p50 ms | caller audio in the jitter buffer, worst / median ms | broke |',
   );
-  console.log('|---|---|---|---|---|---|---|---|---|---|');
+  console.log('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of done) {
     console.log(
-      `| ${s.rooms} | ${s.held ? 'yes' : 'no'} | ${s.pacer_p999_ms} / ${s.control_p999_ms} | ${s.eventloop_p999_ms} | ${s.audible_gaps} | ${s.core_busy_pct.join(' / ')} | ${s.cpu_pct_per_call} | ${s.rss_mb_per_job} / ${s.rss_mb_total} | ${s.turn_p50_ms} | ${s.broken.join('; ') || '–'} |`,
+      `| ${s.rooms} | ${s.held ? 'yes' : 'no'} | ${s.pacer_p999_ms} / ${s.control_p999_ms} | ${s.eventloop_p999_ms} | ${s.audible_gaps} | ${s.core_busy_pct.join(' / ')} | ${s.cpu_pct_per_call} | ${s.rss_mb_per_job} / ${s.rss_mb_total} | ${s.turn_p50_ms} | ${s.jitter_buffer_max_ms ?? '–'} / ${s.jitter_buffer_p50_ms_median_job ?? '–'} | ${s.broken.join('; ') || '–'} |`,
     );
   }
   const ref = best ?? breaking;
@@ -131,18 +134,17 @@ if (process.argv[1]?.endsWith('capacity.ts')) {
       rss_mb_total: ref?.rss_mb_total ?? null,
       saturated_first: saturated,
       broke_at: breaking ? { rooms: breaking.rooms, goals: breaking.broken } : null,
-      steps: done.map(
-        ({ rooms, held, pacer_p999_ms, control_p999_ms, eventloop_p999_ms, audible_gaps, core_busy_pct, cpu_pct_per_call }) => ({
-          rooms,
-          held,
-          pacer_p999_ms,
-          control_p999_ms,
-          eventloop_p999_ms,
-          audible_gaps,
-          core_busy_pct,
-          cpu_pct_per_call,
-        }),
-      ),
+      steps: done.map((s) => ({
+        rooms: s.rooms,
+        held: s.held,
+        pacer_p999_ms: s.pacer_p999_ms,
+        control_p999_ms: s.control_p999_ms,
+        eventloop_p999_ms: s.eventloop_p999_ms,
+        audible_gaps: s.audible_gaps,
+        core_busy_pct: s.core_busy_pct,
+        cpu_pct_per_call: s.cpu_pct_per_call,
+        jitter_buffer_max_ms: s.jitter_buffer_max_ms ?? null,
+      })),
     }),
   );
 }
