@@ -12,8 +12,8 @@ import {
 } from '@livekit/rtc-node';
 import { AccessToken } from 'livekit-server-sdk';
 import { concatPcm, rmsOf } from '../agent/audio/pcm.js';
-import { JitterBufferMonitor } from '../agent/transports/livekit/jitter-buffer.js';
-import { inboundAudioCounters } from '../agent/transports/livekit/rtc-stats.js';
+import type { JitterBufferMonitor } from '../agent/transports/livekit/jitter-buffer.js';
+import { watchJitterBuffer } from '../agent/transports/livekit/rtc-stats.js';
 
 const MIC_RATE = 48_000;
 const MIC_FRAME = MIC_RATE / 100; // 10 ms, like a browser's capture
@@ -79,7 +79,7 @@ export class CallerBot {
       if (track.kind !== TrackKind.KIND_AUDIO) return;
       this.trackSubscribedAt ??= Date.now();
       this.agentIdentity = participant.identity;
-      this.jitterBuffer ??= new JitterBufferMonitor(async () => inboundAudioCounters(await this.#room.getRtcStats()));
+      this.jitterBuffer ??= watchJitterBuffer(this.#room);
       this.#listening.push(this.#listen(track));
     });
     await this.#room.connect(o.url, await at.toJwt(), { autoSubscribe: true, dynacast: false });

@@ -250,7 +250,7 @@ function onsetFigures(calls: readonly PeerCallResult[], turns: readonly TurnReco
       .filter((p) => p.inboundMs > 300)
       .map(
         (p) =>
-          `call ${p.call} onset ${p.onset} (${((p.at - first) / 1000).toFixed(1)} s in): ${p.inboundMs} ms in, read ${p.readLateMs ?? '–'} ms late`,
+          `call ${p.call} onset ${p.onset} (${((p.at - first) / 1000).toFixed(1)} s in): ${Math.round(p.inboundMs)} ms in, read ${p.readLateMs ?? '–'} ms late`,
       ),
   };
 }

@@ -1,11 +1,12 @@
 /**
- * How long received audio waits in a jitter buffer — here the caller's, in the agent's own (libwebrtc's NetEq, inside
- * rtc-node) before the call reads it. The call's input-lateness figure cannot see this: NetEq is
- * pulled at a steady 10 ms pace whatever it holds, so a stream can run a second behind the caller
- * while every hop arrives on time. It happens after a delay spike (packets held up on the way, or
- * the agent's network thread kept off the CPU): NetEq raises its target to cover the spike and only
- * drains the surplus by time-stretching speech, over tens of seconds. Read from the subscriber's
- * inbound-rtp statistics once a second; nothing here runs per frame.
+ * How long received audio waits in a jitter buffer (libwebrtc's NetEq, inside rtc-node) before it
+ * is read: in a call, the caller's audio in the agent's own. The call's input-lateness figure
+ * cannot see this: NetEq is pulled at a steady 10 ms pace whatever it holds, so a stream can run a
+ * second behind the caller while every hop arrives on time. It happens after a delay spike
+ * (packets held up on the way, or the agent's network thread kept off the CPU): NetEq raises its
+ * target to cover the spike and only drains the surplus by time-stretching speech, over tens of
+ * seconds. Read from the inbound-rtp statistics once a second (rtc-stats.ts); nothing here runs
+ * per frame.
  */
 
 /** The inbound-rtp counters of the caller's audio (W3C webrtc-stats names; seconds and sample counts, cumulative). */
@@ -72,8 +73,6 @@ const SERIES_LIMIT = 120;
 /** Summarises intervals taken `periodMs` apart. */
 export class JitterBufferRecord {
   readonly #delays: number[] = [];
-  #max: { ms: number; at: number } | null = null;
-  #held = 0;
   #acceleratedMs = 0;
   #concealedMs = 0;
 
@@ -81,26 +80,27 @@ export class JitterBufferRecord {
 
   /** Adds the next interval; returns whether the buffer crossed HELD_MS with it (up or down). */
   add(i: JitterBufferInterval): boolean {
-    const n = this.#delays.length;
-    const wasHeld = n > 0 && this.#delays[n - 1]! > HELD_MS;
+    const last = this.#delays.at(-1);
     this.#delays.push(i.delayMs);
-    if (this.#max === null || i.delayMs > this.#max.ms) this.#max = { ms: i.delayMs, at: n };
-    if (i.delayMs > HELD_MS) this.#held++;
     this.#acceleratedMs += i.acceleratedShare * this.periodMs;
     this.#concealedMs += i.concealedShare * this.periodMs;
-    return wasHeld !== i.delayMs > HELD_MS;
+    return (last !== undefined && last > HELD_MS) !== i.delayMs > HELD_MS;
   }
 
   figures(): JitterBufferFigures {
-    const sorted = [...this.#delays].sort((a, b) => a - b);
+    const d = this.#delays;
+    const sorted = [...d].sort((a, b) => a - b);
     const r = (x: number) => Math.round(x);
+    const seconds = (intervals: number) => Math.round((intervals * this.periodMs) / 100) / 10;
+    const max = sorted.at(-1);
     return {
-      intervals: sorted.length,
+      intervals: d.length,
       p50Ms: sorted.length ? r(sorted[Math.floor((sorted.length - 1) / 2)]!) : null,
-      maxMs: this.#max && r(this.#max.ms),
-      maxAtS: this.#max && Math.round(((this.#max.at + 1) * this.periodMs) / 100) / 10,
-      heldS: Math.round((this.#held * this.periodMs) / 100) / 10,
-      series: this.#delays.slice(0, SERIES_LIMIT).map(r),
+      maxMs: max === undefined ? null : r(max),
+      // the first interval as worst as that, counted to its end
+      maxAtS: max === undefined ? null : seconds(d.indexOf(max) + 1),
+      heldS: seconds(d.filter((x) => x > HELD_MS).length),
+      series: d.slice(0, SERIES_LIMIT).map(r),
       acceleratedMs: r(this.#acceleratedMs),
       concealedMs: r(this.#concealedMs),
     };

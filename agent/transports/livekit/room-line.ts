@@ -17,8 +17,8 @@ import type { Transport } from '../../metrics/record.js';
 import { PACER_SAMPLE_RATE, sourceQueueMs } from '../../pacer/playback.js';
 import { VAD_SAMPLE_RATE } from '../../vad/types.js';
 import { log } from '../../log.js';
-import { JitterBufferMonitor } from './jitter-buffer.js';
-import { inboundAudioCounters } from './rtc-stats.js';
+import type { JitterBufferMonitor } from './jitter-buffer.js';
+import { watchJitterBuffer } from './rtc-stats.js';
 import { RoomStatus } from './room-status.js';
 
 /** What the line needs of the job: ending it, and the carrier's transfer of a SIP participant. */
@@ -79,13 +79,11 @@ export class RoomLine extends EventEmitter<CallTransportEvents> implements CallT
     const bind = (t: RemoteTrack, p: RemoteParticipant) => {
       if (p.identity !== this.caller.identity || t.kind !== TrackKind.KIND_AUDIO) return;
       const hops = new AudioStream(t, { sampleRate: VAD_SAMPLE_RATE, numChannels: 1, frameSizeMs });
-      this.#jitter ??= new JitterBufferMonitor(
-        async () => inboundAudioCounters(await this.lkRoom.getRtcStats()),
-        (held, i) =>
-          log.info(
-            { delayMs: Math.round(i.delayMs), targetMs: Math.round(i.targetMs) },
-            held ? "the caller's audio is held in the jitter buffer" : 'the jitter buffer is back to its usual wait',
-          ),
+      this.#jitter ??= watchJitterBuffer(this.lkRoom, (held, i) =>
+        log.info(
+          { delayMs: Math.round(i.delayMs), targetMs: Math.round(i.targetMs) },
+          held ? "the caller's audio is held in the jitter buffer" : 'the jitter buffer is back to its usual wait',
+        ),
       );
       this.emit('input', { source: t, hops });
     };

@@ -1,5 +1,5 @@
 import type { Room } from '@livekit/rtc-node';
-import type { InboundAudioCounters } from './jitter-buffer.js';
+import { type InboundAudioCounters, type JitterBufferInterval, JitterBufferMonitor } from './jitter-buffer.js';
 
 type SessionStats = Awaited<ReturnType<Room['getRtcStats']>>;
 
@@ -24,4 +24,9 @@ export function inboundAudioCounters(stats: SessionStats): InboundAudioCounters 
     concealedSamples: n(i.concealedSamples),
     removedSamplesForAcceleration: n(i.removedSamplesForAcceleration),
   };
+}
+
+/** Watches the jitter buffer of the audio `room` receives, once a second, until stopped or the room is gone. */
+export function watchJitterBuffer(room: Room, onHeld?: (held: boolean, i: JitterBufferInterval) => void): JitterBufferMonitor {
+  return new JitterBufferMonitor(async () => inboundAudioCounters(await room.getRtcStats()), onHeld);
 }
