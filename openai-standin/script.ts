@@ -80,8 +80,8 @@ export interface StandinScript {
    * the greeting, which comes with instructions).
    */
   lateAudio?: Record<number, AudioStall[]> | ((response: number, instructions: string | undefined) => AudioStall[] | undefined);
-  /** Transcript the peer reports for committed user audio (it does no ASR). */
-  userTranscript?: (n: number, audioMs: number) => string;
+  /** Transcript the peer reports for committed user audio (it does no ASR); `audio` is that audio (PCM16 at 24 kHz). */
+  userTranscript?: (n: number, audioMs: number, audio: Int16Array) => string;
   /** Seed for the latency and chunk randomness, so runs repeat. */
   seed?: number;
 }

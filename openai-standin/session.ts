@@ -325,13 +325,18 @@ export class StandinSession {
       content: [{ type: 'input_audio' as const, transcript: documentedNull<string>() }], // until transcribed
     };
     const placed = this.#conversation.insert(item, ms)!;
+    const audio = this.#input;
     this.#input = [];
     this.#inputBytes = 0;
     this.#send({ type: 'input_audio_buffer.committed', previous_item_id: placed.previous, item_id: item.id });
     this.#send({ type: 'conversation.item.added', previous_item_id: placed.previous, item });
     // like the API: transcribed only when asked for, and later
     if (this.#config.audio?.input?.transcription)
-      this.#transcription.start(item.id, this.script.script.userTranscript?.(n, ms) ?? `(${Math.round(ms)} ms of speech)`, ms);
+      this.#transcription.start(
+        item.id,
+        this.script.script.userTranscript?.(n, ms, pcmOf(audio)) ?? `(${Math.round(ms)} ms of speech)`,
+        ms,
+      );
     return true;
   }
 
@@ -443,4 +448,15 @@ function merge<T extends object>(base: T, patch: object): T {
         : v;
   }
   return out as T;
+}
+
+/** The appended chunks as one PCM16 array (copied: a chunk's bytes need not be 2-aligned). */
+function pcmOf(chunks: Buffer[]): Int16Array {
+  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0) & ~1);
+  let at = 0;
+  for (const c of chunks) {
+    bytes.set(c.subarray(0, bytes.length - at), at);
+    at += c.length;
+  }
+  return new Int16Array(bytes.buffer);
 }

@@ -23,8 +23,9 @@ import { TurnController } from '../turns/controller.js';
 import { playThenHangUp, sayThenHangUp } from '../turns/farewell.js';
 import { IdleTimer } from '../turns/idle.js';
 import type { Teardown } from '../util/teardown.js';
-import { createVad, type VadModel } from '../vad/load.js';
+import { createVad, VAD_HOP_SIZE, type VadModel } from '../vad/load.js';
 import { VAD_SAMPLE_RATE } from '../vad/types.js';
+import { HeldLineEvents } from './held-line-events.js';
 import { KeyCollector } from './keys.js';
 import { prioritiseCallThread } from './priority.js';
 import { callTools } from './tools.js';
@@ -60,13 +61,25 @@ export async function runCall(line: CallTransport, teardown: Teardown, o: CallOp
   if (priority.refused)
     log.warn({ nice: priority.nice, asked: cfg.callThreadNice, err: priority.refused }, 'the call thread keeps its priority');
   if (cfg.cpuProfileDir) await profileCall(cfg.cpuProfileDir, callId, teardown);
+  // The line starts before anything that hears the caller is built: a caller who speaks as the
+  // call connects is heard from the first word (the streams and keys wait until the stages are up).
+  const held = new HeldLineEvents(line);
+  teardown.defer('held line events', () => held.close());
+  line.start(VAD_HOP_SIZE);
 
   // Made in the order that makes the reverse the right way to close: the line's output and the
   // model last; the call summary after the context store's last writes (so it counts what is
-  // still unwritten at the very end) and before the recorder that sends it.
+  // still unwritten at the very end) and before the recorder that sends it. The output opens
+  // while the rest is built (a LiveKit line publishes it once it hears the caller).
   const leadFrames = leadFramesFor(cfg.pacer.cushionMs);
-  const output = await line.openOutput(leadFrames);
-  teardown.defer('audio output', () => output.close());
+  const opening = line.openOutput(leadFrames);
+  opening.catch(() => {}); // awaited below, where its failure ends the call's start
+  teardown.defer('audio output', () =>
+    opening.then(
+      (o) => o.close(),
+      () => {},
+    ),
+  );
   const vad = await createVad(cfg.vad, o.vadModel);
   teardown.defer('vad', () => vad.close());
   const meter = new CallMeter();
@@ -104,6 +117,7 @@ export async function runCall(line: CallTransport, teardown: Teardown, o: CallOp
 
   // what the pacer sends, kept as an envelope, so the agent's own voice coming back is not answered
   const echo = cfg.echo ? new EchoDetector(cfg.echo, { outputRate: PACER_SAMPLE_RATE, inputRate: VAD_SAMPLE_RATE }) : undefined;
+  const output = await opening;
   const playback = createPlayback(output, { leadFrames, onFrame: echo && ((pcm, at) => echo.output(pcm, at)) });
   teardown.defer('playback', () => playback.flush());
 
@@ -193,9 +207,6 @@ export async function runCall(line: CallTransport, teardown: Teardown, o: CallOp
     void controller.say({ reason: 'keys' });
   });
   teardown.defer('keys', () => keys.close());
-  line.on('dtmf', (key) => {
-    if (!keys.press(key)) log.warn({ key: key.slice(0, 8) }, 'not a keypad key: dropped');
-  });
 
   // Input: the caller's voice, bound again whenever the line brings a new stream (a device
   // switch, a reconnect); a broken input ends the call with an apology.
@@ -225,13 +236,17 @@ export async function runCall(line: CallTransport, teardown: Teardown, o: CallOp
       },
     });
   };
-  line.on('input', (audio) => {
-    binding = binding.then(() => rebind(audio)).catch((e: Error) => log.error({ err: e.message }, 'caller input not bound'));
+  held.release({
+    input: (audio) => {
+      binding = binding.then(() => rebind(audio)).catch((e: Error) => log.error({ err: e.message }, 'caller input not bound'));
+    },
+    'input-ended': (source) => {
+      if (input?.source === source) void unbind();
+    },
+    dtmf: (key) => {
+      if (!keys.press(key)) log.warn({ key: key.slice(0, 8) }, 'not a keypad key: dropped');
+    },
   });
-  line.on('input-ended', (source) => {
-    if (input?.source === source) void unbind();
-  });
-  line.start(vad.detector.hopSize);
 
   // The agent speaks first where the caller expects it (a phone line; a browser only if configured).
   const greeting = cfg.greeting[transport];

@@ -30,7 +30,9 @@ export interface CallTransport extends Pick<EventEmitter<CallTransportEvents>, '
   openOutput(leadFrames: number): Promise<AudioOutput>;
   /**
    * From now on the caller's voice comes as `input` events in hops of `hopSize` samples at
-   * 16 kHz; one already there is delivered at once. Called once, after the call's listeners are on.
+   * 16 kHz; one already there is delivered at once. Called once, first thing in the call, before
+   * its stages exist (agent/call/held-line-events.ts): a stream must keep what the caller says
+   * until the call reads it, not drop it.
    */
   start(hopSize: number): void;
   /** The agent ends the call for everyone (the caller's line is hung up). */

@@ -137,6 +137,28 @@ describe('ContextStore (memory first, written behind)', () => {
     conn.disconnect();
   });
 
+  it('starts a call from memory at once when Redis is down, and writes it when Redis comes up', async () => {
+    const port = PORT + 2;
+    let r3: Service | null = null;
+    onTestFinished(async () => {
+      await r3?.stop();
+    });
+    const u = uid('down-at-start');
+    const conn = failFastRedis(`redis://127.0.0.1:${port}`);
+    const store = new ContextStore(u, conn);
+    // refused at once, not after the bound (an hour here: waiting it out would time the test out)
+    expect((await store.load(3_600_000)).facts).toEqual([]);
+    store.update({ facts: [{ text: 'Speaks Welsh' }] });
+    const synced = new Promise<void>((r) => store.once('synced', r));
+    r3 = await startRedis(port);
+    await synced;
+    const c = new Redis(`redis://127.0.0.1:${port}`);
+    expect((await new RedisContextRepo(c).load(u)).facts.map((f) => f.text)).toEqual(['Speaks Welsh']);
+    c.disconnect();
+    await store.close();
+    conn.disconnect();
+  });
+
   it('emits changed when the instructions should change, not for counters', async () => {
     const store = new ContextStore(uid('changed'), client);
     await store.load();

@@ -139,18 +139,25 @@ export class ContextStore extends EventEmitter<ContextStoreEvents> {
     return this.#pending.reduce((ctx, p) => applyUpdate(ctx, p.update, p.at), stored);
   }
 
+  /**
+   * Redis ready, or why not: refused at once when the connection fails (Redis down: the call must
+   * not wait out the bound for it), the bound only for a Redis that is there but does not answer.
+   */
   #ready(timeoutMs: number): Promise<void> {
     if (this.#redis.status === 'ready') return Promise.resolve();
     return new Promise((resolve, reject) => {
-      const t = setTimeout(() => {
-        this.#redis.off('ready', ok);
-        reject(new Error(`redis not ready after ${timeoutMs} ms`));
-      }, timeoutMs);
-      const ok = () => {
+      const done = (err?: Error) => {
         clearTimeout(t);
-        resolve();
+        this.#redis.off('ready', ok);
+        this.#redis.off('error', failed);
+        if (err) reject(err);
+        else resolve();
       };
+      const ok = () => done();
+      const failed = (e: Error) => done(new Error(`redis unavailable: ${e.message}`));
+      const t = setTimeout(() => done(new Error(`redis not ready after ${timeoutMs} ms`)), timeoutMs);
       this.#redis.once('ready', ok);
+      this.#redis.once('error', failed);
     });
   }
 }

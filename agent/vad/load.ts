@@ -9,13 +9,13 @@ import type { FrameDetector, HopSize } from './types.js';
 /** What a job process keeps warm between calls: the model session (on its thread or not), ready before the call. */
 export type VadModel = FrameDetector;
 
-/** 10 ms hops: the finest timing of speech end the model offers. */
-const HOP: HopSize = 160;
+/** 10 ms hops: the finest timing of speech end the model offers. What every call's line is asked for. */
+export const VAD_HOP_SIZE: HopSize = 160;
 
 /** Loads the model once per job process (prewarm), so a call does not wait for it. */
 export async function preloadVadModel(cfg: Pick<VadConfig, 'modelPath' | 'thread'>): Promise<VadModel> {
   const t0 = performance.now();
-  const opts = { hopSize: HOP, modelPath: cfg.modelPath };
+  const opts = { hopSize: VAD_HOP_SIZE, modelPath: cfg.modelPath };
   const detector = cfg.thread ? await ThreadedVadDetector.create(opts) : await TenVadDetector.create(opts);
   log.info({ ms: Math.round(performance.now() - t0), thread: cfg.thread }, 'TEN VAD model loaded');
   return detector;

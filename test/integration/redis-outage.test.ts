@@ -1,5 +1,6 @@
+import { createServer, type Socket } from 'node:net';
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { RedisContextRepo } from '../../agent/context/redis-store.js';
 import { TURN_STREAM } from '../../agent/metrics/recorder.js';
 import type { RealtimeStandin } from '../../openai-standin/server.js';
@@ -9,7 +10,7 @@ import type { Calls } from '../../callers/dispatch.js';
 import { SPEECH_RMS } from '../../callers/heard.js';
 import { sleep, until } from '../../callers/wait.js';
 import { startCallStack, type CallStack } from '../support/call-stack.js';
-import { speak } from '../../speech/clips.js';
+import { leadingSilenceMs, speak, trailingSilenceMs } from '../../speech/clips.js';
 import { rememberingModel } from '../support/chat-scripts.js';
 
 /**
@@ -22,12 +23,13 @@ let peer: RealtimeStandin;
 let calls: Calls;
 let agentRedis: Service | null;
 let question: Int16Array;
+let hello: Int16Array;
 
 beforeAll(async () => {
   agentRedis = await startRedis(PORT);
   env = await startCallStack('redis-outage', { REDIS_URL: `redis://127.0.0.1:${PORT}`, PARLEY_STILL_WORKING_MS: '0' });
   ({ peer, calls } = env);
-  question = await speak('Please remember that my dog is called Biscuit');
+  [question, hello] = await Promise.all([speak('Please remember that my dog is called Biscuit'), speak('Hello is anyone there please')]);
 });
 
 afterAll(async () => {
@@ -92,6 +94,47 @@ describe('Redis down mid-call', () => {
     );
     expect(turns.length).toBeGreaterThanOrEqual(1);
     r.disconnect();
+    await bot.leave();
+  });
+
+  it("a call that starts while Redis hangs hears the caller's first words, said while the call waited for it", async () => {
+    // a Redis that takes the connection and never answers: the call's context load waits out its
+    // bound (1.5 s) before the Responder is opened; the caller speaks as soon as the agent's voice is there
+    await agentRedis?.stop();
+    agentRedis = null;
+    const sockets = new Set<Socket>();
+    const hung = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => {});
+    });
+    await new Promise<void>((r) => hung.listen(PORT, '127.0.0.1', r));
+    onTestFinished(async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((r) => hung.close(r));
+      agentRedis = await startRedis(PORT);
+    });
+    // the speech the Responder was given: from its first to its last 10 ms above −60 dBFS
+    const speechMs = (pcm: Int16Array, rate: number) =>
+      (pcm.length / rate) * 1000 - leadingSilenceMs(pcm, rate) - trailingSilenceMs(pcm, rate);
+    const committed: number[] = [];
+    peer.setScript({
+      userTranscript: (_n, _ms, audio) => {
+        committed.push(speechMs(audio, 24_000));
+        return 'hello';
+      },
+    });
+    const sessionsBefore = peer.sessions().length;
+    const { bot } = await calls.call();
+    const spokeAt = Date.now();
+    await bot.say(hello);
+    const heardMs = await until('the first turn committed', () => committed[0], 20_000);
+    // the caller did speak while the call was still setting up: its Responder came after the words
+    const session = await until('the call’s Responder', () => peer.sessions()[sessionsBefore]);
+    const openedAt = peer.clientEvents().find((e) => e.session === session)!.at;
+    expect(openedAt - spokeAt).toBeGreaterThan(1000);
+    // and all of them reached it (Opus moves the edges by a few ms; the first words lost, by the wait)
+    expect(heardMs).toBeGreaterThan(speechMs(hello, 48_000) - 60);
+    peer.setScript({});
     await bot.leave();
   });
 });

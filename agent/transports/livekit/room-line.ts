@@ -21,6 +21,9 @@ import type { JitterBufferMonitor } from './jitter-buffer.js';
 import { watchJitterBuffer } from './rtc-stats.js';
 import { RoomStatus } from './room-status.js';
 
+/** How long the agent's voice waits for the caller's audio to be subscribed before it is published anyway. */
+const CALLER_AUDIO_WAIT_MS = 1_000;
+
 /** What the line needs of the job: ending it, and the carrier's transfer of a SIP participant. */
 export interface RoomLineHost {
   /** The agent ends the call: the job ends, then the room goes (which hangs up a phone caller). */
@@ -60,7 +63,14 @@ export class RoomLine extends EventEmitter<CallTransportEvents> implements CallT
     this.status = new RoomStatus(lkRoom.localParticipant!);
   }
 
+  /**
+   * The agent's voice, published once the agent hears the caller: their audio track is subscribed
+   * (~100 ms after the job joined, here). A caller who starts talking when the agent's voice
+   * appears is then heard from the first word; published first, that start would reach no one.
+   * Bounded, for a caller whose track does not come.
+   */
   async openOutput(leadFrames: number): Promise<AudioOutput> {
+    await this.#callerAudioSubscribed(CALLER_AUDIO_WAIT_MS);
     const source = new AudioSource(PACER_SAMPLE_RATE, 1, sourceQueueMs(leadFrames));
     const track = LocalAudioTrack.createAudioTrack('parley-voice', source);
     const publishOptions = new TrackPublishOptions();
@@ -72,6 +82,24 @@ export class RoomLine extends EventEmitter<CallTransportEvents> implements CallT
       throw e;
     }
     return source;
+  }
+
+  /** Until every audio track the caller has published is subscribed, at most `ms`. */
+  #callerAudioSubscribed(ms: number): Promise<void> {
+    const pending = () => [...this.caller.trackPublications.values()].some((p) => p.kind === TrackKind.KIND_AUDIO && !p.track);
+    if (!pending()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.lkRoom.off(RoomEvent.TrackSubscribed, check);
+        resolve();
+      };
+      const check = () => {
+        if (!pending()) done();
+      };
+      const timer = setTimeout(done, ms);
+      this.lkRoom.on(RoomEvent.TrackSubscribed, check);
+    });
   }
 
   start(hopSize: number): void {

@@ -133,6 +133,32 @@ describe('TwilioMediaIn timeline', () => {
 });
 
 describe('TwilioMediaIn back-pressure and close', () => {
+  it("holds the call's set-up audio until the reader first catches up, then only maxQueuedMs", async () => {
+    const input = new TwilioMediaIn({ hopSize: HOP, maxQueuedMs: 320, maxQueuedUntilCaughtUpMs: 3200 }); // 20, then 200 hops
+    const pcm = new Int16Array(8000 * 3.5);
+    for (let i = 0; i < pcm.length; i++) pcm[i] = ((i * 37) % 4000) - 2000;
+    // 2 s before the call reads anything (its stages being built): 125 hops, more than maxQueuedMs
+    const next = send(input, pcm.subarray(0, 16_000));
+    const reader = input.hops.getReader();
+    const got: HopFrame[] = [];
+    for (let i = 0; i < 60; i++) got.push((await reader.read()).value!);
+    // half a second more while it reads that backlog: 156 hops in all, none dropped
+    const last = send(input, pcm.subarray(16_000, 20_000), [160], next);
+    for (let i = 0; i < 96; i++) got.push((await reader.read()).value!);
+    expect(input.stats().droppedHops).toBe(0);
+    expect(join(got)).toEqual(expected16k(pcm.subarray(0, 20_000)).subarray(0, 156 * HOP));
+    // caught up: a read waits for the live stream, and from now on a reader behind keeps 20 hops
+    const waiting = reader.read();
+    await new Promise((r) => setImmediate(r)); // the stream asks for the next hop a tick after the read
+    send(input, pcm.subarray(20_000), [160], last); // 1 s in a burst: 62 hops, the first to the waiting read
+    expect((await waiting).value!.samplesPerChannel).toBe(HOP);
+    expect(input.stats().droppedHops).toBe(62 - 1 - 20);
+    input.close();
+    let rest = 0;
+    while (!(await reader.read()).done) rest++;
+    expect(rest).toBe(20);
+  });
+
   it('keeps at most maxQueuedMs for a reader that does not read, dropping the oldest', async () => {
     const input = new TwilioMediaIn({ hopSize: HOP, maxQueuedMs: 320 }); // 20 hops
     const pcm = new Int16Array(8000 * 60); // a minute in one burst

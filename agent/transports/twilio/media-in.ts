@@ -13,6 +13,12 @@ export interface TwilioMediaInOptions {
    */
   maxQueuedMs?: number;
   /**
+   * The same bound until the reader first catches up with the live stream (ms of audio; default
+   * maxQueuedMs): what the caller said while the call was still being set up, or its reader was
+   * still reading that backlog, is the start of the call, not a reader left behind.
+   */
+  maxQueuedUntilCaughtUpMs?: number;
+  /**
    * Longest hole in Twilio's timestamps filled with silence. A longer jump is not a lost packet but
    * a broken clock: fill this much, log it, and carry on from the new timestamp. Default 5000.
    */
@@ -72,8 +78,8 @@ interface Parked {
  * A message that arrives late but in order (a network stall, then a burst) needs nothing: its
  * timestamp follows on, and the burst is read as fast as the reader takes it.
  *
- * Back-pressure: hops wait in a queue of at most maxQueuedMs for a slow reader; past that the
- * oldest are dropped and counted (the VAD's stream time then runs behind the caller's by the
+ * Back-pressure: hops wait in a queue of at most maxQueuedMs for a slow reader (of
+ * maxQueuedUntilCaughtUpMs until it first catches up: the call's set-up); past that the oldest are dropped and counted (the VAD's stream time then runs behind the caller's by the
  * dropped ms, which the counter tells). The ReadableStream itself buffers nothing (high-water
  * mark 0): a hop is handed over only to a pending read.
  *
@@ -84,6 +90,9 @@ export class TwilioMediaIn {
   readonly hops: ReadableStream<HopFrame>;
   readonly #hopSize: number;
   readonly #maxQueued: number;
+  readonly #maxQueuedUntilCaughtUp: number;
+  /** The reader has once found the queue empty: from then on it is held to #maxQueued. */
+  #caughtUp = false;
   readonly #maxGapFill: number;
   readonly #up = new Upsampler8to16();
 
@@ -123,6 +132,7 @@ export class TwilioMediaIn {
     this.#hopSize = opts.hopSize;
     const hopMs = (opts.hopSize / 16_000) * 1000;
     this.#maxQueued = Math.max(1, Math.floor((opts.maxQueuedMs ?? 1000) / hopMs));
+    this.#maxQueuedUntilCaughtUp = Math.max(this.#maxQueued, Math.floor((opts.maxQueuedUntilCaughtUpMs ?? 0) / hopMs));
     this.#maxGapFill = Math.round((opts.maxGapFillMs ?? 5000) * PER_MS_8K);
     this.#hop = new Int16Array(opts.hopSize);
     this.hops = new ReadableStream<HopFrame>(
@@ -131,6 +141,7 @@ export class TwilioMediaIn {
           const hop = this.#queue.shift();
           if (hop) return controller.enqueue(hopFrame(hop));
           if (this.#ended) return controller.close();
+          this.#caughtUp = true;
           // nothing yet: the read waits here until a hop arrives or the stream closes
           return new Promise<void>((resolve) => {
             this.#parked = { controller, resolve };
@@ -269,11 +280,12 @@ export class TwilioMediaIn {
       return;
     }
     this.#queue.push(hop);
-    if (this.#queue.length > this.#maxQueued) {
+    const max = this.#caughtUp ? this.#maxQueued : this.#maxQueuedUntilCaughtUp;
+    if (this.#queue.length > max) {
       this.#queue.shift();
       // once per call, then every 500th: a stuck reader would otherwise log 60 lines a second
       if (s.droppedHops++ % 500 === 0)
-        log.warn({ droppedHops: s.droppedHops, maxQueuedHops: this.#maxQueued }, 'twilio media in: reader behind; oldest hop dropped');
+        log.warn({ droppedHops: s.droppedHops, maxQueuedHops: max }, 'twilio media in: reader behind; oldest hop dropped');
     }
     if (this.#queue.length > s.maxQueuedHops) s.maxQueuedHops = this.#queue.length;
   }

@@ -24,6 +24,8 @@ export interface AcceptOptions {
 
 /** Inbound media held between `start` and the call asking for hops (its VAD is being set up). */
 const MAX_EARLY_MEDIA = 500; // 10 s of 20 ms messages
+/** How long the call may take to set up its stages after start() before the caller's first words are dropped. */
+const SET_UP_MS = 10_000;
 /** How far the call's reader may fall behind the live stream before its oldest audio is dropped. */
 const READER_BEHIND_MS = 1_000;
 
@@ -150,9 +152,15 @@ export class TwilioStreamLine extends EventEmitter<CallTransportEvents> implemen
 
   start(hopSize: number): void {
     if (this.#input) return;
-    // what was held while the call set up is queued at once: the reader's bound must take all of it
-    // on top of its usual second, or the caller's first words would be dropped as "reader behind"
-    this.#input = new TwilioMediaIn({ hopSize, maxQueuedMs: READER_BEHIND_MS + heldMediaMs(this.early) });
+    // what was held before this is queued at once, and the call reads nothing until its stages are
+    // up: until the reader first catches up, the bound takes all of that (up to SET_UP_MS of
+    // set-up) on top of its usual second, or the caller's first words would be dropped as
+    // "reader behind"
+    this.#input = new TwilioMediaIn({
+      hopSize,
+      maxQueuedMs: READER_BEHIND_MS,
+      maxQueuedUntilCaughtUpMs: READER_BEHIND_MS + SET_UP_MS + heldMediaMs(this.early),
+    });
     for (const m of this.early.splice(0)) this.#dispatch(m);
     this.emit('input', { source: this.#input, hops: this.#input.hops });
   }
