@@ -21,6 +21,8 @@ export interface TestStack {
   rooms: RoomServiceClient;
   /** livekit-server's log (out/logs): what it records of jobs is only there (see test/support/job-states.ts). */
   livekitLog: string;
+  /** livekit-server's process (a test may stall it: SIGSTOP, SIGCONT). */
+  livekitPid: number;
   stop(): Promise<void>;
 }
 
@@ -59,6 +61,7 @@ export function stackOfNode(lk: LivekitNode, redisPort: number, stop: () => Prom
     dispatch: new AgentDispatchClient(lk.httpUrl, DEV_API_KEY, DEV_API_SECRET),
     rooms: new RoomServiceClient(lk.httpUrl, DEV_API_KEY, DEV_API_SECRET),
     livekitLog: lk.logFile,
+    livekitPid: lk.pid,
     stop,
   };
 }
