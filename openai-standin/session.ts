@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import type { ConversationItem, RealtimeSessionCreateRequest } from 'openai/resources/realtime/realtime';
+import { concatPcm } from '../agent/audio/pcm.js';
 import { PEER_SAMPLE_RATE, type Speech } from '../speech/espeak.js';
 import { Conversation } from './conversation.js';
 import { type ClientEvent, type ClientEventOf, type ClientEventType, documentedNull, newId, type ServerEvent } from './events.js';
@@ -96,7 +97,8 @@ export class StandinSession {
       output: { format: { type: 'audio/pcm', rate: PEER_SAMPLE_RATE }, voice: 'alloy', speed: 1 },
     },
   };
-  #input: Buffer[] = [];
+  /** The input audio buffer: the appended chunks (PCM16 at 24 kHz), until committed or cleared. */
+  #input: Int16Array[] = [];
   #inputBytes = 0;
   readonly #conversation = new Conversation();
   #response: ResponseStream | null = null;
@@ -200,11 +202,12 @@ export class StandinSession {
       this.#send({ type: 'session.updated', session: this.#config });
     },
     'input_audio_buffer.append': (e) => {
-      const chunk = Buffer.from(e.audio, 'base64');
+      const bytes = Buffer.from(e.audio, 'base64');
+      const chunk = new Int16Array(bytes.buffer, bytes.byteOffset, bytes.byteLength >> 1);
       this.#input.push(chunk);
-      this.#inputBytes += chunk.length;
+      this.#inputBytes += bytes.length;
       const td = this.#turnDetection();
-      if (td) for (const t of this.#vad.push(new Int16Array(chunk.buffer, chunk.byteOffset, chunk.byteLength >> 1), td)) this.#onVad(t, td);
+      if (td) for (const t of this.#vad.push(chunk, td)) this.#onVad(t, td);
     },
     'input_audio_buffer.clear': () => {
       this.#input = [];
@@ -334,7 +337,7 @@ export class StandinSession {
     if (this.#config.audio?.input?.transcription)
       this.#transcription.start(
         item.id,
-        this.script.script.userTranscript?.(n, ms, pcmOf(audio)) ?? `(${Math.round(ms)} ms of speech)`,
+        this.script.script.userTranscript?.(n, ms, concatPcm(audio)) ?? `(${Math.round(ms)} ms of speech)`,
         ms,
       );
     return true;
@@ -448,15 +451,4 @@ function merge<T extends object>(base: T, patch: object): T {
         : v;
   }
   return out as T;
-}
-
-/** The appended chunks as one PCM16 array (copied: a chunk's bytes need not be 2-aligned). */
-function pcmOf(chunks: Buffer[]): Int16Array {
-  const bytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0) & ~1);
-  let at = 0;
-  for (const c of chunks) {
-    bytes.set(c.subarray(0, bytes.length - at), at);
-    at += c.length;
-  }
-  return new Int16Array(bytes.buffer);
 }
